@@ -1,0 +1,172 @@
+"""The JSON API for automation (OpenAPI at /api/docs and /api/openapi.json).
+
+Authenticate with `Authorization: Bearer <token>` (`manage.py create_api_token`).
+Payloads are camelCase, exactly as OCPP 1.6 spells them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest
+from ninja import Body, NinjaAPI, Query, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from .commands import send_command
+from .models import ApiToken, Charger, Frame
+from .protocol import COMMAND_ACTIONS, EXTENSION_COMMANDS
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        found = ApiToken.authenticate(token)
+        if found is None:
+            return None
+        request.api_user = found.user
+        return found
+
+
+api = NinjaAPI(
+    title="OCPP Certify API",
+    version="1",
+    description="Chargers, their evidence frames and OCPP 1.6-J commands.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+
+
+def caller(request: HttpRequest) -> str:
+    token: ApiToken = request.auth
+    return f"token:{token.prefix}…({token.user.get_username()})"
+
+
+class ConnectorOut(Schema):
+    connector_id: int
+    status: str
+    error_code: str
+    info: str
+    vendor_error_code: str
+    timestamp: str
+
+
+class ChargerOut(Schema):
+    charge_point_id: str
+    vendor: str
+    model: str
+    serial_number: str
+    firmware_version: str
+    iccid: str
+    imsi: str
+    meter_type: str
+    meter_serial_number: str
+    connected: bool
+    connected_at: datetime | None
+    disconnected_at: datetime | None
+    last_frame_at: datetime | None
+    booted_at: datetime | None
+
+
+class ChargerDetailOut(ChargerOut):
+    connectors: list[ConnectorOut]
+
+
+class FrameOut(Schema):
+    seq: int
+    ts: datetime
+    direction: str
+    message_type: int | None
+    action: str
+    unique_id: str
+    raw: str
+    error_code: str
+    note: str
+    sent_by: str
+
+
+class FrameFilter(Schema):
+    action: str | None = None
+    direction: str | None = None
+    after_seq: int | None = None
+    before_seq: int | None = None
+    limit: int = 100
+
+
+class CommandOut(Schema):
+    status: str
+    action: str
+    charge_point_id: str
+    payload: dict | None = None
+    message: str = ""
+    code: str = ""
+    details: object = None
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+# How each command outcome maps onto HTTP.
+COMMAND_HTTP_STATUS = {
+    "ok": 200,
+    "callerror": 502,
+    "timeout": 504,
+    "not_connected": 409,
+    "disconnected": 409,
+    "invalid": 400,
+    "error": 500,
+}
+
+
+def _charger(cp_id: str) -> Charger:
+    charger = Charger.objects.filter(charge_point_id=cp_id).first()
+    if charger is None:
+        raise HttpError(404, f"Charger {cp_id} is unknown")
+    return charger
+
+
+@api.get("/chargers", response=list[ChargerOut], tags=["chargers"])
+def list_chargers(request):
+    return list(Charger.objects.all())
+
+
+@api.get("/chargers/{cp_id}", response=ChargerDetailOut, tags=["chargers"])
+def get_charger(request, cp_id: str):
+    charger = _charger(cp_id)
+    charger.connectors_list = list(charger.connectors.all())
+    return {**ChargerOut.from_orm(charger).dict(), "connectors": charger.connectors_list}
+
+
+@api.get("/chargers/{cp_id}/frames", response=list[FrameOut], tags=["chargers"])
+def list_frames(request, cp_id: str, filters: Query[FrameFilter]):
+    """Frames in log order (oldest first), filtered; page with after_seq."""
+    frames = Frame.objects.filter(charger=_charger(cp_id))
+    if filters.action:
+        frames = frames.filter(action=filters.action)
+    if filters.direction:
+        frames = frames.filter(direction=filters.direction)
+    if filters.after_seq is not None:
+        frames = frames.filter(seq__gt=filters.after_seq)
+    if filters.before_seq is not None:
+        frames = frames.filter(seq__lt=filters.before_seq)
+    return list(frames.order_by("seq")[: max(1, min(filters.limit, 1000))])
+
+
+@api.post(
+    "/chargers/{cp_id}/commands/{action}",
+    response={code: CommandOut for code in set(COMMAND_HTTP_STATUS.values())} | {404: ErrorOut},
+    tags=["commands"],
+)
+async def post_command(request, cp_id: str, action: str, payload: Body[dict] = None):
+    """Send an OCPP 1.6 command and return the charger's answer.
+
+    200: the CALLRESULT payload. 400: the payload breaks the schema. 404: unknown
+    charger or command. 409: the charger is not connected. 502: the charger
+    answered with a CALLERROR. 504: no answer in time."""
+    if action not in COMMAND_ACTIONS and action not in EXTENSION_COMMANDS:
+        raise HttpError(404, f"{action} is not an OCPP 1.6 command a central system sends")
+    await sync_to_async(_charger)(cp_id)
+    who = await sync_to_async(caller)(request)
+    result = await send_command(cp_id, action, payload or {}, sent_by=who)
+    return COMMAND_HTTP_STATUS.get(result.status, 500), result.as_dict()

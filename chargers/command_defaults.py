@@ -1,0 +1,71 @@
+"""Sensible starting payloads for every command the console offers (OCPP 1.6
+spelling). The engineer edits them before sending."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+
+def _iso(delta: timedelta = timedelta()) -> str:
+    return (timezone.now() + delta).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def default_payload(action: str, charger=None) -> dict:
+    """A valid payload for `action`; times are relative to now."""
+    defaults = {
+        "CancelReservation": lambda: {"reservationId": 1},
+        "ChangeAvailability": lambda: {"connectorId": 0, "type": "Inoperative"},
+        "ChangeConfiguration": lambda: {"key": "HeartbeatInterval", "value": "60"},
+        "ClearCache": dict,
+        "ClearChargingProfile": dict,
+        "DataTransfer": lambda: {"vendorId": "OCPPCertify", "messageId": "Ping", "data": "hello"},
+        "GetCompositeSchedule": lambda: {"connectorId": 1, "duration": 3600, "chargingRateUnit": "W"},
+        "GetConfiguration": dict,
+        "GetDiagnostics": lambda: {
+            "location": "ftp://user:password@127.0.0.1:2121/",
+            "startTime": _iso(-timedelta(hours=1)),
+            "stopTime": _iso(),
+        },
+        "GetLocalListVersion": dict,
+        "RemoteStartTransaction": lambda: {"connectorId": 1, "idTag": "CERTIFY01"},
+        "RemoteStopTransaction": lambda: {"transactionId": _active_transaction(charger)},
+        "ReserveNow": lambda: {
+            "connectorId": 1,
+            "expiryDate": _iso(timedelta(minutes=15)),
+            "idTag": "CERTIFY01",
+            "reservationId": 1,
+        },
+        "Reset": lambda: {"type": "Soft"},
+        "SendLocalList": lambda: {
+            "listVersion": 1,
+            "updateType": "Full",
+            "localAuthorizationList": [{"idTag": "CERTIFY01", "idTagInfo": {"status": "Accepted"}}],
+        },
+        "SetChargingProfile": lambda: {
+            "connectorId": 1,
+            "csChargingProfiles": {
+                "chargingProfileId": 1,
+                "stackLevel": 0,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Absolute",
+                "chargingSchedule": {
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
+                },
+            },
+        },
+        "TriggerMessage": lambda: {"requestedMessage": "StatusNotification"},
+        "UnlockConnector": lambda: {"connectorId": 1},
+        "UpdateFirmware": lambda: {"location": "http://127.0.0.1:8000/firmware/example.bin", "retrieveDate": _iso()},
+    }
+    factory = defaults.get(action)
+    return factory() if factory else {}
+
+
+def _active_transaction(charger) -> int:
+    if charger is None:
+        return 1
+    tx = charger.transactions.filter(stopped_at__isnull=True).first()
+    return tx.pk if tx else 1

@@ -1,0 +1,176 @@
+"""The OCPP endpoint: `ws://HOST:PORT/ocpp/<charge_point_id>`.
+
+A consumer only does socket work: accept or refuse the handshake, hand every
+frame to the protocol, and run commands routed to it over the channel layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from urllib.parse import unquote
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from . import protocol
+from .frames import FrameRecord, store_frame
+from .models import Charger, Frame
+
+log = logging.getLogger(__name__)
+
+SUBPROTOCOL = "ocpp1.6"
+
+
+def charge_point_id_from_scope(scope: dict) -> str:
+    """The last path segment of the URL, percent-decoded (so an id may hold '/'
+    only as %2F)."""
+    raw = scope.get("raw_path")
+    if raw:
+        path = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+        path = path.split("?", 1)[0]
+        return unquote(path.rstrip("/").rsplit("/", 1)[-1]) if path.rstrip("/") != "/ocpp" else ""
+    return scope["url_route"]["kwargs"].get("charge_point_id", "")
+
+
+def remote_address(scope: dict) -> str:
+    client = scope.get("client") or ("", "")
+    return f"{client[0]}:{client[1]}" if client[0] else ""
+
+
+def _event(kind: str, **details) -> str:
+    return json.dumps({"event": kind, **details}, separators=(",", ":"))
+
+
+@database_sync_to_async
+def _claim_charger(charge_point_id: str, channel_name: str, remote: str) -> tuple[Charger, str]:
+    """Mark the charger connected on this channel; return the channel of an
+    older connection of the same id, which must now be closed."""
+    charger, _ = Charger.objects.get_or_create(charge_point_id=charge_point_id)
+    previous = charger.channel_name if charger.connected else ""
+    now = timezone.now()
+    Charger.objects.filter(pk=charger.pk).update(
+        connected=True, channel_name=channel_name, remote_addr=remote, connected_at=now
+    )
+    charger.refresh_from_db()
+    return charger, previous
+
+
+@database_sync_to_async
+def _release_charger(charger_pk: int, channel_name: str) -> bool:
+    """Mark the charger offline, unless a newer connection took it over."""
+    return bool(
+        Charger.objects.filter(pk=charger_pk, channel_name=channel_name).update(
+            connected=False, channel_name="", disconnected_at=timezone.now()
+        )
+    )
+
+
+class OcppConsumer(AsyncWebsocketConsumer):
+    """One charger's WebSocket."""
+
+    charger: Charger | None = None
+    cs: protocol.CentralSystem | None = None
+
+    async def connect(self) -> None:
+        self.tasks: set[asyncio.Task] = set()
+        remote = remote_address(self.scope)
+        cp_id = charge_point_id_from_scope(self.scope)
+        offered = self.scope.get("subprotocols", [])
+        if not cp_id or len(cp_id) > settings.OCPP_MAX_ID_LENGTH:
+            log.warning(
+                "Refused OCPP connection from %s: charge point id %r must be 1 to %d characters",
+                remote,
+                cp_id[:100],
+                settings.OCPP_MAX_ID_LENGTH,
+            )
+            await self.close()
+            return
+        if SUBPROTOCOL not in offered:
+            log.warning(
+                "Refused OCPP connection of %r from %s: it offered subprotocols %s, we speak only %s",
+                cp_id,
+                remote,
+                offered or "none",
+                SUBPROTOCOL,
+            )
+            await self.close()
+            return
+        self.charger, previous = await _claim_charger(cp_id, self.channel_name, remote)
+        if previous and previous != self.channel_name:
+            # The newest connection wins; the old socket is told to close.
+            await self.channel_layer.send(previous, {"type": "connection.replaced", "by": remote})
+        self.cs = protocol.CentralSystem(self.charger, self.send_text)
+        for hook in connection_hooks:
+            hook(self.cs)
+        await self.accept(SUBPROTOCOL)
+        await store_frame(
+            self.charger.pk,
+            FrameRecord(direction=Frame.EVENT, raw=_event("connected", remote=remote, subprotocol=SUBPROTOCOL)),
+        )
+
+    async def send_text(self, raw: str) -> None:
+        await self.send(text_data=raw)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.cs is None:
+            return
+        if text_data is None:
+            # OCPP-J uses text frames only; keep what came, readable.
+            text_data = (bytes_data or b"").decode("utf-8", errors="replace")
+        await self.cs.handle_frame(text_data)
+
+    async def disconnect(self, code: int) -> None:
+        if self.cs is None or self.charger is None:
+            return
+        self.cs.close()
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=2)
+        await _release_charger(self.charger.pk, self.channel_name)
+        await store_frame(
+            self.charger.pk,
+            FrameRecord(
+                direction=Frame.EVENT, raw=_event("disconnected", code=code, remote=remote_address(self.scope))
+            ),
+        )
+
+    # -- channel-layer events --------------------------------------------------
+
+    async def connection_replaced(self, event: dict) -> None:
+        log.warning("Closing the older connection of %s: a new one came from %s", self.charger, event.get("by"))
+        if self.cs:
+            self.cs.close()
+        await store_frame(
+            self.charger.pk,
+            FrameRecord(direction=Frame.EVENT, raw=_event("replaced", by=event.get("by", ""))),
+        )
+        await self.close(code=4000)
+
+    async def command_send(self, event: dict) -> None:
+        """Run a command as a task: awaiting the charger here would block the
+        very consumer that must deliver its answer."""
+        await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
+        task = asyncio.create_task(self._run_command(event))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run_command(self, event: dict) -> None:
+        reply: dict = {"type": "command.reply"}
+        try:
+            reply["payload"] = await self.cs.send_call(
+                event["action"], event["payload"], sent_by=event.get("sent_by", ""), timeout=event.get("timeout")
+            )
+            reply["status"] = "ok"
+        except protocol.CallFailed as exc:
+            reply.update(status=exc.kind, message=exc.message, code=exc.code, details=exc.details)
+        except Exception as exc:
+            log.exception("Command %s to %s failed", event.get("action"), self.charger)
+            reply.update(status="error", message=f"{type(exc).__name__}: {exc}")
+        await self.channel_layer.send(event["reply_to"], reply)
+
+
+# Callables run with each new CentralSystem (the certify app adds its hooks).
+connection_hooks: list = []

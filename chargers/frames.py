@@ -1,0 +1,182 @@
+"""The one place where evidence frames are stored.
+
+Every frame in both directions, and every connection event, goes through
+`store_frame`, which returns only once the frame is committed: the protocol
+answers a CALL only after that, so nothing is ever answered that is not stored.
+Concurrent frames (of all chargers of this process) are committed together in
+one transaction: a group commit that keeps the promise at a fraction of the cost
+of a transaction per frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from .models import Charger, Frame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FrameRecord:
+    """A frame (or event) about to be stored."""
+
+    direction: str
+    raw: str
+    message_type: int | None = None
+    action: str = ""
+    unique_id: str = ""
+    error_code: str = ""
+    note: str = ""
+    sent_by: str = ""
+    ts: datetime = field(default_factory=timezone.now)
+
+
+# Async callbacks told about committed frames: (charger_pk, frames). The certify
+# app registers its verdict evaluation here; chargers knows nothing of it.
+FrameListener = Callable[[int, list[Frame]], Awaitable[None]]
+frame_listeners: list[FrameListener] = []
+
+# Last seq written per charger by this process; reloaded on conflict.
+_last_seq: dict[int, int] = {}
+
+
+def _next_seq(charger_pk: int, reload: bool) -> int:
+    if reload or charger_pk not in _last_seq:
+        last = Frame.objects.filter(charger_id=charger_pk).aggregate(m=Max("seq"))["m"] or 0
+        _last_seq[charger_pk] = last
+    return _last_seq[charger_pk]
+
+
+def write_frames(items: list[tuple[int, FrameRecord]]) -> list[Frame]:
+    """Store frames of any chargers in one transaction, in the order given."""
+    for attempt in range(3):
+        try:
+            return _write_frames(items, reload=attempt > 0)
+        except IntegrityError:
+            # Another process wrote frames of the same charger (it reconnected
+            # there): take up its numbering and try again.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write_frames(items: list[tuple[int, FrameRecord]], reload: bool) -> list[Frame]:
+    with transaction.atomic():
+        seqs: dict[int, int] = {}
+        objs: list[Frame] = []
+        for charger_pk, rec in items:
+            if charger_pk not in seqs:
+                seqs[charger_pk] = _next_seq(charger_pk, reload)
+            seqs[charger_pk] += 1
+            objs.append(
+                Frame(
+                    charger_id=charger_pk,
+                    seq=seqs[charger_pk],
+                    ts=rec.ts,
+                    direction=rec.direction,
+                    message_type=rec.message_type,
+                    action=rec.action[:60],
+                    unique_id=rec.unique_id[:100],
+                    raw=rec.raw,
+                    error_code=rec.error_code[:40],
+                    note=rec.note[:500],
+                    sent_by=rec.sent_by[:150],
+                )
+            )
+        Frame.objects.bulk_create(objs)
+        last_by_charger: dict[int, Frame] = {}
+        for obj in objs:
+            last_by_charger[obj.charger_id] = obj
+        for charger_pk, obj in last_by_charger.items():
+            update = {"last_frame_at": obj.ts}
+            if obj.action and obj.direction != Frame.EVENT:
+                update["last_action"] = obj.action
+            Charger.objects.filter(pk=charger_pk).update(**update)
+    _last_seq.update(seqs)
+    return objs
+
+
+class FrameWriter:
+    """Collects frames arriving while a commit is under way and commits them
+    together next; one writer per event loop."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[int, FrameRecord, asyncio.Future]] = []
+        self.task: asyncio.Task | None = None
+
+    async def store(self, charger_pk: int, record: FrameRecord) -> Frame:
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((charger_pk, record, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                frames = await database_sync_to_async(write_frames)([(pk, rec) for pk, rec, _ in batch])
+            except Exception as exc:  # the database refused: every waiter learns it
+                log.exception("Could not store %d frame(s)", len(batch))
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, _, future), frame in zip(batch, frames, strict=True):
+                if not future.done():
+                    future.set_result(frame)
+            await _announce(frames)
+
+
+_writers: dict[asyncio.AbstractEventLoop, FrameWriter] = {}
+
+
+async def store_frame(charger_pk: int, record: FrameRecord) -> Frame:
+    """Store one frame and return it once committed."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        for old in [lp for lp in _writers if lp.is_closed()]:
+            del _writers[old]
+        writer = _writers[loop] = FrameWriter()
+    return await writer.store(charger_pk, record)
+
+
+ALL_CHARGERS_GROUP = "chargers"
+
+
+def charger_group(charger_pk: int) -> str:
+    """The channel-layer group of a charger's live viewers."""
+    return f"charger.{charger_pk}"
+
+
+async def _announce(frames: list[Frame]) -> None:
+    """Tell live viewers and listeners (verdicts) about committed frames."""
+    by_charger: dict[int, list[Frame]] = {}
+    for frame in frames:
+        by_charger.setdefault(frame.charger_id, []).append(frame)
+    layer = get_channel_layer()
+    for charger_pk, group in by_charger.items():
+        if layer is not None:
+            try:
+                event = {"type": "frames.stored", "charger": charger_pk, "ids": [f.pk for f in group]}
+                await layer.group_send(charger_group(charger_pk), event)
+                await layer.group_send(ALL_CHARGERS_GROUP, event)
+            except Exception:  # a lost live update must never lose a frame
+                log.warning("Could not announce frames of charger %s", charger_pk, exc_info=True)
+        for listener in frame_listeners:
+            try:
+                await listener(charger_pk, group)
+            except Exception:
+                log.exception("Frame listener %r failed", listener)

@@ -1,0 +1,76 @@
+"""The dashboard's live socket: one per page, `/ws/live/?topics=...`.
+
+It does not push HTML for each frame. It sends a short, throttled "tick" naming
+what changed (e.g. `frames charger-3`); the page's parts that listen for that
+topic re-fetch themselves through their own partial views, so each piece of
+HTML has one source and a busy charger costs a browser at most a few requests
+a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from .frames import ALL_CHARGERS_GROUP, charger_group
+
+log = logging.getLogger(__name__)
+
+TICK_INTERVAL = 0.5
+
+
+def session_group(session_pk: int) -> str:
+    return f"session.{session_pk}"
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close()
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.groups_joined: list[str] = []
+        for topic in query.get("topics", [""])[0].split(","):
+            kind, _, ident = topic.partition("-")
+            if kind == "chargers":
+                self.groups_joined.append(ALL_CHARGERS_GROUP)
+            elif kind == "charger" and ident.isdigit():
+                self.groups_joined.append(charger_group(int(ident)))
+            elif kind == "session" and ident.isdigit():
+                self.groups_joined.append(session_group(int(ident)))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.dirty: set[str] = set()
+        self.flusher: asyncio.Task | None = None
+        self.ticks = 0
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "flusher", None):
+            self.flusher.cancel()
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        """The page sends nothing we act on (htmx may send form values)."""
+
+    def _mark(self, *topics: str) -> None:
+        self.dirty.update(topics)
+        if self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(TICK_INTERVAL)
+        topics, self.dirty = " ".join(sorted(self.dirty)), set()
+        self.ticks += 1
+        await self.send(text_data=f'<div id="live-tick" hx-swap-oob="true" data-n="{self.ticks}">{topics}</div>')
+
+    async def frames_stored(self, event: dict) -> None:
+        self._mark("frames", f"charger-{event['charger']}")
+
+    async def session_updated(self, event: dict) -> None:
+        self._mark("session", f"session-{event['session']}")

@@ -1,0 +1,264 @@
+"""What the central system knows about chargers: their facts, connectors, frames,
+id tags and transactions. Domain rules live here so views, the protocol handlers,
+the API and management commands all call the same methods."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Charger(models.Model):
+    """A charge point, identified by the last path segment of its WebSocket URL."""
+
+    charge_point_id = models.CharField(max_length=48, unique=True)
+    vendor = models.CharField(max_length=50, blank=True)
+    model = models.CharField(max_length=50, blank=True)
+    serial_number = models.CharField(max_length=50, blank=True)
+    charge_box_serial_number = models.CharField(max_length=50, blank=True)
+    firmware_version = models.CharField(max_length=50, blank=True)
+    iccid = models.CharField(max_length=50, blank=True)
+    imsi = models.CharField(max_length=50, blank=True)
+    meter_type = models.CharField(max_length=50, blank=True)
+    meter_serial_number = models.CharField(max_length=50, blank=True)
+
+    booted_at = models.DateTimeField(null=True, blank=True)
+    connected = models.BooleanField(default=False)
+    # The Channels channel of the live connection: commands are sent to it.
+    channel_name = models.CharField(max_length=200, blank=True)
+    remote_addr = models.CharField(max_length=100, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    last_frame_at = models.DateTimeField(null=True, blank=True)
+    last_action = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["charge_point_id"]
+
+    def __str__(self) -> str:
+        return self.charge_point_id
+
+    BOOT_FIELDS = {
+        "chargePointVendor": "vendor",
+        "chargePointModel": "model",
+        "chargePointSerialNumber": "serial_number",
+        "chargeBoxSerialNumber": "charge_box_serial_number",
+        "firmwareVersion": "firmware_version",
+        "iccid": "iccid",
+        "imsi": "imsi",
+        "meterType": "meter_type",
+        "meterSerialNumber": "meter_serial_number",
+    }
+
+    def record_boot(self, payload: dict) -> None:
+        """Keep the facts of the latest BootNotification; absent ones are cleared,
+        because a new firmware may stop reporting them."""
+        for key, field in self.BOOT_FIELDS.items():
+            setattr(self, field, payload.get(key, ""))
+        self.booted_at = timezone.now()
+        self.save()
+
+    def connection_label(self) -> str:
+        if self.connected:
+            return "connected"
+        if self.disconnected_at:
+            return f"offline since {self.disconnected_at:%Y-%m-%d %H:%M:%S} UTC"
+        return "never connected"
+
+
+class Connector(models.Model):
+    """The last StatusNotification of one connector (0 is the charger itself)."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="connectors")
+    connector_id = models.PositiveIntegerField()
+    status = models.CharField(max_length=20)
+    error_code = models.CharField(max_length=30, default="NoError")
+    info = models.CharField(max_length=50, blank=True)
+    vendor_id = models.CharField(max_length=255, blank=True)
+    vendor_error_code = models.CharField(max_length=50, blank=True)
+    timestamp = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["connector_id"]
+        constraints = [models.UniqueConstraint(fields=["charger", "connector_id"], name="one_row_per_connector")]
+
+
+class Frame(models.Model):
+    """One entry of a charger's evidence log: a frame exactly as it crossed the
+    wire, or a connection event. Written only by chargers.frames."""
+
+    IN, OUT, EVENT = "in", "out", "event"
+    DIRECTIONS = [(IN, "charger → us"), (OUT, "us → charger"), (EVENT, "event")]
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="frames")
+    seq = models.BigIntegerField()
+    ts = models.DateTimeField()
+    direction = models.CharField(max_length=5, choices=DIRECTIONS)
+    message_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=60, blank=True)
+    unique_id = models.CharField(max_length=100, blank=True)
+    raw = models.TextField()
+    error_code = models.CharField(max_length=40, blank=True)
+    # What we noticed about the frame: schema errors, unknown ids, naive times.
+    note = models.CharField(max_length=500, blank=True)
+    sent_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["charger", "seq"]
+        constraints = [models.UniqueConstraint(fields=["charger", "seq"], name="one_frame_per_seq")]
+        indexes = [
+            models.Index(fields=["charger", "action", "seq"]),
+            models.Index(fields=["charger", "ts"]),
+        ]
+
+    MESSAGE_TYPES = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}
+
+    @property
+    def kind(self) -> str:
+        if self.direction == self.EVENT:
+            return "EVENT"
+        return self.MESSAGE_TYPES.get(self.message_type, "MALFORMED")
+
+    def payload(self):
+        """The frame's OCPP payload (or None when it is not a well-formed frame)."""
+        import json
+
+        try:
+            data = json.loads(self.raw)
+        except ValueError:
+            return None
+        if not isinstance(data, list):
+            return None
+        if self.message_type == 2 and len(data) == 4:
+            return data[3]
+        if self.message_type == 3 and len(data) == 3:
+            return data[2]
+        if self.message_type == 4 and len(data) == 5:
+            return {"errorCode": data[2], "errorDescription": data[3], "errorDetails": data[4]}
+        if self.direction == self.EVENT:
+            return data
+        return None
+
+
+class IdTag(models.Model):
+    """An entry of the id-tag list the engineer edits; Authorize answers from it."""
+
+    STATUSES = ["Accepted", "Blocked", "Expired", "Invalid"]
+
+    id_tag = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=20, choices=[(s, s) for s in STATUSES], default="Accepted")
+    expiry_date = models.DateTimeField(null=True, blank=True)
+    parent_id_tag = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["id_tag"]
+
+    def __str__(self) -> str:
+        return f"{self.id_tag} ({self.status})"
+
+    @classmethod
+    def info_for(cls, id_tag: str) -> dict:
+        """The idTagInfo to answer for a tag, per the list and the unknown-tag setting."""
+        tag = cls.objects.filter(id_tag=id_tag).first()
+        if tag is None:
+            return {"status": settings.OCPP_UNKNOWN_ID_TAG_STATUS}
+        status = tag.status
+        if status == "Accepted" and tag.expiry_date and tag.expiry_date < timezone.now():
+            status = "Expired"
+        info: dict = {"status": status}
+        if tag.expiry_date:
+            info["expiryDate"] = tag.expiry_date.isoformat().replace("+00:00", "Z")
+        if tag.parent_id_tag:
+            info["parentIdTag"] = tag.parent_id_tag
+        return info
+
+
+class Transaction(models.Model):
+    """A charging transaction; its primary key is the transactionId we hand out."""
+
+    charger = models.ForeignKey(Charger, on_delete=models.CASCADE, related_name="transactions")
+    connector_id = models.PositiveIntegerField()
+    id_tag = models.CharField(max_length=20)
+    meter_start = models.BigIntegerField()
+    start_timestamp = models.CharField(max_length=40)
+    reservation_id = models.IntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    meter_stop = models.BigIntegerField(null=True, blank=True)
+    stop_timestamp = models.CharField(max_length=40, blank=True)
+    stop_reason = models.CharField(max_length=30, blank=True)
+    stop_id_tag = models.CharField(max_length=20, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # A start re-sent after a reconnect (new unique id) is the same start.
+            models.UniqueConstraint(
+                fields=["charger", "connector_id", "id_tag", "start_timestamp", "meter_start"],
+                name="one_transaction_per_start",
+            )
+        ]
+
+    @property
+    def is_active(self) -> bool:
+        return self.stopped_at is None
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name: str = "") -> tuple[ApiToken, str]:
+        """Create a token and return it with its clear text, shown only once."""
+        key = "oc_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, prefix=key[:10], key_hash=cls.hash(key))
+        return token, key
+
+    @classmethod
+    def authenticate(cls, key: str) -> ApiToken | None:
+        token = (
+            cls.objects.select_related("user")
+            .filter(key_hash=cls.hash(key), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token:
+            cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return token
+
+
+def utc_now_iso() -> str:
+    """Now as OCPP wants it: UTC, milliseconds, with a 'Z' zone."""
+    return timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_ocpp_time(value: str) -> tuple[datetime | None, str]:
+    """Parse an OCPP timestamp; return (aware UTC datetime or None, finding).
+
+    Any ISO 8601 offset is accepted. A time without a zone is not guessed at: it
+    comes back as None with a finding the evidence log records."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None, f"timestamp {value!r} is not ISO 8601"
+    if parsed.tzinfo is None:
+        return None, f"timestamp {value!r} has no time zone"
+    return parsed.astimezone(UTC), ""

@@ -1,0 +1,117 @@
+"""Dashboard pages of the central system. Thin: load, check, call, render."""
+
+from __future__ import annotations
+
+import json
+
+from asgiref.sync import sync_to_async
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST
+
+from .command_defaults import default_payload
+from .commands import send_command
+from .models import Charger, Frame
+from .protocol import COMMAND_ACTIONS
+
+FRAMES_PER_PAGE = 50
+
+
+@login_required
+def charger_list(request: HttpRequest) -> HttpResponse:
+    chargers = Charger.objects.prefetch_related("connectors")
+    template = "chargers/_charger_rows.html" if request.htmx else "chargers/list.html"
+    return render(request, template, {"chargers": chargers})
+
+
+@login_required
+def charger_detail(request: HttpRequest, cp_id: str) -> HttpResponse:
+    charger = get_object_or_404(Charger, charge_point_id=cp_id)
+    actions = sorted({f.action for f in Frame.objects.filter(charger=charger).exclude(action="").only("action")[:5000]})
+    return render(
+        request,
+        "chargers/detail.html",
+        {
+            "charger": charger,
+            "actions": actions,
+            "command_actions": COMMAND_ACTIONS,
+            **frame_page(charger, request.GET),
+        },
+    )
+
+
+@login_required
+def charger_facts(request: HttpRequest, cp_id: str) -> HttpResponse:
+    charger = get_object_or_404(Charger, charge_point_id=cp_id)
+    return render(request, "chargers/_facts.html", {"charger": charger})
+
+
+def frame_page(charger: Charger, params, frames=None) -> dict:
+    """Newest first, keyset-paginated by seq so page 1000 costs what page 1 does."""
+    frames = Frame.objects.filter(charger=charger) if frames is None else frames
+    action = params.get("action", "")
+    direction = params.get("direction", "")
+    if action:
+        frames = frames.filter(action=action)
+    if direction in {Frame.IN, Frame.OUT, Frame.EVENT}:
+        frames = frames.filter(direction=direction)
+    before = params.get("before", "")
+    if before.isdigit():
+        frames = frames.filter(seq__lt=int(before))
+    page = list(frames.order_by("-seq")[: FRAMES_PER_PAGE + 1])
+    more = len(page) > FRAMES_PER_PAGE
+    page = page[:FRAMES_PER_PAGE]
+    for frame in page:
+        frame.pretty = pretty_json(frame.raw)
+    return {
+        "frames": page,
+        "next_before": page[-1].seq if more and page else None,
+        "filter_action": action,
+        "filter_direction": direction,
+        "is_first_page": not before,
+    }
+
+
+def pretty_json(raw: str) -> str:
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return raw
+
+
+@login_required
+def charger_frames(request: HttpRequest, cp_id: str) -> HttpResponse:
+    charger = get_object_or_404(Charger, charge_point_id=cp_id)
+    return render(request, "chargers/_frames.html", {"charger": charger, **frame_page(charger, request.GET)})
+
+
+@login_required
+def command_form(request: HttpRequest, cp_id: str) -> HttpResponse:
+    charger = get_object_or_404(Charger, charge_point_id=cp_id)
+    action = request.GET.get("action", "GetConfiguration")
+    if action not in COMMAND_ACTIONS:
+        raise Http404("Unknown command")
+    payload = json.dumps(default_payload(action, charger), indent=2)
+    return render(request, "chargers/_command_form.html", {"charger": charger, "action": action, "payload": payload})
+
+
+@login_required
+@require_POST
+async def command_send(request: HttpRequest, cp_id: str) -> HttpResponse:
+    charger = await sync_to_async(get_object_or_404)(Charger, charge_point_id=cp_id)
+    action = request.POST.get("action", "")
+    text = request.POST.get("payload", "").strip() or "{}"
+    context = {"charger": charger, "action": action, "payload": text}
+    try:
+        payload = json.loads(text)
+        if not isinstance(payload, dict):
+            raise ValueError("the payload must be a JSON object")
+    except ValueError as exc:
+        context["payload_error"] = f"Not valid JSON: {exc}"
+        return render(request, "chargers/_command_form.html", context, status=422)
+    user = await request.auser()
+    result = await send_command(cp_id, action, payload, sent_by=f"user:{user.get_username()}")
+    context["result"] = result
+    context["result_json"] = json.dumps(result.payload, indent=2) if result.payload is not None else ""
+    return render(request, "chargers/_command_form.html", context)
