@@ -1,0 +1,41 @@
+# OCPP Certify. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint format bench clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Start the lab on 127.0.0.1:$(PORT) (daphne, diagnostics FTP, one simulated charger).
+run: setup
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
+	DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_admin
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runlab --port $(PORT)
+
+## Run every test; skipped ones say why (-rs).
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## Benchmarks print a table of figures (ours, baseline, ratio).
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,145 @@
+"""Certification sessions: one charger worked through a catalog of test items,
+each with an automatic verdict backed by evidence frames and an optional
+override by the engineer."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from chargers.models import Charger, Frame
+
+OPEN, PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE = "open", "passed", "failed", "not_supported", "not_applicable"
+VERDICT_LABELS = {
+    OPEN: "Open",
+    PASSED: "Passed",
+    FAILED: "Failed",
+    NOT_SUPPORTED: "Not supported",
+    NOT_APPLICABLE: "Not applicable",
+}
+AUTO_VERDICTS = [OPEN, PASSED, FAILED, NOT_APPLICABLE]
+OVERRIDE_VERDICTS = [PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE]
+
+
+def _secret() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class CertSession(models.Model):
+    """A certification run of one charger. Its frames are the charger's frames
+    with seq in (start_seq, end_seq]; end_seq is fixed when the session is signed."""
+
+    STATE_OPEN, STATE_SIGNED = "open", "signed"
+
+    charge_point_id = models.CharField(max_length=48, db_index=True)
+    charger = models.ForeignKey(Charger, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions")
+    catalog = models.CharField(max_length=50, default="ocpp16-testscript")
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="cert_sessions"
+    )
+    engineer_name = models.CharField(max_length=150, blank=True)
+    lab = models.CharField(max_length=150, blank=True)
+    notes = models.TextField(blank=True)
+    state = models.CharField(max_length=10, default=STATE_OPEN)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    start_seq = models.BigIntegerField(default=0)
+    end_seq = models.BigIntegerField(null=True, blank=True)
+    # Options: auto_trigger_status (item 18), heartbeat_interval, meter_interval...
+    options = models.JSONField(default=dict, blank=True)
+    # The charger's facts as the report shows them, refreshed until signed.
+    facts = models.JSONField(default=dict, blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    revision_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
+    # Credentials of this session's diagnostics upload locations.
+    ftp_user = models.CharField(max_length=40, blank=True)
+    ftp_password = models.CharField(max_length=60, default=_secret)
+    upload_secret = models.CharField(max_length=60, default=_secret)
+    # Sign-off.
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signer_name = models.CharField(max_length=150, blank=True)
+    signer_role = models.CharField(max_length=150, blank=True)
+    signer_statement = models.TextField(blank=True)
+    report = models.FileField(upload_to="reports/", blank=True)
+    report_sha256 = models.CharField(max_length=64, blank=True)
+    log_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Session {self.pk} of {self.charge_point_id} (rev {self.revision})"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.state == self.STATE_SIGNED
+
+    def frames(self):
+        """The session's frames, in log order."""
+        if self.charger_id is None:
+            return Frame.objects.none()
+        frames = Frame.objects.filter(charger_id=self.charger_id, seq__gt=self.start_seq)
+        if self.end_seq is not None:
+            frames = frames.filter(seq__lte=self.end_seq)
+        return frames.order_by("seq")
+
+
+class ItemResult(models.Model):
+    """One catalog item of a session: the automatic verdict and the override."""
+
+    session = models.ForeignKey(CertSession, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveSmallIntegerField()
+    auto_verdict = models.CharField(max_length=20, default=OPEN)
+    auto_reason = models.CharField(max_length=500, blank=True)
+    # Short result text in the reference's style, e.g. "Configuration (109)".
+    remark = models.CharField(max_length=200, blank=True)
+    evidence = models.JSONField(default=list, blank=True)  # frame ids the verdict rests on
+    timings = models.JSONField(default=dict, blank=True)  # e.g. {"RemoteStart→Charging": 1.23}
+    auto_updated_at = models.DateTimeField(null=True, blank=True)
+    override_verdict = models.CharField(max_length=20, blank=True)
+    override_remark = models.CharField(max_length=500, blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "number"]
+        constraints = [models.UniqueConstraint(fields=["session", "number"], name="one_result_per_item")]
+
+    @property
+    def verdict(self) -> str:
+        return self.override_verdict or self.auto_verdict
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS[self.verdict]
+
+    @property
+    def is_overridden(self) -> bool:
+        return bool(self.override_verdict)
+
+
+class SessionFile(models.Model):
+    """A file of a session: firmware we host for item 12, diagnostics received
+    for item 13."""
+
+    FIRMWARE, DIAGNOSTICS = "firmware", "diagnostics"
+
+    session = models.ForeignKey(CertSession, on_delete=models.CASCADE, related_name="files")
+    kind = models.CharField(max_length=20)
+    name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="sessions/", max_length=300)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=20, blank=True)  # upload | ftp | http
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
