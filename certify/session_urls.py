@@ -1,0 +1,3 @@
+"""URL patterns of this part of certify (owned by one module set)."""
+
+urlpatterns: list = []
