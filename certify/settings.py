@@ -124,6 +124,7 @@ if REDIS_URL:
                 "group_expiry": envint("REDIS_GROUP_EXPIRY", 10 * 365 * 86400),
                 "capacity": 1000,
                 "expiry": 60,
+                "prefix": os.environ.get("REDIS_PREFIX", "asgi"),
             },
         }
     }
@@ -183,3 +184,9 @@ OCPP_MAX_ID_LENGTH = 48
 # Frames are committed in small groups; this is the longest a frame waits for
 # company before its group is written (seconds).
 OCPP_GROUP_COMMIT_DELAY = envfloat("OCPP_GROUP_COMMIT_DELAY", 0.0)
+# daphne's keepalive: a ping after this many idle seconds; no pong within the
+# timeout closes a half-open socket.
+OCPP_PING_INTERVAL = envint("OCPP_PING_INTERVAL", 20)
+OCPP_PING_TIMEOUT = envint("OCPP_PING_TIMEOUT", 30)
+# Largest frame accepted; a larger one closes the connection with 1009.
+OCPP_MAX_FRAME_BYTES = envint("OCPP_MAX_FRAME_BYTES", 64 * 1024)
