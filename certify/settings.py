@@ -190,3 +190,13 @@ OCPP_PING_INTERVAL = envint("OCPP_PING_INTERVAL", 20)
 OCPP_PING_TIMEOUT = envint("OCPP_PING_TIMEOUT", 30)
 # Largest frame accepted; a larger one closes the connection with 1009.
 OCPP_MAX_FRAME_BYTES = envint("OCPP_MAX_FRAME_BYTES", 64 * 1024)
+# Who may connect: "lab" accepts any charge point id and creates its record;
+# "known" refuses ids the engineer has not added (listed as rejected attempts).
+OCPP_ADMISSION = os.environ.get("OCPP_ADMISSION", "lab")
+# The port daphne serves TLS (wss://) on, so profile-2 chargers can be told
+# from plain ws:// ones (daphne's scope does not carry the scheme).
+OCPP_TLS_PORT = envint("OCPP_TLS_PORT", 0)
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto header.
+OCPP_TRUST_FORWARDED_PROTO = envbool("OCPP_TRUST_FORWARDED_PROTO", False)
+# Frames a charger may send per second before it is throttled (burst: 2x).
+OCPP_RATE_LIMIT = envfloat("OCPP_RATE_LIMIT", 50.0)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import protocol
+from .admission import admit
 from .frames import FrameRecord, store_frame
 from .models import Charger, Frame
 
@@ -99,6 +100,22 @@ class OcppConsumer(AsyncWebsocketConsumer):
             )
             await self.close()
             return
+        admission = await database_sync_to_async(admit)(cp_id, self.scope, remote)
+        reason = admission.reason
+        if admission.allowed:
+            for check in handshake_checks:
+                reason = await check(cp_id, self.scope) or ""
+                if reason:
+                    break
+        if reason:
+            log.warning("Refused OCPP connection of %r from %s: %s", cp_id, remote, reason)
+            if admission.charger is not None:
+                await store_frame(
+                    admission.charger.pk,
+                    FrameRecord(direction=Frame.EVENT, raw=_event("security", reason=reason, remote=remote)),
+                )
+            await self.close()
+            return
         self.charger, previous = await _claim_charger(cp_id, self.channel_name, remote)
         if previous and previous != self.channel_name:
             # The newest connection wins; the old socket is told to close.
@@ -106,6 +123,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.cs = protocol.CentralSystem(self.charger, self.send_text)
         for hook in connection_hooks:
             hook(self.cs)
+        self.rate = settings.OCPP_RATE_LIMIT
+        self.tokens = 2 * self.rate
+        self.last_refill = asyncio.get_running_loop().time()
+        self.throttle_warned = 0.0
         await self.accept(SUBPROTOCOL)
         await store_frame(
             self.charger.pk,
@@ -121,7 +142,26 @@ class OcppConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             # OCPP-J uses text frames only; keep what came, readable.
             text_data = (bytes_data or b"").decode("utf-8", errors="replace")
+        await self._throttle()
         await self.cs.handle_frame(text_data)
+
+    async def _throttle(self) -> None:
+        """A token bucket: a charger sending faster than the limit is slowed
+        down (its frames wait, none is dropped), with a warning in the log."""
+        if self.rate <= 0:
+            return
+        now = asyncio.get_running_loop().time()
+        self.tokens = min(2 * self.rate, self.tokens + (now - self.last_refill) * self.rate)
+        self.last_refill = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return
+        if now - self.throttle_warned > 10:
+            self.throttle_warned = now
+            log.warning("%s sends faster than %g frames/s: throttled", self.charger, self.rate)
+        await asyncio.sleep((1 - self.tokens) / self.rate)
+        self.tokens = 0
+        self.last_refill = asyncio.get_running_loop().time()
 
     async def disconnect(self, code: int) -> None:
         if self.cs is None or self.charger is None:
@@ -174,3 +214,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
 
 # Callables run with each new CentralSystem (the certify app adds its hooks).
 connection_hooks: list = []
+# Async callables (charge_point_id, scope) -> refusal reason or None, asked
+# before a connection is accepted (e.g. certify's "refuse reconnects for N s").
+handshake_checks: list = []

@@ -37,6 +37,10 @@ class Charger(models.Model):
     last_frame_at = models.DateTimeField(null=True, blank=True)
     last_action = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # OCPP 1.6 Security Whitepaper: 0 none, 1 Basic auth, 2 Basic auth over TLS.
+    security_profile = models.PositiveSmallIntegerField(default=0)
+    # Salted hash of the AuthorizationKey (Django's password hasher); write-only.
+    auth_key_hash = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["charge_point_id"]
@@ -63,6 +67,28 @@ class Charger(models.Model):
             setattr(self, field, payload.get(key, ""))
         self.booted_at = timezone.now()
         self.save()
+
+    def set_authorization_key(self, key: str) -> None:
+        """Store the AuthorizationKey, given as text or as up to 40 hex digits
+        (16 to 20 bytes, the whitepaper's form), as a salted hash only."""
+        from django.contrib.auth.hashers import PBKDF2PasswordHasher
+        from django.utils.crypto import get_random_string
+
+        # A key has 128+ random bits: a modest iteration count keeps a reconnect
+        # storm of chargers from stalling on hashing, with no loss that matters.
+        hasher = PBKDF2PasswordHasher()
+        self.auth_key_hash = hasher.encode(canonical_key(key.encode()), get_random_string(16), iterations=20_000)
+        if self.security_profile == 0:
+            self.security_profile = 1
+
+    def check_authorization_key(self, password: bytes) -> bool:
+        """Accept the key as sent in either form: raw bytes or their hex digits."""
+        from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+        if not self.auth_key_hash:
+            return False
+        hasher = PBKDF2PasswordHasher()
+        return any(hasher.verify(candidate, self.auth_key_hash) for candidate in key_candidates(password))
 
     def connection_label(self) -> str:
         if self.connected:
@@ -243,6 +269,42 @@ class ApiToken(models.Model):
         if token:
             cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token
+
+
+_HEX = set("0123456789abcdefABCDEF")
+
+
+def canonical_key(key: bytes) -> str:
+    """One text form per key: hex digits of the key's bytes. A key written as an
+    even number of hex digits (up to 40) means the bytes they spell."""
+    text = key.decode("latin-1")
+    if text and len(text) <= 40 and len(text) % 2 == 0 and set(text) <= _HEX:
+        return text.lower()
+    return key.hex()
+
+
+def key_candidates(password: bytes) -> list[str]:
+    """What a received Basic-auth password may stand for."""
+    candidates = [password.hex()]
+    text = password.decode("latin-1")
+    if text and len(text) % 2 == 0 and set(text) <= _HEX:
+        candidates.append(text.lower())
+    return candidates
+
+
+class RejectedAttempt(models.Model):
+    """A handshake we refused: unknown id (known-chargers mode), bad password,
+    plain ws:// for a TLS charger. The dashboard lists them; one click admits."""
+
+    charge_point_id = models.CharField(max_length=100, db_index=True)
+    remote_addr = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=200)
+    first_at = models.DateTimeField(auto_now_add=True)
+    last_at = models.DateTimeField(auto_now=True)
+    count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-last_at"]
 
 
 def utc_now_iso() -> str:

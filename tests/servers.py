@@ -1,0 +1,101 @@
+"""Real daphne subprocesses with an environment of their own (database, Redis,
+settings), for tests that need settings the shared live server does not have."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from tests.conftest import LiveServer
+
+ROOT = Path(__file__).resolve().parents[1]
+MANAGE = [sys.executable, str(ROOT / "manage.py")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def base_env(var_dir: Path, **extra: str) -> dict:
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test-server-secret",
+        "DEBUG": "0",
+        "SECURE_COOKIES": "0",
+        "VAR_DIR": str(var_dir),
+        "SQLITE_PATH": str(var_dir / "server.sqlite3"),
+        "OCPP_CALL_TIMEOUT": "5",
+        "REDIS_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        **extra,
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    if "DATABASE_URL" not in extra:
+        env.pop("DATABASE_URL", None)
+    if "REDIS_URL" not in extra:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def manage(env: dict, *args: str) -> str:
+    """Run a management command in the server's environment; return its output."""
+    done = subprocess.run([*MANAGE, *args], env=env, check=True, cwd=ROOT, timeout=120, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def prepare(env: dict) -> str:
+    """Migrate the database, create a superuser and return an API token."""
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User; User.objects.create_superuser('ops', '', 'pw-pw-pw-pw')",
+    )
+    return manage(env, "create_api_token", "ops")
+
+
+class Daphne:
+    """A daphne subprocess serving the app as `make run` does."""
+
+    def __init__(self, env: dict, token: str = "", extra_args: tuple[str, ...] = (), port: int | None = None):
+        from chargers.management.commands.runlab import daphne_args
+
+        self.port = port or free_port()
+        args = daphne_args("127.0.0.1", self.port)
+        self.proc = subprocess.Popen(
+            [*args[:-1], *extra_args, args[-1]], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        self.server = LiveServer(self.port, token=token)
+        try:
+            wait_for_port(self.port, time.monotonic() + 30)
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def stop(self) -> str:
+        """Stop it and return what it wrote to stderr (its log)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            _, err = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+        return err.decode(errors="replace") if err else ""
