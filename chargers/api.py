@@ -17,12 +17,13 @@ from ninja.security import HttpBearer
 from .commands import send_command
 from .models import ApiToken, Charger, Frame
 from .protocol import COMMAND_ACTIONS, EXTENSION_COMMANDS
+from .roles import can_operate, role_of
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         found = ApiToken.authenticate(token)
-        if found is None:
+        if found is None or role_of(found.user) is None:
             return None
         request.api_user = found.user
         return found
@@ -155,7 +156,7 @@ def list_frames(request, cp_id: str, filters: Query[FrameFilter]):
 
 @api.post(
     "/chargers/{cp_id}/commands/{action}",
-    response={code: CommandOut for code in set(COMMAND_HTTP_STATUS.values())} | {404: ErrorOut},
+    response={code: CommandOut for code in set(COMMAND_HTTP_STATUS.values())} | {403: ErrorOut, 404: ErrorOut},
     tags=["commands"],
 )
 async def post_command(request, cp_id: str, action: str, payload: Body[dict] = None):
@@ -164,6 +165,8 @@ async def post_command(request, cp_id: str, action: str, payload: Body[dict] = N
     200: the CALLRESULT payload. 400: the payload breaks the schema. 404: unknown
     charger or command. 409: the charger is not connected. 502: the charger
     answered with a CALLERROR. 504: no answer in time."""
+    if not await sync_to_async(can_operate)(request.auth.user):
+        raise HttpError(403, "Sending commands needs the engineer role; this token's user is a viewer")
     if action not in COMMAND_ACTIONS and action not in EXTENSION_COMMANDS:
         raise HttpError(404, f"{action} is not an OCPP 1.6 command a central system sends")
     await sync_to_async(_charger)(cp_id)

@@ -1,0 +1,61 @@
+"""Roles are enforced where commands are sent: a viewer's token sends nothing."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import Group, User
+
+from chargers.models import ApiToken, Frame
+from chargers.roles import ADMIN, ENGINEER, VIEWER, can_operate, role_of
+
+from .client import boot, connected
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def make_user(name: str, role: str | None) -> User:
+    user = User.objects.create_user(name, password="pw-pw-pw-pw")
+    if role:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])  # flushed between tests
+    return user
+
+
+def test_roles_rank_viewer_below_engineer_below_admin():
+    viewer, engineer, nobody = make_user("v", VIEWER), make_user("e", ENGINEER), make_user("n", None)
+    admin = User.objects.create_superuser("a", "", "pw-pw-pw-pw")
+    assert [role_of(u) for u in (viewer, engineer, admin, nobody)] == [VIEWER, ENGINEER, ADMIN, None]
+    assert [can_operate(u) for u in (viewer, engineer, admin, nobody)] == [False, True, True, False]
+
+
+async def test_a_viewer_token_reads_but_sends_nothing(live_server_ocpp):
+    server = live_server_ocpp
+
+    def tokens():
+        viewer = make_user("viewer1", VIEWER)
+        roleless = make_user("nobody1", None)
+        return ApiToken.issue(viewer)[1], ApiToken.issue(roleless)[1]
+
+    viewer_token, roleless_token = await sync_to_async(tokens)()
+    async with connected(server.ws_url, "CP-ROLES") as cp:
+        await boot(cp)
+        status, body = await server.aapi(
+            "POST", "/chargers/CP-ROLES/commands/Reset", {"type": "Hard"}, token=viewer_token
+        )
+        assert status == 403 and "engineer role" in body["detail"]
+        status, body = await server.aapi("GET", "/chargers/CP-ROLES", token=viewer_token)
+        assert status == 200 and body["vendor"] == "Acme"
+        status, _ = await server.aapi("GET", "/chargers", token=roleless_token)
+        assert status == 401
+        status, body = await server.aapi("POST", "/chargers/CP-ROLES/commands/ClearCache", {})  # an engineer's
+        assert status == 200
+        assert [action for action, _ in cp.received] == ["ClearCache"]
+
+    def sent():
+        return list(
+            Frame.objects.filter(charger__charge_point_id="CP-ROLES", direction="out", message_type=2).values_list(
+                "action", flat=True
+            )
+        )
+
+    assert await sync_to_async(sent)() == ["ClearCache"]
