@@ -158,7 +158,7 @@ class Frame(models.Model):
 
         try:
             data = json.loads(self.raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed or absurdly deep
             return None
         if not isinstance(data, list):
             return None
