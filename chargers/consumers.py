@@ -166,6 +166,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.cs is None or self.charger is None:
             return
+        if code == 1009:
+            log.warning(
+                "Closed %s with 1009: it sent a frame over %d bytes", self.charger, settings.OCPP_MAX_FRAME_BYTES
+            )
         self.cs.close()
         if self.tasks:
             await asyncio.wait(self.tasks, timeout=2)

@@ -93,7 +93,12 @@ def daphne_server(django_db_setup, django_db_blocker):
     process = DaphneProcess(
         "127.0.0.1",
         _make_app,
-        kwargs={"websocket_timeout": -1, "ping_interval": 20, "ping_timeout": 30},
+        kwargs={
+            "websocket_timeout": -1,
+            "ping_interval": 20,
+            "ping_timeout": 30,
+            "websocket_max_message_size": settings.OCPP_MAX_FRAME_BYTES,
+        },
         setup=_use_test_database,
     )
     # The child is forked: it must inherit a database that is not blocked.
