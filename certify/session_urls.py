@@ -1,3 +1,9 @@
-"""URL patterns of this part of certify (owned by one module set)."""
+"""URLs of certification sessions, mounted at /sessions/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.session_list, name="session-list"),
+]

@@ -9,4 +9,8 @@ urlpatterns = [
     path("chargers/<str:cp_id>/frames/", views.charger_frames, name="charger-frames"),
     path("chargers/<str:cp_id>/command/form/", views.command_form, name="charger-command-form"),
     path("chargers/<str:cp_id>/command/", views.command_send, name="charger-command-send"),
+    path("id-tags/", views.idtag_list, name="idtag-list"),
+    path("id-tags/add/", views.idtag_add, name="idtag-add"),
+    path("id-tags/<int:pk>/edit/", views.idtag_edit, name="idtag-edit"),
+    path("id-tags/<int:pk>/delete/", views.idtag_delete, name="idtag-delete"),
 ]

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 
 from asgiref.sync import sync_to_async
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .command_defaults import default_payload
 from .commands import send_command
-from .models import Charger, Frame
+from .models import Charger, Frame, IdTag
 from .protocol import COMMAND_ACTIONS
+from .roles import engineer_required
 
 FRAMES_PER_PAGE = 50
 
@@ -22,7 +24,7 @@ FRAMES_PER_PAGE = 50
 def charger_list(request: HttpRequest) -> HttpResponse:
     chargers = Charger.objects.prefetch_related("connectors")
     template = "chargers/_charger_rows.html" if request.htmx else "chargers/list.html"
-    return render(request, template, {"chargers": chargers})
+    return render(request, template, {"chargers": chargers, "live_topics": "chargers"})
 
 
 @login_required
@@ -36,6 +38,7 @@ def charger_detail(request: HttpRequest, cp_id: str) -> HttpResponse:
             "charger": charger,
             "actions": actions,
             "command_actions": COMMAND_ACTIONS,
+            "live_topics": f"charger-{charger.pk}",
             **frame_page(charger, request.GET),
         },
     )
@@ -96,7 +99,7 @@ def command_form(request: HttpRequest, cp_id: str) -> HttpResponse:
     return render(request, "chargers/_command_form.html", {"charger": charger, "action": action, "payload": payload})
 
 
-@login_required
+@engineer_required
 @require_POST
 async def command_send(request: HttpRequest, cp_id: str) -> HttpResponse:
     charger = await sync_to_async(get_object_or_404)(Charger, charge_point_id=cp_id)
@@ -115,3 +118,54 @@ async def command_send(request: HttpRequest, cp_id: str) -> HttpResponse:
     context["result"] = result
     context["result_json"] = json.dumps(result.payload, indent=2) if result.payload is not None else ""
     return render(request, "chargers/_command_form.html", context)
+
+
+class IdTagForm(forms.ModelForm):
+    """An entry of the id-tag list; the id tag is an OCPP IdToken (CiString20)."""
+
+    class Meta:
+        model = IdTag
+        fields = ["id_tag", "status", "expiry_date", "parent_id_tag"]
+        labels = {"id_tag": "Id tag", "expiry_date": "Expires (UTC)", "parent_id_tag": "Parent id tag"}
+        widgets = {"expiry_date": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")}
+
+    def clean_id_tag(self) -> str:
+        value = self.cleaned_data["id_tag"].strip()
+        if not value or any(c.isspace() for c in value):
+            raise forms.ValidationError("An id tag is 1 to 20 characters without spaces.")
+        return value
+
+
+@login_required
+def idtag_list(request: HttpRequest) -> HttpResponse:
+    """The list and the form that adds to it (answered in place on errors)."""
+    form = IdTagForm(prefix="new")
+    return render(request, "chargers/idtags.html", {"tags": IdTag.objects.all(), "form": form})
+
+
+@engineer_required
+@require_POST
+def idtag_add(request: HttpRequest) -> HttpResponse:
+    form = IdTagForm(request.POST, prefix="new")
+    if form.is_valid():
+        form.save()
+        return redirect("idtag-list")
+    return render(request, "chargers/idtags.html", {"tags": IdTag.objects.all(), "form": form}, status=422)
+
+
+@engineer_required
+def idtag_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    tag = get_object_or_404(IdTag, pk=pk)
+    form = IdTagForm(request.POST or None, instance=tag)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect("idtag-list")
+    status = 422 if form.errors else 200
+    return render(request, "chargers/idtag_edit.html", {"tag": tag, "form": form}, status=status)
+
+
+@engineer_required
+@require_POST
+def idtag_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(IdTag, pk=pk).delete()
+    return redirect("idtag-list")
