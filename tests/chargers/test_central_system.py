@@ -80,6 +80,16 @@ def frames_of(cp_id: str) -> list[Frame]:
     return list(Frame.objects.filter(charger__charge_point_id=cp_id).order_by("seq"))
 
 
+async def disconnected(cp_id: str, timeout: float = 10) -> None:
+    """Wait until the server has recorded the charger's disconnection."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    query = Frame.objects.filter(charger__charge_point_id=cp_id, direction=Frame.EVENT, raw__contains='"disconnected"')
+    while not await sync_to_async(query.exists)():
+        assert loop.time() < deadline, f"{cp_id}: no disconnection recorded within {timeout} s"
+        await asyncio.sleep(0.05)
+
+
 async def test_a_charger_boots_charges_and_answers_every_command(live_server_ocpp):
     server = live_server_ocpp
     async with connected(server.ws_url, "CP-E2E") as cp:
@@ -111,6 +121,7 @@ async def test_a_charger_boots_charges_and_answers_every_command(live_server_ocp
         assert [action for action, _ in cp.received] == list(COMMANDS)
         assert cp.received[1][1] == {"connector_id": 1, "type": "Inoperative"}
         sent_by_charger = list(recorder.sent)
+    await disconnected("CP-E2E")
 
     def check():
         charger = Charger.objects.get(charge_point_id="CP-E2E")
