@@ -7,9 +7,10 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "certify.settings")
 
-import certify.daphne_tuning  # noqa: E402, F401  (oversized frames close with 1009)
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.asgi import get_asgi_application
+
+import certify.daphne_tuning  # noqa: F401  (oversized frames close with 1009)
 
 # The app serves its own few static files: no separate web server is needed in a lab.
 django_app = ASGIStaticFilesHandler(get_asgi_application())
