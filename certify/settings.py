@@ -117,7 +117,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "chargers.layers.ResilientRedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 # A charger may stay connected for months: never expire its groups.

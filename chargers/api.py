@@ -116,6 +116,7 @@ COMMAND_HTTP_STATUS = {
     "not_connected": 409,
     "disconnected": 409,
     "invalid": 400,
+    "unavailable": 503,
     "error": 500,
 }
 
@@ -164,7 +165,8 @@ async def post_command(request, cp_id: str, action: str, payload: Body[dict] = N
 
     200: the CALLRESULT payload. 400: the payload breaks the schema. 404: unknown
     charger or command. 409: the charger is not connected. 502: the charger
-    answered with a CALLERROR. 504: no answer in time."""
+    answered with a CALLERROR. 503: the channel layer (Redis) is down. 504: no
+    answer in time."""
     if not await sync_to_async(can_operate)(request.auth.user):
         raise HttpError(403, "Sending commands needs the engineer role; this token's user is a viewer")
     if action not in COMMAND_ACTIONS and action not in EXTENSION_COMMANDS:

@@ -8,12 +8,14 @@ connection, so it works from whichever server process serves the caller
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import asdict, dataclass, field
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from .layers import LAYER_ERRORS
 from .models import Charger
 from .protocol import COMMAND_ACTIONS, EXTENSION_COMMANDS
 
@@ -23,7 +25,8 @@ class CommandResult:
     """The outcome of a command, as a value a person can read.
 
     status: ok (a CALLRESULT came), callerror, timeout, not_connected,
-    disconnected, invalid (we refused to send it) or error."""
+    disconnected, invalid (we refused to send it), unavailable (the channel
+    layer is down) or error."""
 
     status: str
     action: str
@@ -78,6 +81,16 @@ async def send_command(
         result.status, result.message = "not_connected", _offline_message(charger)
         return result
     timeout = settings.OCPP_CALL_TIMEOUT if timeout is None else timeout
+    try:
+        return await _deliver(charger, result, action, payload, timeout, sent_by)
+    except LAYER_ERRORS as exc:
+        result.status = "unavailable"
+        result.message = f"The channel layer is unavailable, so the command cannot reach {charge_point_id}: {exc}"
+        return result
+
+
+async def _deliver(charger: Charger, result: CommandResult, action: str, payload: dict, timeout: float, sent_by: str):
+    charge_point_id = charger.charge_point_id
     layer = get_channel_layer()
     reply_to = await layer.new_channel()
     await layer.send(
@@ -89,6 +102,8 @@ async def send_command(
             "reply_to": reply_to,
             "sent_by": sent_by,
             "timeout": timeout,
+            # Past this the requester has given up: a late delivery must not run.
+            "deliver_by": time.time() + settings.OCPP_COMMAND_ACK_TIMEOUT,
         },
     )
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from urllib.parse import unquote
 
 from channels.db import database_sync_to_async
@@ -19,6 +20,7 @@ from django.utils import timezone
 from . import protocol
 from .admission import admit
 from .frames import FrameRecord, store_frame
+from .layers import LAYER_ERRORS
 from .models import Charger, Frame
 
 log = logging.getLogger(__name__)
@@ -119,7 +121,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.charger, previous = await _claim_charger(cp_id, self.channel_name, remote)
         if previous and previous != self.channel_name:
             # The newest connection wins; the old socket is told to close.
-            await self.channel_layer.send(previous, {"type": "connection.replaced", "by": remote})
+            try:
+                await self.channel_layer.send(previous, {"type": "connection.replaced", "by": remote})
+            except LAYER_ERRORS:
+                log.warning("Could not tell the older connection of %s to close (channel layer down)", cp_id)
         self.cs = protocol.CentralSystem(self.charger, self.send_text)
         for hook in connection_hooks:
             hook(self.cs)
@@ -196,7 +201,13 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def command_send(self, event: dict) -> None:
         """Run a command as a task: awaiting the charger here would block the
         very consumer that must deliver its answer."""
-        await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
+        if time.time() > event.get("deliver_by", float("inf")):
+            log.warning("Dropped %s for %s: it arrived after its sender gave up", event.get("action"), self.charger)
+            return
+        try:
+            await self.channel_layer.send(event["reply_to"], {"type": "command.ack"})
+        except LAYER_ERRORS:
+            return  # the requester cannot hear us; it will report the layer down
         task = asyncio.create_task(self._run_command(event))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -213,7 +224,12 @@ class OcppConsumer(AsyncWebsocketConsumer):
         except Exception as exc:
             log.exception("Command %s to %s failed", event.get("action"), self.charger)
             reply.update(status="error", message=f"{type(exc).__name__}: {exc}")
-        await self.channel_layer.send(event["reply_to"], reply)
+        try:
+            await self.channel_layer.send(event["reply_to"], reply)
+        except LAYER_ERRORS:
+            log.warning(
+                "Could not return the answer to %s of %s (channel layer down)", event.get("action"), self.charger
+            )
 
 
 # Callables run with each new CentralSystem (the certify app adds its hooks).

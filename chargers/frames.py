@@ -161,6 +161,18 @@ def charger_group(charger_pk: int) -> str:
     return f"charger.{charger_pk}"
 
 
+_announce_warned = [0.0]
+
+
+def _warn_announce(exc: Exception) -> None:
+    """Once every 30 s at most: a Redis outage would otherwise flood the log."""
+    import time
+
+    if time.monotonic() - _announce_warned[0] > 30:
+        _announce_warned[0] = time.monotonic()
+        log.warning("Live updates not sent (channel layer: %s); frames are stored all the same", exc)
+
+
 async def _announce(frames: list[Frame]) -> None:
     """Tell live viewers and listeners (verdicts) about committed frames."""
     by_charger: dict[int, list[Frame]] = {}
@@ -173,8 +185,8 @@ async def _announce(frames: list[Frame]) -> None:
                 event = {"type": "frames.stored", "charger": charger_pk, "ids": [f.pk for f in group]}
                 await layer.group_send(charger_group(charger_pk), event)
                 await layer.group_send(ALL_CHARGERS_GROUP, event)
-            except Exception:  # a lost live update must never lose a frame
-                log.warning("Could not announce frames of charger %s", charger_pk, exc_info=True)
+            except Exception as exc:  # a lost live update must never lose a frame
+                _warn_announce(exc)
         for listener in frame_listeners:
             try:
                 await listener(charger_pk, group)
