@@ -6,4 +6,18 @@ from . import views
 
 urlpatterns = [
     path("", views.session_list, name="session-list"),
+    path("new/", views.session_new, name="session-new"),
+    path("<int:pk>/", views.session_detail, name="session-detail"),
+    path("<int:pk>/header/", views.session_header, name="session-header"),
+    path("<int:pk>/summary/", views.session_summary, name="session-summary"),
+    path("<int:pk>/checklist/", views.session_checklist, name="session-checklist"),
+    path("<int:pk>/frames/", views.session_frames, name="session-frames"),
+    path("<int:pk>/chart/", views.session_chart, name="session-chart"),
+    path("<int:pk>/firmware/", views.item_firmware, name="session-firmware"),
+    path("<int:pk>/items/", views.item_panel_closed, name="session-item-closed"),
+    path("<int:pk>/items/<int:number>/", views.item_panel, name="session-item"),
+    path("<int:pk>/items/<int:number>/status/", views.item_status, name="session-item-status"),
+    path("<int:pk>/items/<int:number>/command/", views.item_command, name="session-item-command"),
+    path("<int:pk>/items/<int:number>/command/form/", views.item_command_form, name="session-item-command-form"),
+    path("<int:pk>/items/<int:number>/override/", views.item_override, name="session-item-override"),
 ]

@@ -1,14 +1,261 @@
-"""Pages of certification sessions. Thin: load, check, call a service, render."""
+"""Pages of certification sessions. Thin: load, check, call a service, render.
+
+The session page is assembled from partials that each re-fetch themselves when
+the page's live socket names their topic (see chargers.live): the header and
+the frame log on "frames", the checklist, the summary and the open item's
+status on "session". The fragment a live update renders is the file the page
+includes.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import json
+from dataclasses import dataclass
 
-from .models import CertSession
+from asgiref.sync import sync_to_async
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from chargers.models import Charger, Frame
+from chargers.roles import can_operate, engineer_required
+from chargers.views import frame_page
+
+from . import catalog, charts
+
+try:  # TEMPORARY until certify/services.py lands: keep the URLconf importable.
+    from . import services
+except ImportError:  # pragma: no cover
+    services = None  # type: ignore[assignment]
+from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 
 SESSIONS_PER_PAGE = 100
+FIRMWARE_ITEM, DIAGNOSTICS_ITEM, PROFILE_ITEM, METER_ITEM, AVAILABILITY_ITEM = 12, 13, 14, 8, 3
+# Items whose payloads carry what the engineer must see (our URLs, time window).
+SHOW_PAYLOAD_ITEMS = {FIRMWARE_ITEM, DIAGNOSTICS_ITEM}
+
+
+# --- forms -------------------------------------------------------------------
+
+
+class NewSessionForm(forms.Form):
+    charge_point_id = forms.CharField(
+        label="Charge point id",
+        max_length=48,
+        help_text="Pick a known charger or type the id a charger will connect with.",
+        widget=forms.TextInput(attrs={"list": "known-chargers", "autocomplete": "off"}),
+    )
+    engineer_name = forms.CharField(label="Engineer", max_length=150, required=False)
+    lab = forms.CharField(label="Lab", max_length=150, required=False)
+    auto_trigger_status = forms.BooleanField(
+        label="Send TriggerMessage (StatusNotification) after each boot (item 18)", required=False, initial=True
+    )
+
+    def clean_charge_point_id(self) -> str:
+        value = self.cleaned_data["charge_point_id"].strip()
+        if not value or any(c.isspace() or c in "/?#" for c in value):
+            raise ValidationError("A charge point id has no spaces, '/', '?' or '#'.")
+        return value
+
+
+class OverrideForm(forms.Form):
+    verdict = forms.ChoiceField(
+        label="Verdict", choices=[("", "choose…"), *[(v, VERDICT_LABELS[v]) for v in OVERRIDE_VERDICTS]]
+    )
+    remark = forms.CharField(
+        label="Remark",
+        max_length=500,
+        help_text='As the report shows it, e.g. "Not supported by the vendor".',
+        error_messages={"required": "Say why you set the verdict by hand."},
+    )
+
+
+class FirmwareForm(forms.Form):
+    firmware = forms.FileField(label="Firmware file from the manufacturer")
+
+
+# The SetChargingProfile presets of item 14: the profile part of the payload.
+def _profile(purpose: str, unit: str, limit: float, kind: str = "Absolute", **extra) -> dict:
+    schedule = {"chargingRateUnit": unit, "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit}]}
+    return {
+        "chargingProfileId": extra.pop("profile_id", 1),
+        "stackLevel": 0,
+        "chargingProfilePurpose": purpose,
+        "chargingProfileKind": kind,
+        "chargingSchedule": schedule,
+        **extra,
+    }
+
+
+PROFILE_PRESETS = {
+    "tx-default-16a": ("TxDefaultProfile, 16 A", _profile("TxDefaultProfile", "A", 16.0)),
+    "tx-default-6a": ("TxDefaultProfile, 6 A (minimum)", _profile("TxDefaultProfile", "A", 6.0)),
+    "cp-max-11kw": ("ChargePointMaxProfile, 11 kW (connector 0)", _profile("ChargePointMaxProfile", "W", 11000.0)),
+    "recurring-daily": (
+        "TxDefaultProfile, daily: 8 A from 00:00, 16 A from 06:00",
+        {
+            **_profile("TxDefaultProfile", "A", 8.0, kind="Recurring", recurrencyKind="Daily", profile_id=2),
+            "chargingSchedule": {
+                "chargingRateUnit": "A",
+                "duration": 86400,
+                "startSchedule": "2024-01-01T00:00:00Z",
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8.0}, {"startPeriod": 21600, "limit": 16.0}],
+            },
+        },
+    ),
+}
+
+
+# --- what the pages show -------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One checklist line: the catalog item and its result."""
+
+    item: catalog.Item
+    result: ItemResult
+
+    @property
+    def evidence_count(self) -> int:
+        return len(self.result.evidence or [])
+
+
+@dataclass
+class CommandButton:
+    """A catalog command as the item panel offers it, placeholders filled."""
+
+    index: int
+    label: str
+    action: str
+    payload: dict
+
+    @property
+    def payload_json(self) -> str:
+        return json.dumps(self.payload, indent=2)
+
+    @property
+    def takes_profile(self) -> bool:
+        """SetChargingProfile: the panel offers profile presets."""
+        return "csChargingProfiles" in self.payload
+
+
+def _rows(session: CertSession) -> list[Row]:
+    results = {r.number: r for r in session.items.select_related("override_by")}
+    return [
+        Row(item, _labelled(results.get(item.number) or ItemResult(session=session, number=item.number)))
+        for item in catalog.items(session.catalog)
+    ]
+
+
+def _labelled(result: ItemResult) -> ItemResult:
+    """The automatic verdict's label, shown beside an override."""
+    result.auto_label = VERDICT_LABELS.get(result.auto_verdict, result.auto_verdict)
+    return result
+
+
+def _item(session: CertSession, number: int) -> catalog.Item:
+    try:
+        return catalog.item(number, session.catalog)
+    except StopIteration:
+        raise Http404("No such item") from None
+
+
+def _result(session: CertSession, number: int) -> ItemResult:
+    result = session.items.select_related("override_by").filter(number=number).first()
+    return _labelled(result or ItemResult(session=session, number=number))
+
+
+def _connector_ids(session: CertSession) -> list[int]:
+    """Connector 0 (the charger) and every connector the charger reported."""
+    ids = {0}
+    if session.charger_id:
+        ids.update(session.charger.connectors.values_list("connector_id", flat=True))
+    if ids == {0}:
+        ids.add(1)
+    return sorted(ids)
+
+
+def item_commands(session: CertSession, item: catalog.Item, host: str | None) -> list[CommandButton]:
+    """The item's catalog commands with payloads filled for this session; item 3
+    offers each availability command per connector."""
+    buttons: list[CommandButton] = []
+    for command in item.commands:
+        if item.number == AVAILABILITY_ITEM and command.payload.get("connectorId") == "{connector}":
+            for connector in _connector_ids(session):
+                payload = services.fill_payload(session, {**command.payload, "connectorId": connector}, host)
+                buttons.append(CommandButton(0, f"{command.label}, connector {connector}", command.action, payload))
+        else:
+            payload = services.fill_payload(session, dict(command.payload), host)
+            buttons.append(CommandButton(0, command.label, command.action, payload))
+    for index, button in enumerate(buttons):
+        button.index = index
+    return buttons
+
+
+def _evidence(result: ItemResult) -> list[Frame]:
+    if not result.evidence:
+        return []
+    frames = list(Frame.objects.filter(pk__in=result.evidence).order_by("seq"))
+    for frame in frames:
+        payload = frame.payload()
+        frame.summary = json.dumps(payload, ensure_ascii=False)[:160] if payload is not None else frame.raw[:160]
+    return frames
+
+
+def _frame_context(session: CertSession, params) -> dict:
+    context = frame_page(session.charger, params, session.frames()) if session.charger_id else _no_frames()
+    context["frames_url"] = f"/sessions/{session.pk}/frames/"
+    return context
+
+
+def _no_frames() -> dict:
+    return {"frames": [], "next_before": None, "filter_action": "", "filter_direction": "", "is_first_page": True}
+
+
+def _live_topics(session: CertSession) -> str:
+    topics = [f"session-{session.pk}"]
+    if session.charger_id:
+        topics.append(f"charger-{session.charger_id}")
+    return ",".join(topics)
+
+
+def _item_context(request: HttpRequest, session: CertSession, number: int) -> dict:
+    item = _item(session, number)
+    result = _result(session, number)
+    context = {
+        "session": session,
+        "item": item,
+        "result": result,
+        "evidence": _evidence(result),
+        "buttons": item_commands(session, item, request.get_host()),
+        "override_form": OverrideForm(initial={"verdict": result.override_verdict, "remark": result.override_remark}),
+        "can_operate": can_operate(request.user),
+        "presets": PROFILE_PRESETS if number == PROFILE_ITEM else {},
+        "show_payload": number in SHOW_PAYLOAD_ITEMS,
+    }
+    if number == FIRMWARE_ITEM:
+        context["firmware_form"] = FirmwareForm()
+        context["firmware_files"] = session.files.filter(kind=SessionFile.FIRMWARE)
+    if number == DIAGNOSTICS_ITEM:
+        context["diagnostics_files"] = session.files.filter(kind=SessionFile.DIAGNOSTICS)
+    if number == METER_ITEM:
+        context.update(_chart_context(session))
+    return context
+
+
+def _chart_context(session: CertSession) -> dict:
+    return {"chart": charts.session_chart(session), "max_points": charts.MAX_POINTS}
+
+
+def _session(pk: int) -> CertSession:
+    return get_object_or_404(CertSession.objects.select_related("charger", "engineer"), pk=pk)
+
+
+# --- views -------------------------------------------------------------------
 
 
 @login_required
@@ -16,3 +263,210 @@ def session_list(request: HttpRequest) -> HttpResponse:
     """Newest first; searching and comparing are the history pages' job."""
     sessions = CertSession.objects.select_related("charger", "engineer")[:SESSIONS_PER_PAGE]
     return render(request, "certify/session_list.html", {"sessions": sessions})
+
+
+@engineer_required
+def session_new(request: HttpRequest) -> HttpResponse:
+    initial = {
+        "charge_point_id": request.GET.get("charger", ""),
+        "engineer_name": request.user.get_full_name() or request.user.get_username(),
+        "auto_trigger_status": True,
+    }
+    form = NewSessionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        session = services.create_session(
+            data["charge_point_id"],
+            engineer=request.user,
+            engineer_name=data["engineer_name"],
+            lab=data["lab"],
+            options={"auto_trigger_status": data["auto_trigger_status"]},
+        )
+        return redirect("session-detail", pk=session.pk)
+    context = {"form": form, "chargers": Charger.objects.only("charge_point_id", "vendor", "model", "connected")}
+    return render(request, "certify/session_new.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    context = {
+        "session": session,
+        "charger": session.charger,
+        "rows": _rows(session),
+        "progress": _progress(services.session_summary(session)),
+        "actions": _actions(session),
+        "live_topics": _live_topics(session),
+        **_frame_context(session, request.GET),
+    }
+    number = request.GET.get("item", "")
+    if number.isdigit():
+        context.update(_item_context(request, session, int(number)))
+    return render(request, "certify/session_detail.html", context)
+
+
+def _progress(summary: dict) -> list[tuple[str, str, int]]:
+    """(verdict, label, count) in the order the labels are defined."""
+    counts = summary.get("counts", summary)
+    return [(key, label, counts.get(key, 0)) for key, label in VERDICT_LABELS.items()]
+
+
+def _actions(session: CertSession) -> list[str]:
+    return sorted(set(session.frames().exclude(action="").values_list("action", flat=True).distinct()))
+
+
+@login_required
+def session_header(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    return render(request, "certify/_session_header.html", {"session": session, "charger": session.charger})
+
+
+@login_required
+def session_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    context = {"session": session, "progress": _progress(services.session_summary(session))}
+    return render(request, "certify/_session_summary.html", context)
+
+
+@login_required
+def session_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    return render(request, "certify/_session_checklist.html", {"session": session, "rows": _rows(session)})
+
+
+@login_required
+def session_frames(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    return render(request, "chargers/_frames.html", _frame_context(session, request.GET))
+
+
+@login_required
+def session_chart(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(pk)
+    return render(request, "certify/_session_meter_chart.html", {"session": session, **_chart_context(session)})
+
+
+@login_required
+def item_panel(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    session = _session(pk)
+    return render(request, "certify/_item_panel.html", _item_context(request, session, number))
+
+
+@login_required
+def item_panel_closed(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "certify/_item_panel.html", {"session": _session(pk)})
+
+
+@login_required
+def item_status(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    session = _session(pk)
+    _item(session, number)
+    result = _result(session, number)
+    context = {"session": session, "result": result, "evidence": _evidence(result), "item": _item(session, number)}
+    return render(request, "certify/_item_status.html", context)
+
+
+@login_required
+def item_command_form(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """One command's form again, e.g. with a charging-profile preset (item 14)."""
+    session = _session(pk)
+    button = _button(request, session, number, request.GET.get("index", ""))
+    preset = PROFILE_PRESETS.get(request.GET.get("preset", ""))
+    if preset and button.takes_profile:
+        button.payload["csChargingProfiles"] = preset[1]
+        if preset[1]["chargingProfilePurpose"] == "ChargePointMaxProfile":
+            button.payload["connectorId"] = 0
+    context = {"session": session, "item": _item(session, number), "button": button, "payload": button.payload_json}
+    context["presets"] = PROFILE_PRESETS
+    context["selected_preset"] = request.GET.get("preset", "")
+    return render(request, "certify/_item_command.html", context)
+
+
+def _button(request: HttpRequest, session: CertSession, number: int, index: str) -> CommandButton:
+    buttons = item_commands(session, _item(session, number), request.get_host())
+    if not index.isdigit() or int(index) >= len(buttons):
+        raise Http404("No such command")
+    return buttons[int(index)]
+
+
+@engineer_required
+@require_POST
+async def item_command(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """Send one of the item's commands with the payload as edited; show the answer."""
+    session = await aget_object_or_404(CertSession.objects.select_related("charger"), pk=pk)
+    button = await sync_to_async(_button)(request, session, number, request.POST.get("index", ""))
+    text = request.POST.get("payload", "").strip() or "{}"
+    context = {"session": session, "item": _item(session, number), "button": button, "payload": text}
+    context["presets"] = PROFILE_PRESETS
+    try:
+        payload = json.loads(text)
+        if not isinstance(payload, dict):
+            raise ValueError("the payload must be a JSON object")
+    except ValueError as exc:
+        context["payload_error"] = f"Not valid JSON: {exc}"
+        return render(request, "certify/_item_command.html", context, status=422)
+    user = await request.auser()
+    result = await services.run_command(session, button.action, payload, f"user:{user.get_username()}")
+    context["command_result"] = result
+    context["result_json"] = json.dumps(result.payload, indent=2) if result.payload is not None else ""
+    return render(request, "certify/_item_command.html", context)
+
+
+@engineer_required
+@require_POST
+def item_override(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """Set the verdict and remark by hand, or clear them; the auto verdict stays."""
+    session = _session(pk)
+    _item(session, number)
+    result = get_object_or_404(ItemResult, session=session, number=number)
+    if "clear" in request.POST:
+        services.clear_override(result, request.user)
+        form = OverrideForm()
+        status = 200
+    else:
+        form = OverrideForm(request.POST)
+        status = 422
+        if form.is_valid():
+            try:
+                services.override_item(result, form.cleaned_data["verdict"], form.cleaned_data["remark"], request.user)
+                status = 200
+            except ValidationError as exc:
+                _add_errors(form, exc)
+    result = _result(session, number)
+    context = {"session": session, "item": _item(session, number), "result": result, "override_form": form}
+    context["can_operate"] = True
+    response = render(request, "certify/_item_override.html", context, status=status)
+    if status == 200:
+        # The checklist, summary and item status refresh now, not at the next tick.
+        response["HX-Trigger"] = "session-changed"
+    return response
+
+
+def _add_errors(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@engineer_required
+@require_POST
+def item_firmware(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep the manufacturer's firmware for item 12; the panel comes back with
+    UpdateFirmware pointing at our copy."""
+    from .transfer import upload_firmware
+
+    session = _session(pk)
+    form = FirmwareForm(request.POST, request.FILES)
+    status = 422
+    if form.is_valid():
+        try:
+            upload_firmware(session, form.cleaned_data["firmware"])
+            status = 200
+        except ValidationError as exc:
+            _add_errors(form, exc)
+    context = _item_context(request, session, FIRMWARE_ITEM)
+    if status != 200:
+        context["firmware_form"] = form
+    return render(request, "certify/_item_panel.html", context, status=status)

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .command_defaults import default_payload
@@ -39,6 +40,7 @@ def charger_detail(request: HttpRequest, cp_id: str) -> HttpResponse:
             "actions": actions,
             "command_actions": COMMAND_ACTIONS,
             "live_topics": f"charger-{charger.pk}",
+            "frames_url": reverse("charger-frames", args=[cp_id]),
             **frame_page(charger, request.GET),
         },
     )
@@ -51,7 +53,8 @@ def charger_facts(request: HttpRequest, cp_id: str) -> HttpResponse:
 
 
 def frame_page(charger: Charger, params, frames=None) -> dict:
-    """Newest first, keyset-paginated by seq so page 1000 costs what page 1 does."""
+    """Newest first, keyset-paginated by seq so page 1000 costs what page 1 does.
+    `mark` names a frame (by id) to highlight, e.g. evidence opened from a verdict."""
     frames = Frame.objects.filter(charger=charger) if frames is None else frames
     action = params.get("action", "")
     direction = params.get("direction", "")
@@ -65,8 +68,10 @@ def frame_page(charger: Charger, params, frames=None) -> dict:
     page = list(frames.order_by("-seq")[: FRAMES_PER_PAGE + 1])
     more = len(page) > FRAMES_PER_PAGE
     page = page[:FRAMES_PER_PAGE]
+    mark = params.get("mark", "")
     for frame in page:
         frame.pretty = pretty_json(frame.raw)
+        frame.marked = str(frame.pk) == mark
     return {
         "frames": page,
         "next_before": page[-1].seq if more and page else None,
@@ -86,7 +91,12 @@ def pretty_json(raw: str) -> str:
 @login_required
 def charger_frames(request: HttpRequest, cp_id: str) -> HttpResponse:
     charger = get_object_or_404(Charger, charge_point_id=cp_id)
-    return render(request, "chargers/_frames.html", {"charger": charger, **frame_page(charger, request.GET)})
+    context = {
+        "charger": charger,
+        "frames_url": reverse("charger-frames", args=[cp_id]),
+        **frame_page(charger, request.GET),
+    }
+    return render(request, "chargers/_frames.html", context)
 
 
 @login_required

@@ -96,3 +96,11 @@ def charger_loop() -> Iterator[ChargerLoop]:
     loop = ChargerLoop()
     yield loop
     loop.close()
+
+
+def settled(page, timeout: float = WAIT_MS) -> None:
+    """Wait until htmx has no request in flight and has wired up what it swapped
+    in (its listeners attach when the swap settles, a few ms after the DOM changes)."""
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')", timeout=timeout
+    )
