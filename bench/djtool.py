@@ -123,7 +123,8 @@ def dashboard(cp_id: str, repeat: int) -> dict:
     client = Client()
     client.force_login(User.objects.get(username=USER))
     charger = Charger.objects.get(charge_point_id=cp_id)
-    deep = Frame.objects.filter(charger=charger).order_by("seq").values_list("seq", flat=True)[100]
+    seqs = Frame.objects.filter(charger=charger).order_by("seq").values_list("seq", flat=True)
+    deep = seqs[min(100, seqs.count() - 1)]
     pages = {
         "detail": f"/chargers/{cp_id}/",
         "frames": f"/chargers/{cp_id}/frames/",
