@@ -13,9 +13,11 @@ import asyncio
 import logging
 from urllib.parse import parse_qs
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from .frames import ALL_CHARGERS_GROUP, charger_group
+from .roles import role_of
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ def session_group(session_pk: int) -> str:
 class LiveConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or not await database_sync_to_async(role_of)(user):
             await self.close()
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
