@@ -107,6 +107,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": envint("SQLITE_TIMEOUT", 30),
             },
+            # Reopening SQLite on every database call cost ~0.7 ms a frame.
+            "CONN_MAX_AGE": None,
             # Tests run a real daphne process against the same file.
             "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }

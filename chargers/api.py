@@ -155,6 +155,16 @@ def list_frames(request, cp_id: str, filters: Query[FrameFilter]):
     return list(frames.order_by("seq")[: max(1, min(filters.limit, 1000))])
 
 
+def _check_command(request, cp_id: str, action: str) -> str:
+    """Role, command and charger in one trip to the database; returns who sends."""
+    if not can_operate(request.auth.user):
+        raise HttpError(403, "Sending commands needs the engineer role; this token's user is a viewer")
+    if action not in COMMAND_ACTIONS and action not in EXTENSION_COMMANDS:
+        raise HttpError(404, f"{action} is not an OCPP 1.6 command a central system sends")
+    _charger(cp_id)
+    return caller(request)
+
+
 @api.post(
     "/chargers/{cp_id}/commands/{action}",
     response={code: CommandOut for code in set(COMMAND_HTTP_STATUS.values())} | {403: ErrorOut, 404: ErrorOut},
@@ -167,11 +177,6 @@ async def post_command(request, cp_id: str, action: str, payload: Body[dict] = N
     charger or command. 409: the charger is not connected. 502: the charger
     answered with a CALLERROR. 503: the channel layer (Redis) is down. 504: no
     answer in time."""
-    if not await sync_to_async(can_operate)(request.auth.user):
-        raise HttpError(403, "Sending commands needs the engineer role; this token's user is a viewer")
-    if action not in COMMAND_ACTIONS and action not in EXTENSION_COMMANDS:
-        raise HttpError(404, f"{action} is not an OCPP 1.6 command a central system sends")
-    await sync_to_async(_charger)(cp_id)
-    who = await sync_to_async(caller)(request)
+    who = await sync_to_async(_check_command)(request, cp_id, action)
     result = await send_command(cp_id, action, payload or {}, sent_by=who)
     return COMMAND_HTTP_STATUS.get(result.status, 500), result.as_dict()

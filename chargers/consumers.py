@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import protocol
-from .admission import admit
+from .admission import Admission, admit
 from .frames import FrameRecord, store_frame
 from .layers import LAYER_ERRORS
 from .models import Charger, Frame
@@ -49,17 +49,21 @@ def _event(kind: str, **details) -> str:
 
 
 @database_sync_to_async
-def _claim_charger(charge_point_id: str, channel_name: str, remote: str) -> tuple[Charger, str]:
-    """Mark the charger connected on this channel; return the channel of an
-    older connection of the same id, which must now be closed."""
-    charger, _ = Charger.objects.get_or_create(charge_point_id=charge_point_id)
+def _admit_and_claim(cp_id: str, scope: dict, remote: str, channel_name: str) -> tuple[Admission, str]:
+    """Check the handshake and, if admitted, mark the charger connected on this
+    channel, in one trip to the database. Returns the channel of an older
+    connection of the same id, which must now be closed."""
+    admission = admit(cp_id, scope, remote)
+    if not admission.allowed:
+        return admission, ""
+    charger = admission.charger
     previous = charger.channel_name if charger.connected else ""
-    now = timezone.now()
+    charger.connected, charger.channel_name, charger.remote_addr = True, channel_name, remote
+    charger.connected_at = timezone.now()
     Charger.objects.filter(pk=charger.pk).update(
-        connected=True, channel_name=channel_name, remote_addr=remote, connected_at=now
+        connected=True, channel_name=channel_name, remote_addr=remote, connected_at=charger.connected_at
     )
-    charger.refresh_from_db()
-    return charger, previous
+    return admission, previous
 
 
 @database_sync_to_async
@@ -102,13 +106,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
             )
             await self.close()
             return
-        admission = await database_sync_to_async(admit)(cp_id, self.scope, remote)
-        reason = admission.reason
-        if admission.allowed:
-            for check in handshake_checks:
-                reason = await check(cp_id, self.scope) or ""
-                if reason:
-                    break
+        reason = ""
+        for check in handshake_checks:
+            reason = await check(cp_id, self.scope) or ""
+            if reason:
+                break
+        admission, previous = Admission(False), ""
+        if not reason:
+            admission, previous = await _admit_and_claim(cp_id, self.scope, remote, self.channel_name)
+            reason = admission.reason
         if reason:
             log.warning("Refused OCPP connection of %r from %s: %s", cp_id, remote, reason)
             if admission.charger is not None:
@@ -118,7 +124,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 )
             await self.close()
             return
-        self.charger, previous = await _claim_charger(cp_id, self.channel_name, remote)
+        self.charger = admission.charger
         if previous and previous != self.channel_name:
             # The newest connection wins; the old socket is told to close.
             try:

@@ -266,8 +266,10 @@ class ApiToken(models.Model):
             .filter(key_hash=cls.hash(key), revoked_at__isnull=True, user__is_active=True)
             .first()
         )
-        if token:
-            cls.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        now = timezone.now()
+        if token and (token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60):
+            # To the minute: a write per request would queue behind frame writes.
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
         return token
 
 

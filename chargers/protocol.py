@@ -32,7 +32,7 @@ from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action, RegistrationStatus
 
 from . import schemas
-from .frames import FrameRecord, store_frame
+from .frames import FrameRecord, store_frame, store_frames
 from .models import Charger, Connector, Frame, IdTag, Transaction, utc_now_iso
 
 log = logging.getLogger(__name__)
@@ -277,33 +277,36 @@ class CentralSystem(ChargePoint):
             incoming.note = "; ".join(filter(None, [incoming.note, *findings]))
         if code:
             incoming.note = "; ".join(filter(None, [incoming.note, f"{code}: {description}"]))
-        try:
-            await self.record(incoming)
-        except Exception:
-            # Could not store it: answer that, never a false "Accepted".
-            await self._send_text(call_error(msg.unique_id, schemas.INTERNAL_ERROR, "Could not record the message"))
-            return
-        if code:
-            await self.send_frame(
-                call_error(msg.unique_id, code, description),
+            answer = FrameRecord(
+                direction=Frame.OUT,
+                raw=call_error(msg.unique_id, code, description),
                 message_type=4,
                 unique_id=msg.unique_id,
                 action=msg.action,
                 error_code=code,
             )
+            await self._store_and_send(incoming, answer)
             return
         try:
             response = await handler(msg.payload)
             raw, payload = _response_json(msg.unique_id, response)
             schemas.validate(msg.action, payload, response=True)
+            answer = FrameRecord(
+                direction=Frame.OUT, raw=raw, message_type=3, unique_id=msg.unique_id, action=msg.action
+            )
         except Exception as exc:
             log.exception("%s: handling %s failed", self.id, msg.action)
-            await self._send_internal_error(msg, f"{type(exc).__name__}")
-            return
-        try:
-            await self.send_frame(raw, message_type=3, unique_id=msg.unique_id, action=msg.action)
-        except Exception:
-            log.exception("%s: could not store the answer to %s", self.id, msg.action)
+            answer = FrameRecord(
+                direction=Frame.OUT,
+                raw=call_error(
+                    msg.unique_id, schemas.INTERNAL_ERROR, f"Could not process {msg.action}: {type(exc).__name__}"
+                ),
+                message_type=4,
+                unique_id=msg.unique_id,
+                action=msg.action,
+                error_code=schemas.INTERNAL_ERROR,
+            )
+        if not await self._store_and_send(incoming, answer) or answer.message_type != 3:
             return
         for hook in self.after_call:
             try:
@@ -311,14 +314,19 @@ class CentralSystem(ChargePoint):
             except Exception:
                 log.exception("after-call hook failed")
 
-    async def _send_internal_error(self, msg: Parsed, why: str) -> None:
-        raw = call_error(msg.unique_id, schemas.INTERNAL_ERROR, f"Could not process {msg.action}: {why}")
+    async def _store_and_send(self, incoming: FrameRecord, answer: FrameRecord) -> bool:
+        """Store a CALL and its answer in one commit, then send the answer. If
+        the database refuses, the charger hears InternalError, never a false
+        "Accepted" for something we did not keep."""
         try:
-            await self.send_frame(
-                raw, message_type=4, unique_id=msg.unique_id, action=msg.action, error_code=schemas.INTERNAL_ERROR
-            )
+            await store_frames(self.charger.pk, [incoming, answer])
         except Exception:
-            await self._send_text(raw)
+            await self._send_text(
+                call_error(incoming.unique_id, schemas.INTERNAL_ERROR, "Could not record the message")
+            )
+            return False
+        await self._send_text(answer.raw)
+        return True
 
     # -- commands to the charger -----------------------------------------------
 
