@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from chargers.models import Charger, Frame
-from chargers.roles import can_operate, engineer_required
+from chargers.roles import can_operate, engineer_required, viewer_required
 from chargers.views import frame_page
 
 from . import catalog, charts
@@ -258,7 +257,7 @@ def _session(pk: int) -> CertSession:
 # --- views -------------------------------------------------------------------
 
 
-@login_required
+@viewer_required
 def session_list(request: HttpRequest) -> HttpResponse:
     """Newest first; searching and comparing are the history pages' job."""
     sessions = CertSession.objects.select_related("charger", "engineer")[:SESSIONS_PER_PAGE]
@@ -287,7 +286,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     return render(request, "certify/session_new.html", context, status=422 if form.errors else 200)
 
 
-@login_required
+@viewer_required
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
     context = {
@@ -315,49 +314,49 @@ def _actions(session: CertSession) -> list[str]:
     return sorted(set(session.frames().exclude(action="").values_list("action", flat=True).distinct()))
 
 
-@login_required
+@viewer_required
 def session_header(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
     return render(request, "certify/_session_header.html", {"session": session, "charger": session.charger})
 
 
-@login_required
+@viewer_required
 def session_summary(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
     context = {"session": session, "progress": _progress(services.session_summary(session))}
     return render(request, "certify/_session_summary.html", context)
 
 
-@login_required
+@viewer_required
 def session_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
     return render(request, "certify/_session_checklist.html", {"session": session, "rows": _rows(session)})
 
 
-@login_required
+@viewer_required
 def session_frames(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
     return render(request, "chargers/_frames.html", _frame_context(session, request.GET))
 
 
-@login_required
+@viewer_required
 def session_chart(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
     return render(request, "certify/_session_meter_chart.html", {"session": session, **_chart_context(session)})
 
 
-@login_required
+@viewer_required
 def item_panel(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     session = _session(pk)
     return render(request, "certify/_item_panel.html", _item_context(request, session, number))
 
 
-@login_required
+@viewer_required
 def item_panel_closed(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "certify/_item_panel.html", {"session": _session(pk)})
 
 
-@login_required
+@viewer_required
 def item_status(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     session = _session(pk)
     _item(session, number)
@@ -366,7 +365,7 @@ def item_status(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return render(request, "certify/_item_status.html", context)
 
 
-@login_required
+@viewer_required
 def item_command_form(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     """One command's form again, e.g. with a charging-profile preset (item 14)."""
     session = _session(pk)

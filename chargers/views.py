@@ -6,7 +6,6 @@ import json
 
 from asgiref.sync import sync_to_async
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,19 +15,19 @@ from .command_defaults import default_payload
 from .commands import send_command
 from .models import Charger, Frame, IdTag
 from .protocol import COMMAND_ACTIONS
-from .roles import engineer_required
+from .roles import engineer_required, viewer_required
 
 FRAMES_PER_PAGE = 50
 
 
-@login_required
+@viewer_required
 def charger_list(request: HttpRequest) -> HttpResponse:
     chargers = Charger.objects.prefetch_related("connectors")
     template = "chargers/_charger_rows.html" if request.htmx else "chargers/list.html"
     return render(request, template, {"chargers": chargers, "live_topics": "chargers"})
 
 
-@login_required
+@viewer_required
 def charger_detail(request: HttpRequest, cp_id: str) -> HttpResponse:
     charger = get_object_or_404(Charger, charge_point_id=cp_id)
     actions = sorted({f.action for f in Frame.objects.filter(charger=charger).exclude(action="").only("action")[:5000]})
@@ -46,7 +45,7 @@ def charger_detail(request: HttpRequest, cp_id: str) -> HttpResponse:
     )
 
 
-@login_required
+@viewer_required
 def charger_facts(request: HttpRequest, cp_id: str) -> HttpResponse:
     charger = get_object_or_404(Charger, charge_point_id=cp_id)
     return render(request, "chargers/_facts.html", {"charger": charger})
@@ -88,7 +87,7 @@ def pretty_json(raw: str) -> str:
         return raw
 
 
-@login_required
+@viewer_required
 def charger_frames(request: HttpRequest, cp_id: str) -> HttpResponse:
     charger = get_object_or_404(Charger, charge_point_id=cp_id)
     context = {
@@ -99,7 +98,7 @@ def charger_frames(request: HttpRequest, cp_id: str) -> HttpResponse:
     return render(request, "chargers/_frames.html", context)
 
 
-@login_required
+@viewer_required
 def command_form(request: HttpRequest, cp_id: str) -> HttpResponse:
     charger = get_object_or_404(Charger, charge_point_id=cp_id)
     action = request.GET.get("action", "GetConfiguration")
@@ -146,7 +145,7 @@ class IdTagForm(forms.ModelForm):
         return value
 
 
-@login_required
+@viewer_required
 def idtag_list(request: HttpRequest) -> HttpResponse:
     """The list and the form that adds to it (answered in place on errors)."""
     form = IdTagForm(prefix="new")

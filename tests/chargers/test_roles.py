@@ -59,3 +59,14 @@ async def test_a_viewer_token_reads_but_sends_nothing(live_server_ocpp):
         )
 
     assert await sync_to_async(sent)() == ["ClearCache"]
+
+
+def test_a_user_without_a_role_reads_nothing_and_a_viewer_sends_nothing(client):
+    nobody, viewer = make_user("nobody2", None), make_user("viewer2", VIEWER)
+    client.force_login(nobody)
+    assert client.get("/").status_code == 403
+    client.force_login(viewer)
+    assert client.get("/").status_code == 200
+    assert client.get("/sessions/").status_code == 200
+    assert client.post("/id-tags/add/", {"id_tag": "X", "status": "Accepted"}).status_code == 403
+    assert client.get("/sessions/new/").status_code == 403
