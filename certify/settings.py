@@ -209,3 +209,15 @@ OCPP_TLS_PORT = envint("OCPP_TLS_PORT", 0)
 OCPP_TRUST_FORWARDED_PROTO = envbool("OCPP_TRUST_FORWARDED_PROTO", False)
 # Frames a charger may send per second before it is throttled (burst: 2x).
 OCPP_RATE_LIMIT = envfloat("OCPP_RATE_LIMIT", 50.0)
+
+# --- Certification sessions ----------------------------------------------------
+CERTIFY_PLATFORM = os.environ.get("CERTIFY_PLATFORM", "OCPP Certify")
+CERTIFY_LAB = os.environ.get("CERTIFY_LAB", "")
+# The host chargers reach us at (firmware downloads, diagnostics uploads);
+# empty: the host the engineer's browser used.
+CERTIFY_PUBLIC_HOST = os.environ.get("CERTIFY_PUBLIC_HOST", "")
+CERTIFY_FTP_HOST = os.environ.get("CERTIFY_FTP_HOST", "127.0.0.1")
+CERTIFY_FTP_PORT = envint("CERTIFY_FTP_PORT", 2121)
+CERTIFY_FTP_PASSIVE_PORTS = os.environ.get("CERTIFY_FTP_PASSIVE_PORTS", "30000-30099")
+CERTIFY_MAX_FIRMWARE_BYTES = envint("CERTIFY_MAX_FIRMWARE_BYTES", 256 * 1024 * 1024)
+CERTIFY_MAX_DIAGNOSTICS_BYTES = envint("CERTIFY_MAX_DIAGNOSTICS_BYTES", 64 * 1024 * 1024)

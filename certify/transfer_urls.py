@@ -1,3 +1,12 @@
-"""URL patterns of this part of certify (owned by one module set)."""
+"""File transfer URLs, mounted at /files/: no login (chargers have none); each
+URL carries the session's secret."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import transfer
+
+urlpatterns = [
+    path("firmware/<int:pk>/<str:secret>/<str:name>", transfer.firmware_download, name="firmware-download"),
+    path("diagnostics/<int:pk>/<str:secret>/", transfer.diagnostics_upload, name="diagnostics-upload"),
+    path("diagnostics/<int:pk>/<str:secret>/<str:name>", transfer.diagnostics_upload, name="diagnostics-upload-named"),
+]

@@ -23,12 +23,7 @@ from chargers.models import Charger, Frame
 from chargers.roles import can_operate, engineer_required, viewer_required
 from chargers.views import frame_page
 
-from . import catalog, charts
-
-try:  # TEMPORARY until certify/services.py lands: keep the URLconf importable.
-    from . import services
-except ImportError:  # pragma: no cover
-    services = None  # type: ignore[assignment]
+from . import catalog, charts, services
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 
 SESSIONS_PER_PAGE = 100

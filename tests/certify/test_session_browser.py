@@ -11,8 +11,6 @@ from tests import browser
 from tests.browser import WAIT_MS, ChargerLoop
 from tests.chargers.client import boot, connected
 
-pytest.importorskip("certify.services", reason="certify.services has not landed yet")
-
 pytestmark = pytest.mark.chromium
 logged_in_page, charger_loop = browser.logged_in_page, browser.charger_loop
 

@@ -1,0 +1,198 @@
+"""Evaluation of a session's verdicts, kept current while the charger talks.
+
+The frame listener (registered in CertifyConfig.ready) hears of every commit;
+for a charger with an open session it schedules an evaluation at most every
+EVALUATE_EVERY seconds, in a thread, and tells the session's live pages. Parsed
+frames are cached per session and extended with new ones only, so a session of
+100,000 frames is not re-read on every tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from chargers.live import session_group
+from chargers.models import Frame
+
+from . import catalog
+from .models import NOT_APPLICABLE, CertSession, ItemResult, SessionFile
+from .verdicts import RULES, SessionFrames
+
+log = logging.getLogger(__name__)
+
+EVALUATE_EVERY = 0.5
+# Parsed frames per session: (start_seq, SessionFrames).
+_cache: dict[int, tuple[int, SessionFrames]] = {}
+
+
+def session_frames(session: CertSession) -> SessionFrames:
+    """The session's frames parsed, reusing what was parsed before."""
+    cached = _cache.get(session.pk)
+    if cached is None or cached[0] != session.start_seq:
+        cached = (session.start_seq, SessionFrames(session.options))
+        _cache[session.pk] = cached
+    frames = cached[1]
+    frames.options.update(session.options or {})
+    if session.charger_id is not None:
+        newer = session.frames().filter(seq__gt=max(frames.last_seq, session.start_seq))
+        frames.extend(
+            newer.only("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "sent_by")
+        )
+    frames.files = [
+        {"id": f.pk, "kind": f.kind, "name": f.name, "size": f.size, "created_at": f.created_at}
+        for f in SessionFile.objects.filter(session=session)
+    ]
+    frames.now = datetime.now(UTC)
+    return frames
+
+
+def evaluate_session(session: CertSession) -> list[ItemResult]:
+    """Run every item's rule and store the automatic verdicts; overrides are
+    untouched, and a signed session never changes."""
+    results = {r.number: r for r in session.items.all()}
+    if session.is_signed:
+        return list(results.values())
+    frames = session_frames(session)
+    preflight = (session.options or {}).get("not_applicable", {})
+    for item in catalog.items(session.catalog):
+        result = results.get(item.number) or ItemResult(session=session, number=item.number)
+        verdict = RULES[item.rule](frames)
+        if str(item.number) in preflight and verdict.status not in ("passed", "failed"):
+            verdict.status, verdict.reason = NOT_APPLICABLE, preflight[str(item.number)]
+        changed = (
+            result.pk is None
+            or result.auto_verdict != verdict.status
+            or result.auto_reason != verdict.reason[:500]
+            or result.remark != verdict.remark[:200]
+            or result.evidence != verdict.evidence
+            or result.timings != verdict.timings
+        )
+        if changed:
+            result.auto_verdict = verdict.status
+            result.auto_reason = verdict.reason[:500]
+            result.remark = verdict.remark[:200]
+            result.evidence = verdict.evidence
+            result.timings = verdict.timings
+            result.auto_updated_at = timezone.now()
+            result.save()
+        results[item.number] = result
+    _refresh_facts(session)
+    return [results[n] for n in sorted(results)]
+
+
+def _refresh_facts(session: CertSession) -> None:
+    """The charger's facts as the report shows them, frozen at signing."""
+    charger = session.charger
+    if charger is None:
+        return
+    facts = {
+        "vendor": charger.vendor,
+        "model": charger.model,
+        "serial_number": charger.serial_number,
+        "charge_box_serial_number": charger.charge_box_serial_number,
+        "firmware_version": charger.firmware_version,
+        "iccid": charger.iccid,
+        "imsi": charger.imsi,
+        "meter_type": charger.meter_type,
+    }
+    if facts != session.facts:
+        CertSession.objects.filter(pk=session.pk).update(facts=facts)
+        session.facts = facts
+
+
+# -- keeping verdicts current ------------------------------------------------------
+
+_open_sessions: dict[int, tuple[float, list[int]]] = {}  # charger pk -> (checked at, session pks)
+_scheduled: dict[int, asyncio.Task] = {}
+_last_run: dict[int, float] = {}
+
+
+def _open_session_pks(charger_pk: int) -> list[int]:
+    return list(
+        CertSession.objects.filter(charger_id=charger_pk, state=CertSession.STATE_OPEN).values_list("pk", flat=True)
+    )
+
+
+async def sessions_of(charger_pk: int) -> list[int]:
+    """Open sessions of a charger, looked up at most once a second."""
+    now = time.monotonic()
+    cached = _open_sessions.get(charger_pk)
+    if cached is None or now - cached[0] > 1.0:
+        cached = (now, await database_sync_to_async(_open_session_pks)(charger_pk))
+        _open_sessions[charger_pk] = cached
+    return cached[1]
+
+
+def forget(charger_pk: int | None = None) -> None:
+    """Drop the open-session cache (a session was created, signed or revised)."""
+    if charger_pk is None:
+        _open_sessions.clear()
+    else:
+        _open_sessions.pop(charger_pk, None)
+
+
+_ticker: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+
+async def on_frames(charger_pk: int, frames: list[Frame]) -> None:
+    """Frame listener: schedule evaluations; never block the frame writer."""
+    loop = asyncio.get_running_loop()
+    if loop not in _ticker:
+        _ticker[loop] = asyncio.create_task(tick())
+    for session_pk in await sessions_of(charger_pk):
+        schedule(session_pk)
+
+
+def schedule(session_pk: int, delay: float | None = None) -> None:
+    task = _scheduled.get(session_pk)
+    if task is not None and not task.done():
+        return
+    wait = EVALUATE_EVERY - (time.monotonic() - _last_run.get(session_pk, 0.0)) if delay is None else delay
+    _scheduled[session_pk] = asyncio.create_task(_evaluate_later(session_pk, max(0.0, wait)))
+
+
+async def _evaluate_later(session_pk: int, wait: float) -> None:
+    await asyncio.sleep(wait)
+    _last_run[session_pk] = time.monotonic()
+    try:
+        await database_sync_to_async(_evaluate_pk)(session_pk)
+    except Exception:
+        log.exception("Evaluating session %s failed", session_pk)
+        return
+    layer = get_channel_layer()
+    try:
+        await layer.group_send(session_group(session_pk), {"type": "session.updated", "session": session_pk})
+    except Exception:
+        log.warning("Could not announce session %s", session_pk, exc_info=True)
+
+
+def _evaluate_pk(session_pk: int) -> None:
+    session = CertSession.objects.select_related("charger").filter(pk=session_pk).first()
+    if session is not None:
+        evaluate_session(session)
+
+
+async def tick() -> None:
+    """Deadlines pass without frames (an effect that never came): re-evaluate
+    open sessions of connected chargers now and then."""
+    while True:
+        await asyncio.sleep(5)
+        try:
+            pks = await database_sync_to_async(
+                lambda: list(
+                    CertSession.objects.filter(state=CertSession.STATE_OPEN, charger__connected=True).values_list(
+                        "pk", flat=True
+                    )[:200]
+                )
+            )()
+        except Exception:
+            continue
+        for pk in pks:
+            schedule(pk)

@@ -1,0 +1,117 @@
+"""The FTP server that receives diagnostics uploads (item 13).
+
+Each session has its own user (`s<pk>`) and password, and its own home folder;
+there is no anonymous access, pyftpdlib keeps paths inside the home folder, the
+passive ports come from a fixed range, and an upload over the size limit is cut
+off. A completed upload becomes a SessionFile of the session.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import close_old_connections
+from django.utils.crypto import constant_time_compare
+from pyftpdlib.authorizers import AuthenticationFailed, DummyAuthorizer
+from pyftpdlib.handlers import DTPHandler, FTPHandler
+from pyftpdlib.servers import FTPServer
+
+from .models import CertSession, SessionFile
+from .transfer import MAX_DIAGNOSTICS_BYTES, safe_name
+
+log = logging.getLogger(__name__)
+
+
+def ftp_root() -> Path:
+    return Path(getattr(settings, "CERTIFY_FTP_ROOT", settings.VAR_DIR / "ftp"))
+
+
+def _session_of(username: str) -> CertSession | None:
+    if not username.startswith("s") or not username[1:].isdigit():
+        return None
+    close_old_connections()
+    return CertSession.objects.filter(pk=int(username[1:]), state=CertSession.STATE_OPEN).first()
+
+
+class SessionAuthorizer(DummyAuthorizer):
+    """Users are the open sessions; they may only list, enter and store files."""
+
+    PERMS = "elw"
+
+    def validate_authentication(self, username, password, handler):
+        session = _session_of(username)
+        if session is None or not constant_time_compare(password, session.ftp_password):
+            log.warning("FTP login refused for %r from %s", username, handler.remote_ip)
+            raise AuthenticationFailed("Authentication failed.")
+        home = ftp_root() / username
+        home.mkdir(parents=True, exist_ok=True)
+        if not self.has_user(username):
+            self.add_user(username, "", str(home), perm=self.PERMS)
+
+    def has_perm(self, username, perm, path=None):
+        if username == "anonymous":
+            return False
+        return super().has_perm(username, perm, path)
+
+
+class LimitedDTPHandler(DTPHandler):
+    """Cuts an upload off at the size limit."""
+
+    def handle_read(self):
+        super().handle_read()
+        if self.tot_bytes_received > MAX_DIAGNOSTICS_BYTES:
+            log.warning("FTP upload over %d bytes cut off", MAX_DIAGNOSTICS_BYTES)
+            self.close()
+
+
+class DiagnosticsHandler(FTPHandler):
+    authorizer = SessionAuthorizer()
+    dtp_handler = LimitedDTPHandler
+    banner = "OCPP Certify diagnostics upload"
+
+    def on_file_received(self, file):
+        session = _session_of(self.username)
+        path = Path(file)
+        if session is None or path.stat().st_size > MAX_DIAGNOSTICS_BYTES:
+            path.unlink(missing_ok=True)
+            return
+        record = SessionFile(
+            session=session,
+            kind=SessionFile.DIAGNOSTICS,
+            name=safe_name(path.name),
+            size=path.stat().st_size,
+            source="ftp",
+        )
+        import hashlib
+
+        with path.open("rb") as handle:
+            record.sha256 = hashlib.sha256(handle.read()).hexdigest()
+            handle.seek(0)
+            record.file.save(f"{session.pk}/diagnostics/{record.name}", File(handle), save=False)
+        record.save()
+        path.unlink(missing_ok=True)
+        log.info("Diagnostics %s (%d bytes) received for session %s", record.name, record.size, session.pk)
+
+    def on_incomplete_file_received(self, file):
+        Path(file).unlink(missing_ok=True)
+
+    def on_login_failed(self, username, password):
+        log.warning("FTP login failed for %r from %s", username, self.remote_ip)
+
+
+def make_server(host: str = "127.0.0.1", port: int = 2121) -> FTPServer:
+    """An FTP server for diagnostics; `serve_forever()` runs it."""
+    ftp_root().mkdir(parents=True, exist_ok=True)
+    passive = getattr(settings, "CERTIFY_FTP_PASSIVE_PORTS", "30000-30099")
+    low, high = (int(p) for p in passive.split("-"))
+    handler = type("Handler", (DiagnosticsHandler,), {"passive_ports": range(low, high + 1)})
+    masquerade = getattr(settings, "CERTIFY_FTP_MASQUERADE_ADDRESS", "")
+    if masquerade:
+        handler.masquerade_address = masquerade
+    server = FTPServer((host, port), handler)
+    server.max_cons = 64
+    server.max_cons_per_ip = 16
+    return server

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from certify.ftp import make_server
+
+
+class Command(BaseCommand):
+    help = "Run the FTP server that receives diagnostics uploads (per-session users)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=getattr(settings, "CERTIFY_FTP_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=getattr(settings, "CERTIFY_FTP_PORT", 2121))
+
+    def handle(self, host, port, **options):
+        server = make_server(host, port)
+        self.stdout.write(f"Diagnostics FTP server on {host}:{port}")
+        server.serve_forever()

@@ -1,0 +1,282 @@
+"""What can be done with a certification session. The buttons, the JSON API and
+the headless `certify` command all call these functions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.utils import timezone
+
+from chargers.commands import CommandResult, send_command
+from chargers.live import session_group
+from chargers.models import Charger, Frame
+
+from . import catalog, engine
+from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ID_TAG = "CERTIFY01"
+# Feature profile -> why its items do not apply (pre-flight probe).
+PROFILE_ITEMS = {
+    "SmartCharging": (14, 15),
+    "FirmwareManagement": (12, 13),
+    "RemoteTrigger": (18,),
+}
+
+
+def create_session(
+    charge_point_id: str,
+    engineer=None,
+    engineer_name: str = "",
+    lab: str = "",
+    options: dict | None = None,
+    catalog_name: str = "ocpp16-testscript",
+) -> CertSession:
+    """Open a session for a charger connected now or expected under that id.
+    Its frames are those the charger sends from now on."""
+    charger, _ = Charger.objects.get_or_create(charge_point_id=charge_point_id)
+    start_seq = Frame.objects.filter(charger=charger).aggregate(m=Max("seq"))["m"] or 0
+    session = CertSession.objects.create(
+        charge_point_id=charge_point_id,
+        charger=charger,
+        catalog=catalog_name,
+        engineer=engineer,
+        engineer_name=engineer_name or (engineer.get_username() if engineer else ""),
+        lab=lab or getattr(settings, "CERTIFY_LAB", ""),
+        start_seq=start_seq,
+        options={"auto_trigger_status": True, "id_tag": DEFAULT_ID_TAG, **(options or {})},
+    )
+    session.ftp_user = f"s{session.pk}"
+    session.save(update_fields=["ftp_user"])
+    ItemResult.objects.bulk_create(ItemResult(session=session, number=i.number) for i in catalog.items(catalog_name))
+    engine.forget(charger.pk)
+    engine.evaluate_session(session)
+    return session
+
+
+def announce(session: CertSession) -> None:
+    """Tell the session's live pages (from sync code)."""
+    layer = get_channel_layer()
+    try:
+        async_to_sync(layer.group_send)(session_group(session.pk), {"type": "session.updated", "session": session.pk})
+    except Exception:
+        log.warning("Could not announce session %s", session.pk, exc_info=True)
+
+
+def override_item(result: ItemResult, verdict: str, remark: str, user) -> ItemResult:
+    """Set a verdict by hand; the automatic one stays beside it."""
+    if result.session.is_signed:
+        raise ValidationError("This session is signed: its verdicts can no longer change.")
+    if verdict not in OVERRIDE_VERDICTS:
+        raise ValidationError({"verdict": f"Choose one of {', '.join(VERDICT_LABELS[v] for v in OVERRIDE_VERDICTS)}."})
+    if not remark.strip():
+        raise ValidationError({"remark": "Say why you set the verdict by hand."})
+    result.override_verdict = verdict
+    result.override_remark = remark.strip()[:500]
+    result.override_by = user if getattr(user, "pk", None) else None
+    result.override_at = timezone.now()
+    result.save()
+    announce(result.session)
+    return result
+
+
+def clear_override(result: ItemResult, user) -> ItemResult:
+    if result.session.is_signed:
+        raise ValidationError("This session is signed: its verdicts can no longer change.")
+    result.override_verdict = result.override_remark = ""
+    result.override_by, result.override_at = None, None
+    result.save()
+    announce(result.session)
+    return result
+
+
+def session_summary(session: CertSession) -> dict:
+    """Counts per verdict (overrides win), e.g. {"counts": {"passed": 12, ...}}."""
+    counts = dict.fromkeys(VERDICT_LABELS, 0)
+    for result in session.items.all():
+        counts[result.verdict] += 1
+    return {"counts": counts, "total": sum(counts.values())}
+
+
+# -- commands ----------------------------------------------------------------------
+
+
+def public_host(request_host: str | None = None) -> str:
+    """The host a charger can reach us at: CERTIFY_PUBLIC_HOST, else the host
+    the engineer's browser used (on a lab network, the same machine), else
+    127.0.0.1."""
+    configured = getattr(settings, "CERTIFY_PUBLIC_HOST", "")
+    if configured:
+        return configured
+    if request_host:
+        return request_host.rsplit(":", 1)[0] if request_host.count(":") == 1 else request_host
+    return "127.0.0.1"
+
+
+def http_base(request_host: str | None = None) -> str:
+    port = getattr(settings, "CERTIFY_PUBLIC_HTTP_PORT", 0)
+    if request_host and not getattr(settings, "CERTIFY_PUBLIC_HOST", ""):
+        return f"http://{request_host}"
+    return f"http://{public_host(request_host)}{f':{port}' if port else ''}"
+
+
+def firmware_url(session: CertSession, request_host: str | None = None) -> str:
+    latest = SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).order_by("-created_at").first()
+    if latest is None:
+        return ""
+    return f"{http_base(request_host)}/files/firmware/{session.pk}/{session.upload_secret}/{latest.name}"
+
+
+def diagnostics_url(session: CertSession, request_host: str | None = None) -> str:
+    port = getattr(settings, "CERTIFY_FTP_PORT", 2121)
+    return f"ftp://{session.ftp_user or f's{session.pk}'}:{session.ftp_password}@{public_host(request_host)}:{port}/"
+
+
+def diagnostics_http_url(session: CertSession, request_host: str | None = None) -> str:
+    return f"{http_base(request_host)}/files/diagnostics/{session.pk}/{session.upload_secret}/"
+
+
+def _iso(moment) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def fill_payload(session: CertSession, payload: dict, request_host: str | None = None) -> dict:
+    """Fill a catalog command's placeholders with this session's values."""
+    now = timezone.now()
+    active = None
+    if session.charger_id:
+        tx = session.charger.transactions.filter(stopped_at__isnull=True).first()
+        active = tx.pk if tx else None
+    values = {
+        "{connector}": session.options.get("connector", 1),
+        "{id_tag}": session.options.get("id_tag", DEFAULT_ID_TAG),
+        "{transaction_id}": active if active is not None else 0,
+        "{firmware_url}": firmware_url(session, request_host) or "http://upload-a-firmware-file-first/",
+        "{diagnostics_url}": diagnostics_url(session, request_host),
+        "{now}": _iso(now),
+        "{hour_ago}": _iso(now - timedelta(hours=1)),
+    }
+
+    def fill(value):
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        if isinstance(value, str):
+            if value in values:
+                return values[value]
+            for key, replacement in values.items():
+                value = value.replace(key, str(replacement))
+        return value
+
+    return fill(payload)
+
+
+async def run_command(session: CertSession, action: str, payload: dict, user_label: str) -> CommandResult:
+    """Send one of an item's commands to the session's charger."""
+    if session.is_signed:
+        return CommandResult("invalid", action, session.charge_point_id, message="This session is signed.")
+    result = await send_command(session.charge_point_id, action, payload, sent_by=user_label)
+    engine.schedule(session.pk, delay=0.2)
+    return result
+
+
+async def preflight(session: CertSession, sent_by: str = "certify:preflight") -> dict:
+    """Read SupportedFeatureProfiles and mark the items of absent profiles as
+    not applicable, automatically and overridably."""
+    result = await send_command(session.charge_point_id, "GetConfiguration", {}, sent_by=sent_by)
+    if not result.ok:
+        return {}
+    keys = {e.get("key"): e.get("value", "") for e in (result.payload or {}).get("configurationKey", [])}
+    profiles = {p.strip() for p in (keys.get("SupportedFeatureProfiles") or "").split(",") if p.strip()}
+    marks = {}
+    if profiles:
+        for profile, numbers in PROFILE_ITEMS.items():
+            if profile not in profiles:
+                for number in numbers:
+                    marks[str(number)] = (
+                        f"The charger does not support the {profile} profile (SupportedFeatureProfiles)"
+                    )
+
+    def save():
+        session.refresh_from_db()
+        session.options = {**session.options, "not_applicable": marks, "profiles": sorted(profiles)}
+        session.save(update_fields=["options"])
+        engine.evaluate_session(session)
+
+    await database_sync_to_async(save)()
+    return marks
+
+
+# -- item 16 on real hardware: refuse reconnects for a while ----------------------------
+
+_refusing: dict[str, float] = {}
+
+
+def refuse_reconnects(charge_point_id: str, seconds: float) -> None:
+    """Close the charger's socket (through a Reset-free route: the consumer is
+    told its connection was replaced) and refuse its reconnects for N seconds,
+    so transactions happen while it is offline."""
+    _refusing[charge_point_id] = time.monotonic() + seconds
+    charger = Charger.objects.filter(charge_point_id=charge_point_id, connected=True).first()
+    if charger and charger.channel_name:
+        layer = get_channel_layer()
+        async_to_sync(layer.send)(charger.channel_name, {"type": "connection.replaced", "by": "certify: offline test"})
+
+
+async def refusing_check(charge_point_id: str, scope: dict) -> str | None:
+    """A handshake check for chargers.consumers: refuse while the window lasts."""
+    until = _refusing.get(charge_point_id)
+    if until is None:
+        return None
+    if time.monotonic() < until:
+        return f"reconnects refused for {until - time.monotonic():.0f} more s (offline test, item 16)"
+    _refusing.pop(charge_point_id, None)
+    return None
+
+
+# -- hooks on every charger connection -----------------------------------------------------
+
+
+def watch_connection(cs) -> None:
+    """connection hook: after a BootNotification, item 18's automatic trigger."""
+    cs.after_call.append(_after_call)
+
+
+_triggers: set[asyncio.Task] = set()
+
+
+async def _after_call(cs, action: str, payload: dict) -> None:
+    if action != "BootNotification":
+        return
+    sessions = await engine.sessions_of(cs.charger.pk)
+    if not sessions:
+        return
+    wanted = await database_sync_to_async(
+        lambda: CertSession.objects.filter(pk__in=sessions, options__auto_trigger_status=True).exists()
+    )()
+    if wanted:
+        # A task: awaiting the charger here would block the consumer that must
+        # deliver its answer.
+        task = asyncio.create_task(_trigger_status(cs.charger.charge_point_id))
+        _triggers.add(task)
+        task.add_done_callback(_triggers.discard)
+
+
+async def _trigger_status(charge_point_id: str) -> None:
+    await asyncio.sleep(0.3)  # let the charger finish its own boot sequence first
+    result = await send_command(
+        charge_point_id, "TriggerMessage", {"requestedMessage": "StatusNotification"}, sent_by="certify:auto"
+    )
+    if not result.ok:
+        log.info("Automatic TriggerMessage to %s: %s", charge_point_id, result.message or result.status)

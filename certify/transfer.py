@@ -1,0 +1,91 @@
+"""Files a session moves: firmware we host for item 12, diagnostics we receive
+for item 13 (over HTTP here, over FTP in certify.ftp)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+
+from .models import CertSession, SessionFile
+
+log = logging.getLogger(__name__)
+
+MAX_FIRMWARE_BYTES = getattr(settings, "CERTIFY_MAX_FIRMWARE_BYTES", 256 * 1024 * 1024)
+MAX_DIAGNOSTICS_BYTES = getattr(settings, "CERTIFY_MAX_DIAGNOSTICS_BYTES", 64 * 1024 * 1024)
+
+
+def safe_name(name: str, default: str = "file.bin") -> str:
+    """A file name with no path and no surprises."""
+    name = Path(name.replace("\\", "/")).name
+    name = re.sub(r"[^A-Za-z0-9._+-]", "_", name).lstrip(".")
+    return name[:120] or default
+
+
+def store(session: CertSession, kind: str, name: str, data: bytes, source: str) -> SessionFile:
+    """Keep a file with the session, under the session's own folder."""
+    name = safe_name(name)
+    record = SessionFile(
+        session=session, kind=kind, name=name, size=len(data), source=source, sha256=hashlib.sha256(data).hexdigest()
+    )
+    record.file.save(f"{session.pk}/{kind}/{name}", ContentFile(data), save=False)
+    record.save()
+    return record
+
+
+def upload_firmware(session: CertSession, upload) -> SessionFile:
+    """The manufacturer's firmware, hosted for the charger to download."""
+    if session.is_signed:
+        raise ValidationError("This session is signed.")
+    if upload.size > MAX_FIRMWARE_BYTES:
+        raise ValidationError({"firmware": f"The file is larger than {MAX_FIRMWARE_BYTES // (1024 * 1024)} MiB."})
+    return store(session, SessionFile.FIRMWARE, upload.name, upload.read(), "upload")
+
+
+def _session_with_secret(pk: int, secret: str) -> CertSession:
+    session = CertSession.objects.filter(pk=pk).first()
+    if session is None or not constant_time_compare(secret, session.upload_secret):
+        raise Http404("No such location")
+    return session
+
+
+def firmware_download(request: HttpRequest, pk: int, secret: str, name: str) -> FileResponse:
+    """Read-only, at an unguessable URL: chargers send no credentials."""
+    session = _session_with_secret(pk, secret)
+    record = SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE, name=safe_name(name)).last()
+    if record is None:
+        raise Http404("No such firmware")
+    log.info("Firmware %s of session %s fetched by %s", record.name, pk, request.META.get("REMOTE_ADDR"))
+    return FileResponse(record.file.open("rb"), as_attachment=True, filename=record.name)
+
+
+@csrf_exempt
+def diagnostics_upload(request: HttpRequest, pk: int, secret: str, name: str = "") -> HttpResponse:
+    """PUT or POST a diagnostics file (raw body or one multipart file); the URL's
+    secret is the credential, since chargers cannot carry a CSRF token."""
+    if request.method not in ("PUT", "POST"):
+        return HttpResponse("PUT or POST a file here.\n", status=405, headers={"Allow": "PUT, POST"})
+    session = _session_with_secret(pk, secret)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > MAX_DIAGNOSTICS_BYTES:
+        return HttpResponse("Too large.\n", status=413)
+    if request.FILES:
+        upload = next(iter(request.FILES.values()))
+        data, filename = upload.read(), upload.name
+    else:
+        data, filename = request.body, name or f"diagnostics-{pk}.log"
+    if len(data) > MAX_DIAGNOSTICS_BYTES:
+        return HttpResponse("Too large.\n", status=413)
+    if name and safe_name(name) != name:
+        log.warning("Refused diagnostics upload name %r for session %s", name, pk)
+        return HttpResponse("Bad file name.\n", status=400)
+    record = store(session, SessionFile.DIAGNOSTICS, filename, data, "http")
+    return HttpResponse(f"Stored {record.name} ({record.size} bytes).\n", status=201)
