@@ -72,6 +72,15 @@ class DiagnosticsHandler(FTPHandler):
     dtp_handler = LimitedDTPHandler
     banner = "OCPP Certify diagnostics upload"
 
+    def pre_process_command(self, line, cmd, arg):
+        """Refuse (and log) paths that try to climb out, rather than silently
+        clamping them into the home folder."""
+        if arg and ".." in arg.replace("\\", "/").split("/"):
+            log.warning("FTP path traversal refused for %r from %s: %s %s", self.username, self.remote_ip, cmd, arg)
+            self.respond("550 Path traversal refused.")
+            return
+        super().pre_process_command(line, cmd, arg)
+
     def on_file_received(self, file):
         session = _session_of(self.username)
         path = Path(file)

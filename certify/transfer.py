@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from .models import CertSession, SessionFile
 
@@ -57,6 +58,7 @@ def _session_with_secret(pk: int, secret: str) -> CertSession:
     return session
 
 
+@require_safe
 def firmware_download(request: HttpRequest, pk: int, secret: str, name: str) -> FileResponse:
     """Read-only, at an unguessable URL: chargers send no credentials."""
     session = _session_with_secret(pk, secret)

@@ -20,7 +20,7 @@ class Log:
         self.t = T0
         self.n = 0
 
-    def at(self, seconds: float) -> "Log":
+    def at(self, seconds: float) -> Log:
         self.t = T0 + timedelta(seconds=seconds)
         return self
 
