@@ -1,5 +1,185 @@
-"""JSON API for certification sessions, mounted at /api/sessions."""
+"""JSON API for certification sessions, mounted at /api/sessions (token auth as
+the rest of /api). The headless `certify` command drives sessions through it."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import datetime
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
+from ninja import Body, Router, Schema
+from ninja.errors import HttpError
+
+from chargers.api import COMMAND_HTTP_STATUS, CommandOut, ErrorOut, caller
+from chargers.roles import can_operate
+
+from . import catalog, services
+from .engine import evaluate_session
+from .models import CertSession, ItemResult
 
 router = Router(tags=["sessions"])
+
+
+class SessionIn(Schema):
+    charge_point_id: str
+    engineer_name: str = ""
+    lab: str = ""
+    options: dict = {}
+
+
+class ItemOut(Schema):
+    number: int
+    function: str
+    verdict: str
+    auto_verdict: str
+    reason: str
+    remark: str
+    evidence: list[int]
+    timings: dict
+    override_verdict: str
+    override_remark: str
+    automatic: bool
+
+
+class SessionOut(Schema):
+    id: int
+    charge_point_id: str
+    state: str
+    revision: int
+    engineer_name: str
+    lab: str
+    started_at: datetime
+    finished_at: datetime | None
+    facts: dict
+    summary: dict
+
+
+class SessionDetailOut(SessionOut):
+    items: list[ItemOut]
+    diagnostics_url: str
+
+
+class OverrideIn(Schema):
+    verdict: str
+    remark: str
+
+
+def _session(pk: int) -> CertSession:
+    session = CertSession.objects.select_related("charger").filter(pk=pk).first()
+    if session is None:
+        raise HttpError(404, f"Session {pk} does not exist")
+    return session
+
+
+def _require_engineer(request) -> None:
+    if not can_operate(request.auth.user):
+        raise HttpError(403, "This needs the engineer role; this token's user is a viewer")
+
+
+def _out(session: CertSession) -> dict:
+    return {
+        "id": session.pk,
+        "charge_point_id": session.charge_point_id,
+        "state": session.state,
+        "revision": session.revision,
+        "engineer_name": session.engineer_name,
+        "lab": session.lab,
+        "started_at": session.started_at,
+        "finished_at": session.finished_at,
+        "facts": session.facts,
+        "summary": services.session_summary(session)["counts"],
+    }
+
+
+def _items(session: CertSession) -> list[dict]:
+    results = {r.number: r for r in session.items.all()}
+    out = []
+    for item in catalog.items(session.catalog):
+        result = results.get(item.number) or ItemResult(number=item.number)
+        out.append(
+            {
+                "number": item.number,
+                "function": item.function,
+                "verdict": result.verdict,
+                "auto_verdict": result.auto_verdict,
+                "reason": result.auto_reason,
+                "remark": result.override_remark or result.remark,
+                "evidence": result.evidence,
+                "timings": result.timings,
+                "override_verdict": result.override_verdict,
+                "override_remark": result.override_remark,
+                "automatic": item.automatic,
+            }
+        )
+    return out
+
+
+@router.get("", response=list[SessionOut])
+def list_sessions(request, charge_point_id: str | None = None, limit: int = 50):
+    sessions = CertSession.objects.all()
+    if charge_point_id:
+        sessions = sessions.filter(charge_point_id=charge_point_id)
+    return [_out(s) for s in sessions[: max(1, min(limit, 500))]]
+
+
+@router.post("", response={201: SessionDetailOut, 403: ErrorOut})
+def create_session(request, body: SessionIn):
+    """Open a session for a charger connected now or expected under that id."""
+    _require_engineer(request)
+    session = services.create_session(
+        body.charge_point_id,
+        engineer=request.auth.user,
+        engineer_name=body.engineer_name,
+        lab=body.lab,
+        options=body.options,
+    )
+    return 201, {**_out(session), "items": _items(session), "diagnostics_url": services.diagnostics_url(session)}
+
+
+@router.get("/{pk}", response=SessionDetailOut)
+def get_session(request, pk: int, evaluate: bool = False):
+    """One session with its items; `evaluate=true` re-judges them first."""
+    session = _session(pk)
+    if evaluate:
+        evaluate_session(session)
+    return {**_out(session), "items": _items(session), "diagnostics_url": services.diagnostics_url(session)}
+
+
+@router.post(
+    "/{pk}/items/{number}/commands/{action}",
+    response={code: CommandOut for code in set(COMMAND_HTTP_STATUS.values())} | {403: ErrorOut, 404: ErrorOut},
+)
+async def item_command(request, pk: int, number: int, action: str, payload: Body[dict] = None):
+    """Send one of an item's commands (placeholders such as {connector} filled in)."""
+
+    def check():
+        _require_engineer(request)
+        session = _session(pk)
+        try:
+            catalog.item(number, session.catalog)
+        except StopIteration:
+            raise HttpError(404, f"Item {number} does not exist") from None
+        return session, services.fill_payload(session, payload or {}, request.get_host()), caller(request)
+
+    session, filled, who = await sync_to_async(check)()
+    result = await services.run_command(session, action, filled, who)
+    return COMMAND_HTTP_STATUS.get(result.status, 500), result.as_dict()
+
+
+@router.post("/{pk}/items/{number}/override", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut})
+def override(request, pk: int, number: int, body: OverrideIn):
+    _require_engineer(request)
+    session = _session(pk)
+    result = ItemResult.objects.filter(session=session, number=number).first()
+    if result is None:
+        raise HttpError(404, f"Item {number} does not exist")
+    try:
+        services.override_item(result, body.verdict, body.remark, request.auth.user)
+    except ValidationError as exc:
+        raise HttpError(400, "; ".join(exc.messages)) from None
+    return next(i for i in _items(session) if i["number"] == number)
+
+
+@router.get("/{pk}/summary")
+def summary(request, pk: int):
+    return services.session_summary(_session(pk))

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Command:
     """A button on an item: an OCPP command with a prefilled, editable payload.
-    Payload values may use placeholders filled in per session (certify.views):
-    {connector}, {id_tag}, {transaction_id}, {firmware_url}, {diagnostics_url},
-    {now}, {hour_ago}."""
+    Payload values may use placeholders filled in per session
+    (certify.services.fill_payload): {connector}, {id_tag}, {transaction_id},
+    {firmware_url}, {diagnostics_url} (FTP), {diagnostics_http_url}, {now},
+    {hour_ago}."""
 
     label: str
     action: str

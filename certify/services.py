@@ -163,6 +163,7 @@ def fill_payload(session: CertSession, payload: dict, request_host: str | None =
         "{transaction_id}": active if active is not None else 0,
         "{firmware_url}": firmware_url(session, request_host) or "http://upload-a-firmware-file-first/",
         "{diagnostics_url}": diagnostics_url(session, request_host),
+        "{diagnostics_http_url}": diagnostics_http_url(session, request_host),
         "{now}": _iso(now),
         "{hour_ago}": _iso(now - timedelta(hours=1)),
     }
