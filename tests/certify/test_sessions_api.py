@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
-from ocpp.v16 import call
 from django.contrib.auth.models import Group, User
+from ocpp.v16 import call
 
 from chargers.models import ApiToken
 from tests.chargers.client import boot, connected
@@ -19,7 +19,7 @@ async def wait_for(server, pk: int, number: int, verdict: str, timeout: float = 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        status, body = await server.aapi("GET", f"/sessions/{pk}")
+        _status, body = await server.aapi("GET", f"/sessions/{pk}")
         item = next(i for i in body["items"] if i["number"] == number)
         if item["verdict"] == verdict or loop.time() > deadline:
             return item
