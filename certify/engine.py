@@ -139,6 +139,28 @@ def forget(charger_pk: int | None = None) -> None:
 
 
 _ticker: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+_preflighted: set[int] = set()
+_background: set[asyncio.Task] = set()
+
+
+async def _preflight(session_pk: int) -> None:
+    """Once per session, while the charger is connected: read its feature
+    profiles and mark the items it cannot support (services.preflight)."""
+    from . import services
+
+    session = await database_sync_to_async(
+        lambda: CertSession.objects.select_related("charger").filter(pk=session_pk).first()
+    )()
+    if session is None or "profiles" in session.options or session.options.get("preflight") is False:
+        return
+    if not session.charger or not session.charger.connected:
+        _preflighted.discard(session_pk)  # try again when it talks next
+        return
+    try:
+        await services.preflight(session)
+    except Exception:
+        log.exception("Pre-flight probe of session %s failed", session_pk)
+    schedule(session_pk)
 
 
 async def on_frames(charger_pk: int, frames: list[Frame]) -> None:
@@ -148,6 +170,11 @@ async def on_frames(charger_pk: int, frames: list[Frame]) -> None:
         _ticker[loop] = asyncio.create_task(tick())
     for session_pk in await sessions_of(charger_pk):
         schedule(session_pk)
+        if session_pk not in _preflighted:
+            _preflighted.add(session_pk)
+            task = asyncio.create_task(_preflight(session_pk))
+            _background.add(task)
+            task.add_done_callback(_background.discard)
 
 
 def schedule(session_pk: int, delay: float | None = None) -> None:

@@ -55,7 +55,9 @@ def test_an_engineer_runs_items_and_overrides_a_verdict(live_server_ocpp, logged
     expect(page.locator("tr[data-item='17']")).to_have_attribute("data-verdict", "passed", timeout=WAIT_MS)
     expect(page.locator("#item-status [data-role=auto]")).to_contain_text("Passed")
     expect(page.locator("#item-status .evidence li").first).to_be_visible()
-    assert [a for a, _ in charger.received] == ["GetConfiguration", "ClearCache"]
+    # The clicked commands, besides the pre-flight probe's GetConfiguration.
+    assert [a for a, _ in charger.received if a != "GetConfiguration"] == ["ClearCache"]
+    assert 1 <= [a for a, _ in charger.received].count("GetConfiguration") <= 2
 
     # Override: a verdict without a remark is refused beside the field.
     page.select_option("#item-override select[name=verdict]", "failed")
