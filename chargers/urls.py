@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import security_views, views
 
 urlpatterns = [
     path("", views.charger_list, name="charger-list"),
@@ -9,6 +9,9 @@ urlpatterns = [
     path("chargers/<str:cp_id>/frames/", views.charger_frames, name="charger-frames"),
     path("chargers/<str:cp_id>/command/form/", views.command_form, name="charger-command-form"),
     path("chargers/<str:cp_id>/command/", views.command_send, name="charger-command-send"),
+    path("chargers/<str:cp_id>/security/", security_views.charger_security, name="charger-security"),
+    path("rejected/", security_views.rejected_list, name="rejected-list"),
+    path("rejected/<int:pk>/admit/", security_views.rejected_admit, name="rejected-admit"),
     path("id-tags/", views.idtag_list, name="idtag-list"),
     path("id-tags/add/", views.idtag_add, name="idtag-add"),
     path("id-tags/<int:pk>/edit/", views.idtag_edit, name="idtag-edit"),

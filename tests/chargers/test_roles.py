@@ -70,3 +70,26 @@ def test_a_user_without_a_role_reads_nothing_and_a_viewer_sends_nothing(client):
     assert client.get("/sessions/").status_code == 200
     assert client.post("/id-tags/add/", {"id_tag": "X", "status": "Accepted"}).status_code == 403
     assert client.get("/sessions/new/").status_code == 403
+
+
+def test_an_admin_sets_a_key_shown_once_and_admits_a_rejected_charger(client):
+    from chargers.models import Charger, RejectedAttempt
+
+    Charger.objects.create(charge_point_id="CP-SEC")
+    engineer = make_user("eng3", ENGINEER)
+    client.force_login(engineer)
+    assert client.get("/chargers/CP-SEC/security/").status_code == 403
+    client.force_login(User.objects.create_superuser("root3", "", "pw-pw-pw-pw"))
+    response = client.post("/chargers/CP-SEC/security/", {"security_profile": 1})
+    assert response.status_code == 422 and b"need an AuthorizationKey" in response.content
+    response = client.post("/chargers/CP-SEC/security/", {"security_profile": 1, "generate": "on"})
+    key = response.context["shown_key"]
+    assert len(key) == 40 and key.encode() in response.content
+    charger = Charger.objects.get(charge_point_id="CP-SEC")
+    assert charger.check_authorization_key(key.encode()) and key not in charger.auth_key_hash
+    assert key.encode() not in client.get("/chargers/CP-SEC/security/").content
+    attempt = RejectedAttempt.objects.create(charge_point_id="NEWCOMER", reason="unknown")
+    assert b"NEWCOMER" in client.get("/rejected/").content
+    client.post(f"/rejected/{attempt.pk}/admit/")
+    assert Charger.objects.filter(charge_point_id="NEWCOMER").exists()
+    assert not RejectedAttempt.objects.exists()
