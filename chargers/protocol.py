@@ -33,7 +33,7 @@ from ocpp.v16.enums import Action, RegistrationStatus
 
 from . import schemas
 from .frames import FrameRecord, store_frame, store_frames
-from .models import Charger, Connector, Frame, IdTag, Transaction, utc_now_iso
+from .models import Charger, Connector, Frame, IdTag, Transaction, parse_ocpp_time, utc_now_iso
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,7 @@ class CentralSystem(ChargePoint):
         self._pending_action: dict[str, str] = {}
         self._seen_call_ids: set[str] = set()
         self.closed = False
+        self.finding = ""
         # Hooks for other apps (certify): called after a CALL was answered.
         self.after_call: list[Callable[[CentralSystem, str, dict], Awaitable[None]]] = []
 
@@ -288,7 +289,10 @@ class CentralSystem(ChargePoint):
             await self._store_and_send(incoming, answer)
             return
         try:
+            self.finding = ""
             response = await handler(msg.payload)
+            if self.finding:  # what the handler noticed, e.g. an unknown transaction
+                incoming.note = "; ".join(filter(None, [incoming.note, self.finding]))
             raw, payload = _response_json(msg.unique_id, response)
             schemas.validate(msg.action, payload, response=True)
             answer = FrameRecord(
@@ -404,7 +408,7 @@ class CentralSystem(ChargePoint):
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, payload: dict) -> call_result.StopTransaction:
-        info = await db(_stop_transaction)(self.charger.pk, payload)
+        info, self.finding = await db(_stop_transaction)(self.charger.pk, payload)
         return call_result.StopTransaction(id_tag_info=info)
 
     @on(Action.meter_values)
@@ -454,9 +458,18 @@ def _record_status(charger_pk: int, payload: dict) -> None:
             "info": payload.get("info", ""),
             "vendor_id": payload.get("vendorId", ""),
             "vendor_error_code": payload.get("vendorErrorCode", ""),
-            "timestamp": payload.get("timestamp", ""),
+            "timestamp": utc_text(payload.get("timestamp", "")),
         },
     )
+
+
+def utc_text(value: str) -> str:
+    """A charger's timestamp as UTC text; one without a zone is kept as
+    received (the evidence log names it: no silent guess)."""
+    parsed, _ = parse_ocpp_time(value)
+    if parsed is None:
+        return value
+    return parsed.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _start_transaction(charger_pk: int, payload: dict) -> tuple[int, dict]:
@@ -467,7 +480,7 @@ def _start_transaction(charger_pk: int, payload: dict) -> tuple[int, dict]:
         "charger_id": charger_pk,
         "connector_id": payload["connectorId"],
         "id_tag": payload["idTag"],
-        "start_timestamp": payload["timestamp"],
+        "start_timestamp": utc_text(payload["timestamp"]),
         "meter_start": payload["meterStart"],
     }
     try:
@@ -478,16 +491,24 @@ def _start_transaction(charger_pk: int, payload: dict) -> tuple[int, dict]:
     return tx.pk, info
 
 
-def _stop_transaction(charger_pk: int, payload: dict) -> dict:
+def _stop_transaction(charger_pk: int, payload: dict) -> tuple[dict, str]:
     """Close the charger's own transaction; an unknown id changes nothing (a
-    common field case) and is still answered, never with a CALLERROR."""
-    Transaction.objects.filter(pk=payload["transactionId"], charger_id=charger_pk, stopped_at__isnull=True).update(
+    common field case) and is still answered, never with a CALLERROR. Returns
+    the idTagInfo and a finding for the evidence log."""
+    stopped = Transaction.objects.filter(
+        pk=payload["transactionId"], charger_id=charger_pk, stopped_at__isnull=True
+    ).update(
         meter_stop=payload["meterStop"],
-        stop_timestamp=payload["timestamp"],
+        stop_timestamp=utc_text(payload["timestamp"]),
         stop_reason=payload.get("reason", "Local"),
         stop_id_tag=payload.get("idTag", ""),
         stopped_at=timezone.now(),
     )
+    finding = (
+        ""
+        if stopped
+        else f"transaction {payload['transactionId']} is unknown, another charger's or stopped already: nothing changed"
+    )
     if "idTag" in payload:
-        return IdTag.info_for(payload["idTag"])
-    return {"status": "Accepted"}
+        return IdTag.info_for(payload["idTag"]), finding
+    return {"status": "Accepted"}, finding

@@ -255,7 +255,11 @@ async def test_offsets_are_accepted_and_a_resent_start_gets_the_same_transaction
 
     def check():
         assert Transaction.objects.filter(charger__charge_point_id="CP-TX").count() == 1
-        assert Transaction.objects.get(charger__charge_point_id="CP-TX").stopped_at is None
+        tx = Transaction.objects.get(charger__charge_point_id="CP-TX")
+        assert tx.stopped_at is None  # the unknown stop changed nothing
+        assert tx.start_timestamp == "2026-01-01T07:00:00.000Z"  # +03 offset, stored in UTC
+        stop = Frame.objects.get(charger__charge_point_id="CP-TX", action="StopTransaction", direction="in")
+        assert "999999 is unknown" in stop.note
         status = Frame.objects.get(charger__charge_point_id="CP-TX", action="StatusNotification", direction="in")
         assert "has no time zone" in status.note
 
