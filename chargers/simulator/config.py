@@ -1,0 +1,181 @@
+"""The simulator's configuration keys, as a real OCPP 1.6 charger has them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SMART_CHARGING_KEYS = {
+    "ChargeProfileMaxStackLevel",
+    "ChargingScheduleAllowedChargingRateUnit",
+    "ChargingScheduleMaxPeriods",
+    "ConnectorSwitch3to1PhaseSupported",
+    "MaxChargingProfilesInstalled",
+}
+INTEGER_KEYS = {
+    "ClockAlignedDataInterval",
+    "ConnectionTimeOut",
+    "HeartbeatInterval",
+    "MeterValueSampleInterval",
+    "ResetRetries",
+    "TransactionMessageAttempts",
+    "TransactionMessageRetryInterval",
+    "WebSocketPingInterval",
+    "LocalAuthListMaxLength",
+    "SendLocalListMaxLength",
+    "ChargeProfileMaxStackLevel",
+    "ChargingScheduleMaxPeriods",
+    "MaxChargingProfilesInstalled",
+    "MinimumStatusDuration",
+}
+BOOLEAN_KEYS = {
+    "AllowOfflineTxForUnknownId",
+    "AuthorizationCacheEnabled",
+    "AuthorizeRemoteTxRequests",
+    "LocalAuthorizeOffline",
+    "LocalPreAuthorize",
+    "StopTransactionOnEVSideDisconnect",
+    "StopTransactionOnInvalidId",
+    "UnlockConnectorOnEVSideDisconnect",
+    "LocalAuthListEnabled",
+    "ReserveConnectorZeroSupported",
+    "ConnectorSwitch3to1PhaseSupported",
+}
+MEASURANDS = {
+    "Energy.Active.Import.Register",
+    "Power.Active.Import",
+    "Current.Import",
+    "Voltage",
+    "SoC",
+    "Frequency",
+    "Temperature",
+    "Current.Offered",
+    "Power.Offered",
+}
+# Keys that need a reboot to take effect (a vendor's quirk, for RebootRequired).
+REBOOT_KEYS = {"VendorNetworkMode"}
+
+
+@dataclass
+class Key:
+    name: str
+    value: str
+    readonly: bool = False
+
+
+def default_keys(connectors: int, heartbeat_interval: int) -> list[Key]:
+    sampled = "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,SoC"
+    return [
+        # Core
+        Key("AllowOfflineTxForUnknownId", "true"),
+        Key("AuthorizationCacheEnabled", "true"),
+        Key("AuthorizeRemoteTxRequests", "false"),
+        Key("BlinkRepeat", "3"),
+        Key("ClockAlignedDataInterval", "0"),
+        Key("ConnectionTimeOut", "60"),
+        Key("ConnectorPhaseRotation", ",".join(f"{c}.RST" for c in range(0, connectors + 1))),
+        Key("ConnectorPhaseRotationMaxLength", str(connectors + 1), readonly=True),
+        Key("GetConfigurationMaxKeys", "100", readonly=True),
+        Key("HeartbeatInterval", str(heartbeat_interval)),
+        Key("LightIntensity", "80"),
+        Key("LocalAuthorizeOffline", "true"),
+        Key("LocalPreAuthorize", "false"),
+        Key("MaxEnergyOnInvalidId", "0"),
+        Key("MeterValuesAlignedData", "Energy.Active.Import.Register"),
+        Key("MeterValuesAlignedDataMaxLength", "8", readonly=True),
+        Key("MeterValuesSampledData", sampled),
+        Key("MeterValuesSampledDataMaxLength", "8", readonly=True),
+        Key("MeterValueSampleInterval", "60"),
+        Key("MinimumStatusDuration", "0"),
+        Key("NumberOfConnectors", str(connectors), readonly=True),
+        Key("ResetRetries", "3"),
+        Key("StopTransactionOnEVSideDisconnect", "true"),
+        Key("StopTransactionOnInvalidId", "true"),
+        Key("StopTxnAlignedData", "Energy.Active.Import.Register"),
+        Key("StopTxnAlignedDataMaxLength", "8", readonly=True),
+        Key("StopTxnSampledData", "Energy.Active.Import.Register"),
+        Key("StopTxnSampledDataMaxLength", "8", readonly=True),
+        Key(
+            "SupportedFeatureProfiles",
+            "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger",
+            readonly=True,
+        ),
+        Key("SupportedFeatureProfilesMaxLength", "6", readonly=True),
+        Key("TransactionMessageAttempts", "3"),
+        Key("TransactionMessageRetryInterval", "30"),
+        Key("UnlockConnectorOnEVSideDisconnect", "true"),
+        Key("WebSocketPingInterval", "30"),
+        # Local Auth List Management
+        Key("LocalAuthListEnabled", "true"),
+        Key("LocalAuthListMaxLength", "100", readonly=True),
+        Key("SendLocalListMaxLength", "50", readonly=True),
+        # Reservation
+        Key("ReserveConnectorZeroSupported", "false", readonly=True),
+        # Smart Charging
+        Key("ChargeProfileMaxStackLevel", "8", readonly=True),
+        Key("ChargingScheduleAllowedChargingRateUnit", "Current,Power", readonly=True),
+        Key("ChargingScheduleMaxPeriods", "24", readonly=True),
+        Key("ConnectorSwitch3to1PhaseSupported", "false", readonly=True),
+        Key("MaxChargingProfilesInstalled", "10", readonly=True),
+        # Vendor keys
+        Key("VendorFirmwareChannel", "stable"),
+        Key("VendorNetworkMode", "ethernet"),
+        Key("VendorMaxCurrentA", "32"),
+        Key("VendorSerialBaud", "115200", readonly=True),
+    ]
+
+
+class ConfigStore:
+    """GetConfiguration and ChangeConfiguration as OCPP 1.6 says."""
+
+    def __init__(self, connectors: int = 2, heartbeat_interval: int = 60, smart_charging: bool = True) -> None:
+        self.keys = {k.name: k for k in default_keys(connectors, heartbeat_interval)}
+        self.smart_charging = smart_charging
+        if not smart_charging:
+            for name in SMART_CHARGING_KEYS:
+                self.keys.pop(name, None)
+            profiles = self.keys["SupportedFeatureProfiles"]
+            profiles.value = ",".join(p for p in profiles.value.split(",") if p != "SmartCharging")
+
+    def get(self, names: list[str] | None = None) -> tuple[list[dict], list[str]]:
+        """(configurationKey entries, unknownKey names)."""
+        if not names:
+            return [self._entry(k) for k in self.keys.values()], []
+        known = [self._entry(self.keys[n]) for n in names if n in self.keys]
+        return known, [n for n in names if n not in self.keys]
+
+    @staticmethod
+    def _entry(key: Key) -> dict:
+        return {"key": key.name, "readonly": key.readonly, "value": key.value}
+
+    def change(self, name: str, value: str) -> str:
+        """Accepted, Rejected (read-only or bad value), NotSupported or RebootRequired."""
+        key = self.keys.get(name)
+        if key is None:
+            return "NotSupported"
+        if key.readonly:
+            return "Rejected"
+        if name in INTEGER_KEYS:
+            try:
+                if int(value) < 0:
+                    return "Rejected"
+            except ValueError:
+                return "Rejected"
+        if name in BOOLEAN_KEYS and value.lower() not in ("true", "false"):
+            return "Rejected"
+        if name in ("MeterValuesSampledData", "MeterValuesAlignedData", "StopTxnSampledData", "StopTxnAlignedData"):
+            if any(m.strip() not in MEASURANDS for m in value.split(",") if m.strip()):
+                return "Rejected"
+        key.value = value
+        return "RebootRequired" if name in REBOOT_KEYS else "Accepted"
+
+    def int(self, name: str, default: int = 0) -> int:
+        try:
+            return int(self.keys[name].value)
+        except (KeyError, ValueError):
+            return default
+
+    def bool(self, name: str) -> bool:
+        return self.keys.get(name, Key(name, "false")).value.lower() == "true"
+
+    def list(self, name: str) -> list[str]:
+        return [v.strip() for v in self.keys.get(name, Key(name, "")).value.split(",") if v.strip()]
