@@ -402,6 +402,8 @@ class SimulatedCharger:
         self._heartbeat_wake.set()
         self.need_boot = False
         await self._status_all()
+        # As many chargers do: a Heartbeat at once, to set the clock from its answer.
+        await self.send(call.Heartbeat())
         self.booted = True
         self._booted_event.set()
 
