@@ -1,0 +1,214 @@
+"""Signing reports (PAdES, pyHanko) and checking them.
+
+The certificate is a PKCS#12 file (CERTIFY_SIGNING_P12 and its password); with
+none configured, the first use creates a self-signed one for the lab under
+VAR_DIR/signing and keeps using it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+
+EVIDENCE_NAME = "evidence.jsonl"
+FIELD_NAME = "CertifySignature"
+
+
+def _lab_paths() -> tuple[Path, Path]:
+    folder = Path(settings.VAR_DIR) / "signing"
+    return folder / "lab.p12", folder / "lab.pass"
+
+
+def certificate_file() -> tuple[Path, bytes]:
+    """(PKCS#12 path, password): the configured one, or the lab's own."""
+    configured = getattr(settings, "CERTIFY_SIGNING_P12", "")
+    if configured:
+        return Path(configured), getattr(settings, "CERTIFY_SIGNING_P12_PASSWORD", "").encode()
+    p12, secret = _lab_paths()
+    if not p12.exists():
+        _create_lab_certificate(p12, secret)
+    return p12, secret.read_bytes().strip()
+
+
+def _create_lab_certificate(p12: Path, secret: Path) -> None:
+    p12.parent.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    lab = getattr(settings, "CERTIFY_LAB", "") or "OCPP Certify lab"
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{lab} report signing"[:64]),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, lab[:64]),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    password = secrets.token_urlsafe(24).encode()
+    blob = pkcs12.serialize_key_and_certificates(
+        b"lab", key, cert, None, serialization.BestAvailableEncryption(password)
+    )
+    secret.write_bytes(password)
+    secret.chmod(0o600)
+    p12.write_bytes(blob)
+    p12.chmod(0o600)
+
+
+def _load():
+    path, password = certificate_file()
+    key, cert, _ = pkcs12.load_key_and_certificates(path.read_bytes(), password)
+    return key, cert
+
+
+def fingerprint() -> str:
+    """SHA-256 of the signing certificate, as the dashboard shows it."""
+    _, cert = _load()
+    digest = cert.fingerprint(hashes.SHA256()).hex().upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def sign(pdf: bytes, evidence: bytes, signer_name: str, reason: str, location: str) -> bytes:
+    """Attach the evidence log, then sign the whole (PAdES) with a visible block
+    on the last page; the signature covers the attachment."""
+    from pyhanko.pdf_utils import embed
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    path, password = certificate_file()
+    signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    embed.embed_file(
+        writer,
+        embed.FileSpec(
+            file_spec_string=EVIDENCE_NAME,
+            file_name=EVIDENCE_NAME,
+            embedded_data=embed.EmbeddedFileObject.from_file_data(writer, data=evidence, mime_type="application/jsonl"),
+            description="The session's complete evidence log (JSON Lines)",
+        ),
+    )
+    pages = int(writer.root["/Pages"]["/Count"])
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason[:200],
+        location=location[:100],
+        name=signer_name[:100],
+        md_algorithm="sha256",
+    )
+    style = TextStampStyle(stamp_text="Signed by %(signer)s\n%(ts)s\n" + reason[:80].replace("%", "%%"), border_width=1)
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=signer,
+        stamp_style=style,
+        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=pages - 1, box=(50, 40, 330, 110)),
+    )
+    out = io.BytesIO()
+    pdf_signer.sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+@dataclass
+class Verification:
+    intact: bool = False
+    trusted: bool = False
+    covers_whole_file: bool = False
+    evidence_matches: bool = False
+    printed_sha256: str = ""
+    embedded_sha256: str = ""
+    session: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.trusted and self.covers_whole_file and self.evidence_matches
+
+
+def verify(pdf: bytes) -> Verification:
+    """Check the signature against the configured (or lab) certificate and the
+    embedded log against the hash printed in the report."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+    from pypdf import PdfReader
+
+    result = Verification()
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf))
+        signatures = reader.embedded_signatures
+    except Exception as exc:
+        result.problems.append(f"not a readable PDF: {exc}")
+        return result
+    if not signatures:
+        result.problems.append("no signature")
+        return result
+    _, cert = _load()
+    from asn1crypto import x509 as asn1_x509
+
+    root = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    try:
+        status = validate_pdf_signature(signatures[-1], ValidationContext(trust_roots=[root]))
+        result.intact = bool(status.intact and status.valid)
+        result.trusted = bool(status.trusted)
+        result.covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        if not result.intact:
+            result.problems.append("the signed bytes were changed")
+        if not result.trusted:
+            result.problems.append("not signed with the configured certificate")
+        if not result.covers_whole_file:
+            result.problems.append("content was added after signing")
+    except Exception as exc:
+        result.problems.append(f"signature check failed: {exc}")
+    try:
+        text_reader = PdfReader(io.BytesIO(pdf))
+        text = " ".join(page.extract_text() or "" for page in text_reader.pages)
+        printed = re.search(r"Evidence log SHA-256:\s*([0-9a-f]{64})", text.replace("\n", " "))
+        result.printed_sha256 = printed.group(1) if printed else ""
+        session = re.search(r"Session (\d+), revision (\d+), charger (\S+)", text)
+        result.session = (
+            f"session {session.group(1)} revision {session.group(2)} of {session.group(3)}" if session else ""
+        )
+        attachments = text_reader.attachments.get(EVIDENCE_NAME) or []
+        if attachments:
+            result.embedded_sha256 = hashlib.sha256(attachments[0]).hexdigest()
+        result.evidence_matches = bool(result.printed_sha256) and result.printed_sha256 == result.embedded_sha256
+        if not result.evidence_matches:
+            result.problems.append("the embedded evidence log does not match the printed SHA-256")
+    except Exception as exc:
+        result.problems.append(f"could not read the report's text or attachment: {exc}")
+    return result
