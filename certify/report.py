@@ -43,7 +43,10 @@ def result_text(result: ItemResult, item: catalog.Item, facts: dict) -> str:
     if result.is_overridden:
         return result.override_remark
     if result.verdict == "passed":
-        return result.remark or "ok"
+        remark = result.remark
+        if not remark:
+            return "ok"
+        return remark if remark.lower().startswith("ok") else f"Ok, {remark}"
     if result.verdict == "open":
         return "Not tested" + (f": {item.manual}" if not item.automatic and item.manual else "")
     return result.auto_reason

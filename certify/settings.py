@@ -6,6 +6,7 @@ suits `make run` on a laptop; production values are documented in README.md.
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -109,8 +110,8 @@ else:
             },
             # Reopening SQLite on every database call cost ~0.7 ms a frame.
             "CONN_MAX_AGE": None,
-            # Tests run a real daphne process against the same file.
-            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
+            # Tests run a real daphne process against the same file, kept out of var/.
+            "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"certify-test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -7,11 +7,13 @@ VAR_DIR/signing and keeps using it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,7 +162,19 @@ class Verification:
 
 def verify(pdf: bytes) -> Verification:
     """Check the signature against the configured (or lab) certificate and the
-    embedded log against the hash printed in the report."""
+    embedded log against the hash printed in the report.
+
+    pyHanko's validator runs its own event loop, so from inside a running one
+    (an async view, a browser test) the check moves to a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _verify(pdf)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_verify, pdf).result()
+
+
+def _verify(pdf: bytes) -> Verification:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel

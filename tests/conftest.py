@@ -83,8 +83,18 @@ def _use_test_database() -> None:
         conn.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def media_root(tmp_path_factory):
+    """Uploads, reports and the lab's signing key of a test run stay out of var/."""
+    from django.test import override_settings
+
+    var = tmp_path_factory.mktemp("var")
+    with override_settings(MEDIA_ROOT=var / "media", VAR_DIR=var, CERTIFY_FTP_ROOT=var / "ftp"):
+        yield var
+
+
 @pytest.fixture(scope="session")
-def daphne_server(django_db_setup, django_db_blocker):
+def daphne_server(django_db_setup, django_db_blocker, media_root):
     """One daphne process for the session, on a free port of 127.0.0.1."""
     from daphne.testing import DaphneProcess
 
