@@ -214,6 +214,9 @@ OCPP_RATE_LIMIT = envfloat("OCPP_RATE_LIMIT", 50.0)
 # --- Certification sessions ----------------------------------------------------
 CERTIFY_PLATFORM = os.environ.get("CERTIFY_PLATFORM", "OCPP Certify")
 CERTIFY_LAB = os.environ.get("CERTIFY_LAB", "")
+# A running simulator's control port on 127.0.0.1 (`make run` sets it): the charger
+# page then shows a panel that plugs, swipes, faults and unplugs its chargers.
+SIMULATOR_CONTROL_URL = os.environ.get("SIMULATOR_CONTROL_URL", "")
 # The host chargers reach us at (firmware downloads, diagnostics uploads);
 # empty: the host the engineer's browser used.
 CERTIFY_PUBLIC_HOST = os.environ.get("CERTIFY_PUBLIC_HOST", "")

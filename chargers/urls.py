@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import security_views, views
+from . import security_views, simulator_views, views
 
 urlpatterns = [
     path("", views.charger_list, name="charger-list"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("chargers/<str:cp_id>/frames/", views.charger_frames, name="charger-frames"),
     path("chargers/<str:cp_id>/command/form/", views.command_form, name="charger-command-form"),
     path("chargers/<str:cp_id>/command/", views.command_send, name="charger-command-send"),
+    path("chargers/<str:cp_id>/simulator/", simulator_views.simulator_panel, name="charger-simulator"),
+    path("chargers/<str:cp_id>/simulator/event/", simulator_views.simulator_event, name="charger-simulator-event"),
     path("chargers/<str:cp_id>/security/", security_views.charger_security, name="charger-security"),
     path("rejected/", security_views.rejected_list, name="rejected-list"),
     path("rejected/<int:pk>/admit/", security_views.rejected_admit, name="rejected-admit"),

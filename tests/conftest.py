@@ -40,6 +40,12 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -100,6 +106,8 @@ def daphne_server(django_db_setup, django_db_blocker, media_root):
 
     for key, value in TEST_SETTINGS.items():
         setattr(settings, key, value)
+    # Where the simulator panel looks for a simulator: tests start one there.
+    settings.SIMULATOR_CONTROL_URL = f"http://127.0.0.1:{free_port()}"
     process = DaphneProcess(
         "127.0.0.1",
         _make_app,
