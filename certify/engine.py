@@ -109,33 +109,54 @@ def _refresh_facts(session: CertSession) -> None:
 
 # -- keeping verdicts current ------------------------------------------------------
 
-_open_sessions: dict[int, tuple[float, list[int]]] = {}  # charger pk -> (checked at, session pks)
+# Open sessions of every charger, reloaded at most once a second in one query:
+# looked up per charger, it cost a query for nearly every frame of a large fleet,
+# and those queries queued on the one database thread that API requests need too.
+_open_sessions: dict[int, list[int]] = {}  # charger pk -> open session pks
+_open_loaded_at = float("-inf")
+_open_reload: asyncio.Future | None = None
+_open_generation = 0  # bumped by forget(): a reload begun before it is stale
 _scheduled: dict[int, asyncio.Task] = {}
 _last_run: dict[int, float] = {}
 
 
-def _open_session_pks(charger_pk: int) -> list[int]:
-    return list(
-        CertSession.objects.filter(charger_id=charger_pk, state=CertSession.STATE_OPEN).values_list("pk", flat=True)
+def _all_open_sessions() -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    rows = CertSession.objects.filter(state=CertSession.STATE_OPEN, charger__isnull=False).values_list(
+        "charger_id", "pk"
     )
+    for charger_pk, session_pk in rows:
+        found.setdefault(charger_pk, []).append(session_pk)
+    return found
+
+
+async def _reload_open_sessions() -> None:
+    global _open_sessions, _open_loaded_at
+    started, generation = time.monotonic(), _open_generation
+    found = await database_sync_to_async(_all_open_sessions)()
+    if generation == _open_generation:
+        _open_sessions, _open_loaded_at = found, started
 
 
 async def sessions_of(charger_pk: int) -> list[int]:
-    """Open sessions of a charger, looked up at most once a second."""
-    now = time.monotonic()
-    cached = _open_sessions.get(charger_pk)
-    if cached is None or now - cached[0] > 1.0:
-        cached = (now, await database_sync_to_async(_open_session_pks)(charger_pk))
-        _open_sessions[charger_pk] = cached
-    return cached[1]
+    """Open sessions of a charger, as known at most a second ago."""
+    global _open_reload
+    if time.monotonic() - _open_loaded_at > 1.0:
+        loop = asyncio.get_running_loop()
+        if _open_reload is None or _open_reload.done() or _open_reload.get_loop() is not loop:
+            _open_reload = asyncio.ensure_future(_reload_open_sessions())
+        await asyncio.shield(_open_reload)
+        if _open_loaded_at == float("-inf"):  # forgotten meanwhile: read once more
+            await _reload_open_sessions()
+    return _open_sessions.get(charger_pk, [])
 
 
 def forget(charger_pk: int | None = None) -> None:
     """Drop the open-session cache (a session was created, signed or revised)."""
-    if charger_pk is None:
-        _open_sessions.clear()
-    else:
-        _open_sessions.pop(charger_pk, None)
+    global _open_loaded_at, _open_reload, _open_generation
+    _open_generation += 1
+    _open_loaded_at = float("-inf")
+    _open_reload = None
 
 
 _ticker: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
