@@ -87,6 +87,19 @@ def _use_test_database() -> None:
     # Forked after the test database was created: settings already name it.
     for conn in connections.all():
         conn.close()
+    # A fork keeps the parent's thread pools but not their threads: a pool whose
+    # worker ran in the parent (a test that awaited database_sync_to_async before
+    # the server started) would take work in the child and never run it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+
+    from certify import engine
+    from chargers import frames
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    frames._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
+    engine.forget()
 
 
 @pytest.fixture(scope="session", autouse=True)
