@@ -11,6 +11,7 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 import certify.daphne_tuning  # noqa: F401  (oversized frames close with 1009)
+from certify import gc_tuning
 
 # The app serves its own few static files: no separate web server is needed in a lab.
 django_app = ASGIStaticFilesHandler(get_asgi_application())
@@ -37,3 +38,6 @@ async def websocket_router(scope, receive, send):
 
 
 application = ProtocolTypeRouter({"http": django_app, "websocket": websocket_router})
+
+# Last: everything imported so far lives as long as the process (see gc_tuning).
+gc_tuning.apply()

@@ -134,8 +134,9 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"capacity": 1000, "expiry": 60},
+            "BACKEND": "chargers.layers.FleetInMemoryChannelLayer",
+            # Its group_expiry defaults to one day, like Redis's: never for chargers.
+            "CONFIG": {"capacity": 1000, "expiry": 60, "group_expiry": 10 * 365 * 86400},
         }
     }
 

@@ -1,0 +1,54 @@
+"""What keeps a fleet cheap must not lose anything: the chargers' last-seen
+time written in batches still lands when traffic stops, and the in-memory
+channel layer's lazier expiry sweep still drops expired messages and never
+expires a charger's group membership."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from ocpp.v16 import call
+
+from chargers.layers import FleetInMemoryChannelLayer
+from chargers.models import Charger, Frame
+
+from .client import boot, connected
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_last_seen_is_written_when_traffic_stops(live_server_ocpp):
+    async with connected(live_server_ocpp.ws_url, "CP-LAST-SEEN") as charger:
+        await boot(charger)
+        await charger.call(call.Heartbeat())
+        last = await sync_to_async(
+            lambda: Frame.objects.filter(charger__charge_point_id="CP-LAST-SEEN").order_by("-seq").first()
+        )()
+        deadline = time.monotonic() + 10
+        while True:
+            record = await sync_to_async(Charger.objects.get)(charge_point_id="CP-LAST-SEEN")
+            if record.last_frame_at == last.ts or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.1)
+        assert (record.last_frame_at, record.last_action) == (last.ts, "Heartbeat")
+
+
+async def test_the_lazy_sweep_still_expires_messages():
+    layer = FleetInMemoryChannelLayer(expiry=0.05)
+    layer.sweep_every = 0.1
+    await layer.send("specific.a!x", {"type": "old"})
+    await asyncio.sleep(0.2)
+    await layer.send("specific.b!y", {"type": "new"})
+    assert await layer.receive("specific.b!y") == {"type": "new"}  # receiving sweeps: the interval passed
+    assert "specific.a!x" not in layer.channels
+
+
+def test_charger_groups_do_not_expire_after_a_day():
+    """Both layers' default group expiry is a day: a charger connected longer
+    would stop getting live updates and commands routed by group."""
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    assert config["group_expiry"] >= 365 * 86400
