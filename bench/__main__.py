@@ -3,8 +3,8 @@
 Runs the central system and its baselines side by side and prints one table
 (figure, ours, baseline, ratio, goal, PASS/MISS); the details go to a JSON file
 in bench/results/. Sections: ingest, scale, commands (part of scale), redis,
-report, dashboard. Every server is a subprocess stopped in a `finally`; every
-loop is bounded by time and count.
+pair (two processes on PostgreSQL + Redis), report, dashboard. Every server is
+a subprocess stopped in a `finally`; every loop is bounded by time and count.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from bench import procs
 from bench.procs import percentile
 
 RESULTS = procs.ROOT / "bench" / "results"
-SECTIONS = ("ingest", "scale", "redis", "report", "dashboard")
+SECTIONS = ("ingest", "scale", "redis", "pair", "report", "dashboard")
 
 
 @dataclass
@@ -662,6 +662,110 @@ def section_redis(run: Run) -> None:
     )
 
 
+# -- two processes: PostgreSQL + Redis, twice the chargers --------------------
+
+
+def section_pair(run: Run) -> None:
+    """Two server processes sharing PostgreSQL and the Redis layer, N chargers on
+    each (twice what one process held in `scale`); commands sent through each
+    process to chargers held by the other."""
+    plan = run.plan
+    n = 1000 if 1000 in plan.scale_sizes else max(plan.scale_sizes)
+    print(f"\n== two processes (PostgreSQL + Redis): {n} chargers on each, commands across")
+    if not (procs.redis_available() and procs.postgres_available()):
+        run.add(Row("pair", "two processes", "skipped", note="needs Redis and PostgreSQL on 127.0.0.1"))
+        return
+    env, token, pg_name = fresh_app(run, "pair", "postgres", redis_prefix=procs.new_redis_prefix())
+    servers: list[procs.Server] = []
+    loads: list[procs.Load] = []
+    apis: list[Api] = []
+    try:
+        servers = [procs.our_server(env, run.work.path, f"pair-{side}") for side in "AB"]
+        ids = {side: [f"P{side}{i:05d}" for i in range(n)] for side in "AB"}
+        loads = [hold_load(server, ids[side], plan) for server, side in zip(servers, "AB", strict=True)]
+        connect_s = max(load.wait_ready(max(120, n / 10)) for load in loads)
+        rss0 = [procs.rss_bytes(server.pid) for server in servers]
+        for load in loads:
+            load.go()
+        t_go = time.monotonic()
+        time.sleep(2)  # the loads' warm-up
+        c0, t0 = sum(procs.cpu_seconds(server.pid) for server in servers), time.monotonic()
+        apis = [Api(server.port, token) for server in servers]
+        budget = max(5, plan.hold - 8) / 2
+        # Through A to chargers on B, and through B to chargers on A.
+        across = {
+            "A→B": apis[0].round_trips(ids["B"][:: max(1, n // 20)][:20], plan.commands // 2, budget),
+            "B→A": apis[1].round_trips(ids["A"][:: max(1, n // 20)][:20], plan.commands // 2, budget),
+        }
+        time.sleep(max(0, t_go + 2 + plan.hold - 1 - time.monotonic()))
+        cpu = (sum(procs.cpu_seconds(server.pid) for server in servers) - c0) / (time.monotonic() - t0)
+        rss = [procs.rss_bytes(server.pid) for server in servers]
+        for load in loads:
+            load.finish()
+        # Both loads ran the same window: one merge of every generator process,
+        # with the window counted once.
+        raw = [r for load in loads for r in load.results]
+        result = procs.merge_results(raw)
+        result["measured_s"] = max(r.get("measured_s", 0) for r in raw)
+        # Counted while the servers still run: disconnections are written after
+        # the sockets close.
+        counts = wait_counts(env, "P", expected_frames(result), timeout=30 + n / 50)
+    finally:
+        for api in apis:
+            api.close()
+        for load in loads:
+            load.stop()
+        for server in servers:
+            server.stop()
+        procs.drop_pg_database(pg_name)
+    stats = load_stats(result)
+    one = run.details.get(f"scale.ours.{n}", {})
+    offered = 2 * 2 * n / plan.period
+    run.details["pair"] = {
+        "connect_s": connect_s,
+        "cpu": cpu,
+        "rss0": rss0,
+        "rss": rss,
+        "across": across,
+        "load": summary(result),
+        "counts": counts,
+        "stats": stats,
+    }
+    held_all = stats["rate"] >= 0.98 * offered and result["closed_early"] == 0
+    run.add(
+        Row("pair", f"2 x {n}: time to connect + boot all", connect_s, one.get("connect_s"), "s"),
+        Row(
+            "pair", f"2 x {n}: server CPU, both (one core = 100%)", 100 * cpu, one.get("cpu") and 100 * one["cpu"], "%"
+        ),
+        Row(
+            "pair",
+            f"2 x {n}: calls/s served (offered {offered:.0f}/s)",
+            stats["rate"],
+            one.get("stats", {}).get("rate"),
+            "/s",
+            "all offered, 0 dropped",
+            held_all,
+        ),
+        Row("pair", f"2 x {n}: charger CALL p99", stats["p99"], one.get("stats", {}).get("p99"), "ms"),
+        persisted_row("pair", f"2 x {n}", result, counts),
+        dropped_row("pair", f"2 x {n}", result),
+    )
+    for direction, rtt in across.items():
+        run.add(
+            Row("pair", f"command {direction} under load, p50", rtt["p50"], unit="ms", note=f"n={rtt['n']}"),
+            Row(
+                "pair",
+                f"command {direction} under load, p99",
+                rtt["p99"],
+                None,
+                "ms",
+                "reaches; p99 < 100 ms",
+                rtt["n"] > 0 and not rtt["failures"] and rtt["p99"] is not None and rtt["p99"] < 100,
+                note=f"failures={rtt['failures']}",
+            ),
+        )
+
+
 # -- report (another engineer's benchmark) ------------------------------------
 
 
@@ -832,6 +936,8 @@ def main(argv: list[str] | None = None) -> int:
                     section_scale(run)
                 elif name == "redis":
                     section_redis(run)
+                elif name == "pair":
+                    section_pair(run)
                 elif name == "report":
                     section_report(run, args.quick)
                 elif name == "dashboard":
