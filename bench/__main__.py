@@ -852,7 +852,7 @@ def section_dashboard(run: Run) -> None:
         run.details[f"dashboard.{db}"] = {"seed": seeded, "big": big, "small": small}
         label = "SQLite" if db == "sqlite" else "PostgreSQL"
         for page, t in big.items():
-            graded = page in ("detail", "frames")
+            graded = page in ("detail", "frames", "session", "session frames")
             run.add(
                 Row(
                     "dashboard",

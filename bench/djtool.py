@@ -3,7 +3,7 @@ test (its database): `python -m bench.djtool <step> [args]`; prints one JSON lin
 
 Steps: prepare (migrate, user, API token), count (frames per direction of the
 chargers whose id starts with a prefix), seed (bulk-insert frames), dashboard
-(server time of the charger pages, through Django's test client).
+(server time of the charger and session pages, through Django's test client).
 """
 
 from __future__ import annotations
@@ -113,8 +113,18 @@ def seed(cp_id: str, n: int) -> dict:
     return {"seeded": n, "total": Frame.objects.filter(charger=charger).count(), "seconds": time.perf_counter() - t0}
 
 
+def _session_over_all_frames(cp_id: str):
+    """A certification session whose log is every seeded frame of the charger."""
+    from certify import services
+    from certify.models import CertSession
+
+    session = CertSession.objects.filter(charge_point_id=cp_id).first() or services.create_session(cp_id)
+    CertSession.objects.filter(pk=session.pk).update(start_seq=0)
+    return session
+
+
 def dashboard(cp_id: str, repeat: int) -> dict:
-    """Server time (ms) of the charger pages: Django handling the request in
+    """Server time (ms) of the charger and session pages: Django handling the request in
     this process, no network; first call and then p50/max of `repeat`."""
     from django.db import reset_queries
     from django.test import Client
@@ -132,6 +142,10 @@ def dashboard(cp_id: str, repeat: int) -> dict:
         "frames?before=deep": f"/chargers/{cp_id}/frames/?before={deep}",
         "api frames?after_seq=deep": f"/api/chargers/{cp_id}/frames?after_seq={deep}&limit=100",
     }
+    session = _session_over_all_frames(cp_id)
+    pages["session"] = f"/sessions/{session.pk}/"
+    pages["session frames"] = f"/sessions/{session.pk}/frames/"
+    pages["history"] = f"/history/{session.pk}/"
     token = ApiToken.issue(User.objects.get(username=USER), name="bench-dash")[1]
     out: dict = {}
     for name, url in pages.items():

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from chargers.protocol import FILTER_ACTIONS
 from chargers.roles import engineer_required, viewer_required
 from chargers.views import frame_page
 
@@ -111,7 +112,7 @@ def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "revisions": CertSession.objects.filter(revision_of=session),
         "others": CertSession.objects.filter(facts__model=session.facts.get("model", "")).exclude(pk=pk)[:20],
         "charger": session.charger,
-        "actions": sorted(set(session.frames().exclude(action="").values_list("action", flat=True).distinct())),
+        "actions": FILTER_ACTIONS,
         **frames,
     }
     template = "chargers/_frames.html" if request.htmx else "certify/history_detail.html"

@@ -20,6 +20,7 @@ from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, re
 from django.views.decorators.http import require_POST
 
 from chargers.models import Charger, Frame
+from chargers.protocol import FILTER_ACTIONS
 from chargers.roles import can_operate, engineer_required, viewer_required
 from chargers.views import frame_page
 
@@ -289,7 +290,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "charger": session.charger,
         "rows": _rows(session),
         "progress": _progress(services.session_summary(session)),
-        "actions": _actions(session),
+        "actions": FILTER_ACTIONS,
         "live_topics": _live_topics(session),
         **_frame_context(session, request.GET),
     }
@@ -303,10 +304,6 @@ def _progress(summary: dict) -> list[tuple[str, str, int]]:
     """(verdict, label, count) in the order the labels are defined."""
     counts = summary.get("counts", summary)
     return [(key, label, counts.get(key, 0)) for key, label in VERDICT_LABELS.items()]
-
-
-def _actions(session: CertSession) -> list[str]:
-    return sorted(set(session.frames().exclude(action="").values_list("action", flat=True).distinct()))
 
 
 @viewer_required

@@ -88,6 +88,9 @@ EXTENSION_COMMANDS = (
     "SignedUpdateFirmware",
 )
 KNOWN_ACTIONS = frozenset(a.value for a in Action)
+# The frame logs' action filter: every action we answer or send. Fixed, because
+# reading the actions off a log of 100,000 frames cost 50-270 ms per page view.
+FILTER_ACTIONS = tuple(sorted({*CHARGER_ACTIONS, *COMMAND_ACTIONS, *EXTENSION_COMMANDS}))
 MAX_UNIQUE_ID = 36
 
 db = database_sync_to_async
