@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, connection, transaction
@@ -26,6 +27,7 @@ from django.utils import timezone
 from .models import Charger, Frame
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -148,19 +150,12 @@ def flush_touches() -> None:
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
 
 
-def _write_in_thread(items: list[tuple[int, FrameRecord]]) -> list[Frame]:
+def _in_writer_thread(write: Callable[..., T], *args) -> T:
+    """Run a write in the writer thread's connection."""
     try:
-        return write_frames(items)
+        return write(*args)
     except Exception:
-        # Drop a connection that may be broken; the next batch opens a new one.
-        connection.close()
-        raise
-
-
-def _write_touches_in_thread() -> None:
-    try:
-        flush_touches()
-    except Exception:
+        # Drop a connection that may be broken; the next write opens a new one.
         connection.close()
         raise
 
@@ -195,7 +190,7 @@ class FrameWriter:
             batch, self.pending = self.pending, []
             try:
                 frames = await asyncio.get_running_loop().run_in_executor(
-                    _executor, _write_in_thread, [(pk, rec) for pk, rec, _ in batch]
+                    _executor, _in_writer_thread, write_frames, [(pk, rec) for pk, rec, _ in batch]
                 )
             except Exception as exc:  # the database refused: every waiter learns it
                 log.exception("Could not store %d frame(s)", len(batch))
@@ -217,7 +212,7 @@ class FrameWriter:
     async def _touch_later(self) -> None:
         await asyncio.sleep(TOUCH_INTERVAL)
         try:
-            await asyncio.get_running_loop().run_in_executor(_executor, _write_touches_in_thread)
+            await asyncio.get_running_loop().run_in_executor(_executor, _in_writer_thread, flush_touches)
         except Exception:
             log.warning("Could not update the chargers' last frame times", exc_info=True)
 

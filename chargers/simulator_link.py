@@ -13,27 +13,13 @@ import urllib.request
 from urllib.parse import quote, urlencode, urlsplit
 
 from django.conf import settings
+from ocpp.v16.enums import ChargePointErrorCode
 
 from .simulator.control import VERBS
 
 TIMEOUT = 5.0  # seconds; an event such as a plug-in answers in milliseconds
-FAULT_CODES = (
-    "ConnectorLockFailure",
-    "EVCommunicationError",
-    "GroundFailure",
-    "HighTemperature",
-    "InternalError",
-    "LocalListConflict",
-    "OtherError",
-    "OverCurrentFailure",
-    "OverVoltage",
-    "PowerMeterFailure",
-    "PowerSwitchFailure",
-    "ReaderFailure",
-    "ResetFailure",
-    "UnderVoltage",
-    "WeakSignal",
-)
+# Every ChargePointErrorCode of OCPP 1.6 but NoError, which is not a fault.
+FAULT_CODES = tuple(c.value for c in ChargePointErrorCode if c is not ChargePointErrorCode.no_error)
 
 
 class SimulatorUnavailable(Exception):

@@ -46,17 +46,17 @@ class SimulatorEventForm(forms.Form):
     def event(self) -> tuple[str, dict[str, str]]:
         data = self.cleaned_data
         verb = data["verb"]
+        if verb == "offline":
+            return verb, {"seconds": str(data["seconds"])}
         params = {"connector": "" if data.get("connector") is None else str(data["connector"])}
         if verb == "swipe":
             params["tag"] = data["tag"]
         if verb == "fault":
             params["code"] = data.get("code") or "GroundFailure"
-        if verb == "offline":
-            params = {"seconds": str(data["seconds"])}
         return verb, params
 
 
-def _panel(request: HttpRequest, cp_id: str, form: SimulatorEventForm, **extra) -> dict:
+def _panel(cp_id: str, form: SimulatorEventForm, **extra) -> dict:
     state = extra.pop("state", None) or simulator_link.state(cp_id)
     connectors = sorted(((int(n), c) for n, c in (state or {}).get("connectors", {}).items()), key=lambda x: x[0])
     return {"cp_id": cp_id, "state": state, "connectors": connectors, "form": form, "events": EVENTS, **extra}
@@ -66,7 +66,7 @@ def _panel(request: HttpRequest, cp_id: str, form: SimulatorEventForm, **extra) 
 def simulator_panel(request: HttpRequest, cp_id: str) -> HttpResponse:
     """Empty unless the simulator behind SIMULATOR_CONTROL_URL runs this charger."""
     get_object_or_404(Charger, charge_point_id=cp_id)
-    return render(request, "chargers/_simulator_panel.html", _panel(request, cp_id, SimulatorEventForm()))
+    return render(request, "chargers/_simulator_panel.html", _panel(cp_id, SimulatorEventForm()))
 
 
 @engineer_required
@@ -84,4 +84,4 @@ def simulator_event(request: HttpRequest, cp_id: str) -> HttpResponse:
             context["error"] = str(exc)
     # 422 for a refused event too: htmx swaps it in, so the message shows in the panel.
     status = 422 if form.errors or "error" in context else 200
-    return render(request, "chargers/_simulator_panel.html", _panel(request, cp_id, form, **context), status=status)
+    return render(request, "chargers/_simulator_panel.html", _panel(cp_id, form, **context), status=status)

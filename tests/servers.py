@@ -11,16 +11,10 @@ import time
 import uuid
 from pathlib import Path
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, deadline: float) -> None:
