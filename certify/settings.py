@@ -192,9 +192,10 @@ OCPP_COMMAND_ACK_TIMEOUT = envfloat("OCPP_COMMAND_ACK_TIMEOUT", 5.0)
 OCPP_UNKNOWN_ID_TAG_STATUS = os.environ.get("OCPP_UNKNOWN_ID_TAG_STATUS", "Accepted")
 # Longest charge point id accepted in the URL.
 OCPP_MAX_ID_LENGTH = 48
-# Frames are committed in small groups; this is the longest a frame waits for
-# company before its group is written (seconds).
-OCPP_GROUP_COMMIT_DELAY = envfloat("OCPP_GROUP_COMMIT_DELAY", 0.0)
+# With SQLite, frames are committed on the event loop (a commit in WAL mode is
+# a write of tens of microseconds; a thread hop cost more). Off: the writer
+# thread, as with PostgreSQL.
+OCPP_SQLITE_WRITES_ON_LOOP = envbool("OCPP_SQLITE_WRITES_ON_LOOP", True)
 # daphne's keepalive: a ping after this many idle seconds; no pong within the
 # timeout closes a half-open socket.
 OCPP_PING_INTERVAL = envint("OCPP_PING_INTERVAL", 20)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +22,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -54,53 +57,70 @@ frame_listeners: list[FrameListener] = []
 _last_seq: dict[int, int] = {}
 
 
-def _next_seq(charger_pk: int, reload: bool) -> int:
-    if reload or charger_pk not in _last_seq:
-        last = Frame.objects.filter(charger_id=charger_pk).aggregate(m=Max("seq"))["m"] or 0
-        _last_seq[charger_pk] = last
-    return _last_seq[charger_pk]
+def _orm_max_seq(charger_pk: int) -> int:
+    return Frame.objects.filter(charger_id=charger_pk).aggregate(m=Max("seq"))["m"] or 0
+
+
+def _build(items: list[tuple[int, FrameRecord]], reload: bool, max_seq: Callable[[int], int]) -> list[Frame]:
+    """Frame instances numbered on from each charger's last seq (asked of the
+    database with `max_seq` when unknown or after a conflict)."""
+    seqs: dict[int, int] = {}
+    objs: list[Frame] = []
+    for charger_pk, rec in items:
+        if charger_pk not in seqs:
+            if reload or charger_pk not in _last_seq:
+                _last_seq[charger_pk] = max_seq(charger_pk)
+            seqs[charger_pk] = _last_seq[charger_pk]
+        seqs[charger_pk] += 1
+        objs.append(
+            Frame(
+                charger_id=charger_pk,
+                seq=seqs[charger_pk],
+                ts=rec.ts,
+                direction=rec.direction,
+                message_type=rec.message_type,
+                action=rec.action[:60],
+                unique_id=rec.unique_id[:100],
+                raw=rec.raw,
+                error_code=rec.error_code[:40],
+                note=rec.note[:500],
+                sent_by=rec.sent_by[:150],
+            )
+        )
+    return objs
+
+
+def _numbered(write: Callable[[list[Frame]], None], items: list[tuple[int, FrameRecord]], max_seq) -> list[Frame]:
+    """Build and write frames; on a seq conflict (another process wrote frames
+    of the same charger: it reconnected there) take up its numbering, retry."""
+    for attempt in range(3):
+        objs = _build(items, attempt > 0, max_seq)
+        try:
+            write(objs)
+        except (IntegrityError, sqlite3.IntegrityError):
+            if attempt == 2:
+                raise
+            continue
+        for obj in objs:
+            _last_seq[obj.charger_id] = obj.seq
+        return objs
+    raise AssertionError("unreachable")
 
 
 def write_frames(items: list[tuple[int, FrameRecord]]) -> list[Frame]:
     """Store frames of any chargers in one transaction, in the order given."""
-    for attempt in range(3):
-        try:
-            return _write_frames(items, reload=attempt > 0)
-        except IntegrityError:
-            # Another process wrote frames of the same charger (it reconnected
-            # there): take up its numbering and try again.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return _numbered(_orm_write, items, _orm_max_seq)
 
 
-def _write_frames(items: list[tuple[int, FrameRecord]], reload: bool) -> list[Frame]:
+def _orm_write(objs: list[Frame]) -> None:
     with transaction.atomic():
-        seqs: dict[int, int] = {}
-        objs: list[Frame] = []
-        for charger_pk, rec in items:
-            if charger_pk not in seqs:
-                seqs[charger_pk] = _next_seq(charger_pk, reload)
-            seqs[charger_pk] += 1
-            objs.append(
-                Frame(
-                    charger_id=charger_pk,
-                    seq=seqs[charger_pk],
-                    ts=rec.ts,
-                    direction=rec.direction,
-                    message_type=rec.message_type,
-                    action=rec.action[:60],
-                    unique_id=rec.unique_id[:100],
-                    raw=rec.raw,
-                    error_code=rec.error_code[:40],
-                    note=rec.note[:500],
-                    sent_by=rec.sent_by[:150],
-                )
-            )
         Frame.objects.bulk_create(objs)
-        _touch_chargers(objs)
-    _last_seq.update(seqs)
-    return objs
+        _touch_chargers(objs, _orm_executemany)
+
+
+def _orm_executemany(sql: str, rows: list[tuple]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 # Charger.last_frame_at/last_action, written for all chargers at once at most
@@ -108,40 +128,45 @@ def _write_frames(items: list[tuple[int, FrameRecord]], reload: bool) -> list[Fr
 # come seconds apart, so an UPDATE per charger and batch cost 6% of the server.
 TOUCH_INTERVAL = 1.0
 _untouched: dict[int, tuple[datetime, str]] = {}  # charger pk -> (last frame time, last action)
+_untouched_lock = threading.Lock()  # the loop (SQLite inline) and the writer thread both touch
 _touched_at = [float("-inf")]
+ExecuteMany = Callable[[str, list[tuple]], None]
 
 
-def _touch_chargers(objs: list[Frame]) -> None:
+def _touch_chargers(objs: list[Frame], executemany: ExecuteMany) -> None:
     """Remember each charger's latest frame; write them all when the interval
     has passed or a connection event came (the dashboard shows those at once)."""
     event = False
-    for obj in objs:
-        previous = _untouched.get(obj.charger_id)
-        if obj.direction == Frame.EVENT:
-            event = True
-            action = previous[1] if previous else ""
-        else:
-            action = obj.action or (previous[1] if previous else "")
-        _untouched[obj.charger_id] = (obj.ts, action)
+    with _untouched_lock:
+        for obj in objs:
+            previous = _untouched.get(obj.charger_id)
+            if obj.direction == Frame.EVENT:
+                event = True
+                action = previous[1] if previous else ""
+            else:
+                action = obj.action or (previous[1] if previous else "")
+            _untouched[obj.charger_id] = (obj.ts, action)
     if event or time.monotonic() - _touched_at[0] >= TOUCH_INTERVAL:
-        flush_touches()
+        flush_touches(executemany)
 
 
-def flush_touches() -> None:
-    """Write the remembered last frames (in the writer thread, like all writes)."""
+def flush_touches(executemany: ExecuteMany | None = None) -> None:
+    """Write the remembered last frames, by default on Django's connection."""
     _touched_at[0] = time.monotonic()
-    if not _untouched:
-        return
+    with _untouched_lock:
+        if not _untouched:
+            return
+        touches = list(_untouched.items())
+        _untouched.clear()
     table = connection.ops.quote_name(Charger._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
-    with_action = [(adapt(ts), action, pk) for pk, (ts, action) in _untouched.items() if action]
-    without = [(adapt(ts), pk) for pk, (ts, action) in _untouched.items() if not action]
-    with connection.cursor() as cursor:
-        if with_action:
-            cursor.executemany(f"UPDATE {table} SET last_frame_at = %s, last_action = %s WHERE id = %s", with_action)
-        if without:
-            cursor.executemany(f"UPDATE {table} SET last_frame_at = %s WHERE id = %s", without)
-    _untouched.clear()
+    with_action = [(adapt(ts), action, pk) for pk, (ts, action) in touches if action]
+    without = [(adapt(ts), pk) for pk, (ts, action) in touches if not action]
+    executemany = executemany or _orm_executemany
+    if with_action:
+        executemany(f"UPDATE {table} SET last_frame_at = %s, last_action = %s WHERE id = %s", with_action)
+    if without:
+        executemany(f"UPDATE {table} SET last_frame_at = %s WHERE id = %s", without)
 
 
 # One thread of its own writes frames, with its own persistent connection:
@@ -160,6 +185,138 @@ def _in_writer_thread(write: Callable[..., T], *args) -> T:
         raise
 
 
+_FRAME_COLUMNS = (
+    "charger_id",
+    "seq",
+    "ts",
+    "direction",
+    "message_type",
+    "action",
+    "unique_id",
+    "raw",
+    "error_code",
+    "note",
+    "sent_by",
+)
+_ROWS_PER_INSERT = 500  # 11 parameters a row, well under SQLite's 32,766
+
+
+class LoopSqlite:
+    """Frames written on the event loop itself, on a SQLite connection of
+    their own.
+
+    In WAL mode with synchronous=NORMAL a commit is a write() to the log, tens
+    of microseconds; handing it to a thread cost far more (the hop, its futex
+    wake-ups and the GIL hand-offs were a third of the server's CPU per
+    message). This connection never waits for a lock: when another writer holds
+    the database, the batch goes to the writer thread, which may wait. Its
+    checkpoints (which fsync) run in the writer thread, never on the loop."""
+
+    def __init__(self, path: str) -> None:
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("busy_timeout = 0", "synchronous = NORMAL", "wal_autocheckpoint = 0"):
+            self.db.execute(f"PRAGMA {pragma}")
+        self.table = connection.ops.quote_name(Frame._meta.db_table)
+        self.adapt = connection.ops.adapt_datetimefield_value
+        self.inserts: dict[int, str] = {}
+        self.unchecked = 0  # commits since the last checkpoint
+
+    @classmethod
+    def open(cls) -> LoopSqlite | None:
+        """One for this loop, when the database is an SQLite file and the
+        setting allows it; None otherwise (PostgreSQL: the writer thread)."""
+        db = connection.settings_dict
+        name = str(db.get("NAME") or "")
+        if (
+            not getattr(settings, "OCPP_SQLITE_WRITES_ON_LOOP", True)
+            or db.get("ENGINE") != "django.db.backends.sqlite3"
+            or not name
+            or name == ":memory:"
+            or "mode=memory" in name
+        ):
+            return None
+        return cls(name)
+
+    def write(self, items: list[tuple[int, FrameRecord]]) -> list[Frame]:
+        """Like write_frames; raises sqlite3.OperationalError ("database is
+        locked") at once when another writer holds the database."""
+        return _numbered(self._insert, items, self._max_seq)
+
+    def _max_seq(self, charger_pk: int) -> int:
+        row = self.db.execute(f"SELECT MAX(seq) FROM {self.table} WHERE charger_id = ?", (charger_pk,)).fetchone()
+        return row[0] or 0
+
+    def _insert_sql(self, rows: int) -> str:
+        sql = self.inserts.get(rows)
+        if sql is None:
+            one = "(" + ", ".join("?" * len(_FRAME_COLUMNS)) + ")"
+            sql = self.inserts[rows] = (
+                f"INSERT INTO {self.table} ({', '.join(_FRAME_COLUMNS)}) VALUES "
+                + ", ".join([one] * rows)
+                + " RETURNING id, charger_id, seq"
+            )
+        return sql
+
+    def _insert(self, objs: list[Frame]) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for start in range(0, len(objs), _ROWS_PER_INSERT):
+                chunk = objs[start : start + _ROWS_PER_INSERT]
+                params: list = []
+                for o in chunk:
+                    params += (
+                        o.charger_id,
+                        o.seq,
+                        self.adapt(o.ts),
+                        o.direction,
+                        o.message_type,
+                        o.action,
+                        o.unique_id,
+                        o.raw,
+                        o.error_code,
+                        o.note,
+                        o.sent_by,
+                    )
+                # RETURNING promises no order: match the ids by (charger, seq).
+                ids = {(c, q): pk for pk, c, q in self.db.execute(self._insert_sql(len(chunk)), params)}
+                for o in chunk:
+                    o.pk = ids[(o.charger_id, o.seq)]
+            _touch_chargers(objs, self._executemany)
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        self.unchecked += 1
+
+    def _executemany(self, sql: str, rows: list[tuple]) -> None:
+        self.db.executemany(sql.replace("%s", "?"), rows)
+
+    def flush_touches(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            flush_touches(self._executemany)
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _checkpoint() -> None:
+    """Copy the write-ahead log into the database (in the writer thread: it
+    fsyncs). PASSIVE: it never waits for readers or writers."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 class FrameWriter:
     """Collects frames arriving while a commit is under way and commits them
     together next; one writer per event loop."""
@@ -169,6 +326,8 @@ class FrameWriter:
         self.task: asyncio.Task | None = None
         self.touching: asyncio.Task | None = None
         self.announcing: set[asyncio.Task] = set()
+        self.loop_db: LoopSqlite | None = None
+        self.loop_db_checked = False
 
     async def store(self, charger_pk: int, records: list[FrameRecord]) -> list[Frame]:
         loop = asyncio.get_running_loop()
@@ -185,13 +344,38 @@ class FrameWriter:
                 raise result
         return results
 
+    def _on_loop(self) -> LoopSqlite | None:
+        if not self.loop_db_checked:
+            self.loop_db_checked = True
+            try:
+                self.loop_db = LoopSqlite.open()
+            except sqlite3.Error:
+                log.warning("Frames go through the writer thread: SQLite would not open here", exc_info=True)
+        return self.loop_db
+
+    def close(self) -> None:
+        if self.loop_db is not None:
+            self.loop_db.close()
+            self.loop_db = None
+
+    async def _write(self, items: list[tuple[int, FrameRecord]]) -> list[Frame]:
+        loop_db = self._on_loop()
+        if loop_db is not None:
+            try:
+                return loop_db.write(items)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    self.close()  # reopened by the next batch
+                    self.loop_db_checked = False
+                    raise
+            # Another writer holds the database: wait for it in the thread.
+        return await asyncio.get_running_loop().run_in_executor(_executor, _in_writer_thread, write_frames, items)
+
     async def _drain(self) -> None:
         while self.pending:
             batch, self.pending = self.pending, []
             try:
-                frames = await asyncio.get_running_loop().run_in_executor(
-                    _executor, _in_writer_thread, write_frames, [(pk, rec) for pk, rec, _ in batch]
-                )
+                frames = await self._write([(pk, rec) for pk, rec, _ in batch])
             except Exception as exc:  # the database refused: every waiter learns it
                 log.exception("Could not store %d frame(s)", len(batch))
                 for _, _, future in batch:
@@ -205,16 +389,33 @@ class FrameWriter:
             task = asyncio.create_task(_announce(frames))
             self.announcing.add(task)
             task.add_done_callback(self.announcing.discard)
-        if _untouched and (self.touching is None or self.touching.done()):
+        if (_untouched or (self.loop_db and self.loop_db.unchecked)) and (
+            self.touching is None or self.touching.done()
+        ):
             # Traffic may stop: the last frames' times are written a second later.
             self.touching = asyncio.create_task(self._touch_later())
 
     async def _touch_later(self) -> None:
+        """A second after traffic: write last frame times; checkpoint the log."""
         await asyncio.sleep(TOUCH_INTERVAL)
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.get_running_loop().run_in_executor(_executor, _in_writer_thread, flush_touches)
+            if self.loop_db is not None:
+                try:
+                    self.loop_db.flush_touches()
+                except sqlite3.OperationalError as exc:
+                    if not _busy(exc):
+                        raise  # busy: the touches wait for the next batch
+            else:
+                await loop.run_in_executor(_executor, _in_writer_thread, flush_touches)
         except Exception:
             log.warning("Could not update the chargers' last frame times", exc_info=True)
+        if self.loop_db is not None and self.loop_db.unchecked:
+            self.loop_db.unchecked = 0
+            try:
+                await loop.run_in_executor(_executor, _in_writer_thread, _checkpoint)
+            except Exception:
+                log.warning("Could not checkpoint the SQLite write-ahead log", exc_info=True)
 
 
 _writers: dict[asyncio.AbstractEventLoop, FrameWriter] = {}
@@ -227,7 +428,7 @@ async def store_frames(charger_pk: int, records: list[FrameRecord]) -> list[Fram
     writer = _writers.get(loop)
     if writer is None:
         for old in [lp for lp in _writers if lp.is_closed()]:
-            del _writers[old]
+            _writers.pop(old).close()
         writer = _writers[loop] = FrameWriter()
     return await writer.store(charger_pk, records)
 
