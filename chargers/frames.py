@@ -11,11 +11,12 @@ of a transaction per frame.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -108,19 +109,78 @@ def _numbered(write: Callable[[list[Frame]], None], items: list[tuple[int, Frame
 
 
 def write_frames(items: list[tuple[int, FrameRecord]]) -> list[Frame]:
-    """Store frames of any chargers in one transaction, in the order given."""
+    """Store frames of any chargers atomically, in the order given, on Django's
+    connection (the writer thread's)."""
     return _numbered(_orm_write, items, _orm_max_seq)
 
 
 def _orm_write(objs: list[Frame]) -> None:
-    with transaction.atomic():
-        Frame.objects.bulk_create(objs)
-        _touch_chargers(objs, _orm_executemany)
-
-
-def _orm_executemany(sql: str, rows: list[tuple]) -> None:
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+
+        def execute(sql: str, params: list) -> list[tuple]:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+        if len(objs) <= _ROWS_PER_INSERT:
+            # One statement in autocommit is atomic by itself: one round trip
+            # instead of BEGIN, INSERT, COMMIT.
+            insert_frames(execute, objs, "%s")
+        else:
+            with transaction.atomic():
+                insert_frames(execute, objs, "%s")
+    if _touch_chargers(objs):
+        flush_touches()
+
+
+_FRAME_COLUMNS = (
+    "charger_id",
+    "seq",
+    "ts",
+    "direction",
+    "message_type",
+    "action",
+    "unique_id",
+    "raw",
+    "error_code",
+    "note",
+    "sent_by",
+)
+_ROWS_PER_INSERT = 500  # 11 parameters a row, well under SQLite's 32,766
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(rows: int, mark: str) -> str:
+    table = connection.ops.quote_name(Frame._meta.db_table)
+    one = "(" + ", ".join([mark] * len(_FRAME_COLUMNS)) + ")"
+    values = ", ".join([one] * rows)
+    return f"INSERT INTO {table} ({', '.join(_FRAME_COLUMNS)}) VALUES {values} RETURNING id, charger_id, seq"
+
+
+def insert_frames(execute: Callable[[str, list], Iterable[tuple]], objs: list[Frame], mark: str) -> None:
+    """INSERT frames, 500 rows a statement, and set their ids. Cheaper than
+    bulk_create, which compiles the same statement anew for every batch."""
+    adapt = connection.ops.adapt_datetimefield_value
+    for start in range(0, len(objs), _ROWS_PER_INSERT):
+        chunk = objs[start : start + _ROWS_PER_INSERT]
+        params: list = []
+        for o in chunk:
+            params += (
+                o.charger_id,
+                o.seq,
+                adapt(o.ts),
+                o.direction,
+                o.message_type,
+                o.action,
+                o.unique_id,
+                o.raw,
+                o.error_code,
+                o.note,
+                o.sent_by,
+            )
+        # RETURNING promises no order: match the ids by (charger, seq).
+        ids = {(c, q): pk for pk, c, q in execute(_insert_sql(len(chunk), mark), params)}
+        for o in chunk:
+            o.pk = ids[(o.charger_id, o.seq)]
 
 
 # Charger.last_frame_at/last_action, written for all chargers at once at most
@@ -133,9 +193,10 @@ _touched_at = [float("-inf")]
 ExecuteMany = Callable[[str, list[tuple]], None]
 
 
-def _touch_chargers(objs: list[Frame], executemany: ExecuteMany) -> None:
-    """Remember each charger's latest frame; write them all when the interval
-    has passed or a connection event came (the dashboard shows those at once)."""
+def _touch_chargers(objs: list[Frame]) -> bool:
+    """Remember each charger's latest frame; True when they are due to be
+    written: the interval has passed or a connection event came (the
+    dashboard shows those at once)."""
     event = False
     with _untouched_lock:
         for obj in objs:
@@ -146,23 +207,35 @@ def _touch_chargers(objs: list[Frame], executemany: ExecuteMany) -> None:
             else:
                 action = obj.action or (previous[1] if previous else "")
             _untouched[obj.charger_id] = (obj.ts, action)
-    if event or time.monotonic() - _touched_at[0] >= TOUCH_INTERVAL:
-        flush_touches(executemany)
+    return event or time.monotonic() - _touched_at[0] >= TOUCH_INTERVAL
 
 
 def flush_touches(executemany: ExecuteMany | None = None) -> None:
-    """Write the remembered last frames, by default on Django's connection."""
+    """Write the remembered last frames; by default on Django's connection, in
+    one transaction."""
     _touched_at[0] = time.monotonic()
     with _untouched_lock:
         if not _untouched:
             return
         touches = list(_untouched.items())
         _untouched.clear()
+    if executemany is None:
+        with transaction.atomic():
+            _write_touches(touches, _orm_executemany)
+    else:
+        _write_touches(touches, executemany)
+
+
+def _orm_executemany(sql: str, rows: list[tuple]) -> None:
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _write_touches(touches: list[tuple[int, tuple[datetime, str]]], executemany: ExecuteMany) -> None:
     table = connection.ops.quote_name(Charger._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     with_action = [(adapt(ts), action, pk) for pk, (ts, action) in touches if action]
     without = [(adapt(ts), pk) for pk, (ts, action) in touches if not action]
-    executemany = executemany or _orm_executemany
     if with_action:
         executemany(f"UPDATE {table} SET last_frame_at = %s, last_action = %s WHERE id = %s", with_action)
     if without:
@@ -185,22 +258,6 @@ def _in_writer_thread(write: Callable[..., T], *args) -> T:
         raise
 
 
-_FRAME_COLUMNS = (
-    "charger_id",
-    "seq",
-    "ts",
-    "direction",
-    "message_type",
-    "action",
-    "unique_id",
-    "raw",
-    "error_code",
-    "note",
-    "sent_by",
-)
-_ROWS_PER_INSERT = 500  # 11 parameters a row, well under SQLite's 32,766
-
-
 class LoopSqlite:
     """Frames written on the event loop itself, on a SQLite connection of
     their own.
@@ -217,8 +274,6 @@ class LoopSqlite:
         for pragma in ("busy_timeout = 0", "synchronous = NORMAL", "wal_autocheckpoint = 0"):
             self.db.execute(f"PRAGMA {pragma}")
         self.table = connection.ops.quote_name(Frame._meta.db_table)
-        self.adapt = connection.ops.adapt_datetimefield_value
-        self.inserts: dict[int, str] = {}
         self.unchecked = 0  # commits since the last checkpoint
 
     @classmethod
@@ -246,61 +301,30 @@ class LoopSqlite:
         row = self.db.execute(f"SELECT MAX(seq) FROM {self.table} WHERE charger_id = ?", (charger_pk,)).fetchone()
         return row[0] or 0
 
-    def _insert_sql(self, rows: int) -> str:
-        sql = self.inserts.get(rows)
-        if sql is None:
-            one = "(" + ", ".join("?" * len(_FRAME_COLUMNS)) + ")"
-            sql = self.inserts[rows] = (
-                f"INSERT INTO {self.table} ({', '.join(_FRAME_COLUMNS)}) VALUES "
-                + ", ".join([one] * rows)
-                + " RETURNING id, charger_id, seq"
-            )
-        return sql
-
     def _insert(self, objs: list[Frame]) -> None:
+        if len(objs) <= _ROWS_PER_INSERT:
+            insert_frames(self.db.execute, objs, "?")  # one statement: atomic by itself
+        else:
+            self._in_transaction(insert_frames, self.db.execute, objs, "?")
+        self.unchecked += 1
+        if _touch_chargers(objs):
+            self.flush_touches()
+
+    def _in_transaction(self, work: Callable[..., object], *args) -> None:
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            for start in range(0, len(objs), _ROWS_PER_INSERT):
-                chunk = objs[start : start + _ROWS_PER_INSERT]
-                params: list = []
-                for o in chunk:
-                    params += (
-                        o.charger_id,
-                        o.seq,
-                        self.adapt(o.ts),
-                        o.direction,
-                        o.message_type,
-                        o.action,
-                        o.unique_id,
-                        o.raw,
-                        o.error_code,
-                        o.note,
-                        o.sent_by,
-                    )
-                # RETURNING promises no order: match the ids by (charger, seq).
-                ids = {(c, q): pk for pk, c, q in self.db.execute(self._insert_sql(len(chunk)), params)}
-                for o in chunk:
-                    o.pk = ids[(o.charger_id, o.seq)]
-            _touch_chargers(objs, self._executemany)
+            work(*args)
             self.db.execute("COMMIT")
         except BaseException:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
-        self.unchecked += 1
 
     def _executemany(self, sql: str, rows: list[tuple]) -> None:
         self.db.executemany(sql.replace("%s", "?"), rows)
 
     def flush_touches(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            flush_touches(self._executemany)
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
+        self._in_transaction(flush_touches, self._executemany)
 
     def close(self) -> None:
         self.db.close()
