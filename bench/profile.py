@@ -25,7 +25,7 @@ KEY_FRAMES = [
     ("    store_frame (loop side)", r"(^|\.)(store_frame|store) \(chargers/frames\.py"),
     ("    send_text → daphne send", r"(^|\.)send_text \(chargers/consumers\.py"),
     ("FrameWriter._drain (loop side of commits)", r"(^|\.)_drain \(chargers/frames\.py"),
-    ("  _announce (group_send to live viewers)", r"(^|\.)_announce \("),
+    ("  live updates and listeners", r"(^|\.)(_announce_later|_tell_listeners) \("),
     ("write_frames (DB thread, whole transaction)", r"(^|\.)write_frames \(chargers/frames\.py"),
     ("  Frame(...) model instances", r"^Model\.__init__ \(django/db/models/base\.py"),
     ("  bulk_create", r"(^|\.)bulk_create \("),

@@ -346,27 +346,21 @@ class FrameWriter:
     together next; one writer per event loop."""
 
     def __init__(self) -> None:
-        self.pending: list[tuple[int, FrameRecord, asyncio.Future]] = []
+        self.pending: list[tuple[int, list[FrameRecord], asyncio.Future]] = []
         self.task: asyncio.Task | None = None
         self.touching: asyncio.Task | None = None
-        self.announcing: set[asyncio.Task] = set()
+        self.listening: set[asyncio.Task] = set()
+        self.unannounced: set[int] = set()
+        self.announcer: asyncio.Task | None = None
         self.loop_db: LoopSqlite | None = None
         self.loop_db_checked = False
 
     async def store(self, charger_pk: int, records: list[FrameRecord]) -> list[Frame]:
-        loop = asyncio.get_running_loop()
-        futures = []
-        for record in records:
-            future = loop.create_future()
-            self.pending.append((charger_pk, record, future))
-            futures.append(future)
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((charger_pk, records, future))
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._drain())
-        results = await asyncio.gather(*futures, return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        return results
+        return await future
 
     def _on_loop(self) -> LoopSqlite | None:
         if not self.loop_db_checked:
@@ -399,25 +393,45 @@ class FrameWriter:
         while self.pending:
             batch, self.pending = self.pending, []
             try:
-                frames = await self._write([(pk, rec) for pk, rec, _ in batch])
+                frames = await self._write([(pk, rec) for pk, records, _ in batch for rec in records])
             except Exception as exc:  # the database refused: every waiter learns it
-                log.exception("Could not store %d frame(s)", len(batch))
+                log.exception("Could not store the frames of %d call(s)", len(batch))
                 for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, _, future), frame in zip(batch, frames, strict=True):
+            start = 0
+            for _, records, future in batch:
                 if not future.done():
-                    future.set_result(frame)
+                    future.set_result(frames[start : start + len(records)])
+                start += len(records)
             # Live updates and listeners must not hold up the next commit.
-            task = asyncio.create_task(_announce(frames))
-            self.announcing.add(task)
-            task.add_done_callback(self.announcing.discard)
+            self.unannounced.update(frame.charger_id for frame in frames)
+            if self.announcer is None or self.announcer.done():
+                self.announcer = asyncio.create_task(self._announce_later())
+            if frame_listeners:
+                task = asyncio.create_task(_tell_listeners(frames))
+                self.listening.add(task)
+                task.add_done_callback(self.listening.discard)
         if (_untouched or (self.loop_db and self.loop_db.unchecked)) and (
             self.touching is None or self.touching.done()
         ):
             # Traffic may stop: the last frames' times are written a second later.
             self.touching = asyncio.create_task(self._touch_later())
+
+    async def _announce_later(self) -> None:
+        """Tell live viewers which chargers got frames: one message to one group
+        per interval, however many chargers and commits (a group_send per
+        charger and commit grew with the fleet; on Redis each is a round trip)."""
+        await asyncio.sleep(ANNOUNCE_INTERVAL)
+        chargers, self.unannounced = sorted(self.unannounced), set()
+        layer = get_channel_layer()
+        if layer is None or not chargers:
+            return
+        try:
+            await layer.group_send(ALL_CHARGERS_GROUP, {"type": "frames.stored", "chargers": chargers})
+        except Exception as exc:  # a lost live update must never lose a frame
+            _warn_announce(exc)
 
     async def _touch_later(self) -> None:
         """A second after traffic: write last frame times; checkpoint the log."""
@@ -462,12 +476,10 @@ async def store_frame(charger_pk: int, record: FrameRecord) -> Frame:
     return (await store_frames(charger_pk, [record]))[0]
 
 
+# Live viewers (chargers.live) all listen on one group and pick their chargers
+# out of each message, sent at most every ANNOUNCE_INTERVAL seconds.
 ALL_CHARGERS_GROUP = "chargers"
-
-
-def charger_group(charger_pk: int) -> str:
-    """The channel-layer group of a charger's live viewers."""
-    return f"charger.{charger_pk}"
+ANNOUNCE_INTERVAL = 0.2
 
 
 _announce_warned = [0.0]
@@ -475,27 +487,17 @@ _announce_warned = [0.0]
 
 def _warn_announce(exc: Exception) -> None:
     """Once every 30 s at most: a Redis outage would otherwise flood the log."""
-    import time
-
     if time.monotonic() - _announce_warned[0] > 30:
         _announce_warned[0] = time.monotonic()
         log.warning("Live updates not sent (channel layer: %s); frames are stored all the same", exc)
 
 
-async def _announce(frames: list[Frame]) -> None:
-    """Tell live viewers and listeners (verdicts) about committed frames."""
+async def _tell_listeners(frames: list[Frame]) -> None:
+    """Hand committed frames to the listeners (verdicts), charger by charger."""
     by_charger: dict[int, list[Frame]] = {}
     for frame in frames:
         by_charger.setdefault(frame.charger_id, []).append(frame)
-    layer = get_channel_layer()
     for charger_pk, group in by_charger.items():
-        if layer is not None:
-            try:
-                event = {"type": "frames.stored", "charger": charger_pk, "ids": [f.pk for f in group]}
-                await layer.group_send(charger_group(charger_pk), event)
-                await layer.group_send(ALL_CHARGERS_GROUP, event)
-            except Exception as exc:  # a lost live update must never lose a frame
-                _warn_announce(exc)
         for listener in frame_listeners:
             try:
                 await listener(charger_pk, group)

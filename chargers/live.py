@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from .frames import ALL_CHARGERS_GROUP, charger_group
+from .frames import ALL_CHARGERS_GROUP
 from .roles import role_of
 
 log = logging.getLogger(__name__)
@@ -36,14 +36,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
         self.groups_joined: list[str] = []
+        # Frames of every charger are announced on one group; this page picks
+        # out all of them or the ones it shows.
+        self.all_chargers = False
+        self.chargers: set[int] = set()
         for topic in query.get("topics", [""])[0].split(","):
             kind, _, ident = topic.partition("-")
             if kind == "chargers":
-                self.groups_joined.append(ALL_CHARGERS_GROUP)
+                self.all_chargers = True
             elif kind == "charger" and ident.isdigit():
-                self.groups_joined.append(charger_group(int(ident)))
+                self.chargers.add(int(ident))
             elif kind == "session" and ident.isdigit():
                 self.groups_joined.append(session_group(int(ident)))
+        if self.all_chargers or self.chargers:
+            self.groups_joined.append(ALL_CHARGERS_GROUP)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         self.dirty: set[str] = set()
@@ -72,7 +78,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=f'<div id="live-tick" hx-swap-oob="true" data-n="{self.ticks}">{topics}</div>')
 
     async def frames_stored(self, event: dict) -> None:
-        self._mark("frames", f"charger-{event['charger']}")
+        chargers = event.get("chargers", [])
+        if not self.all_chargers:
+            chargers = [pk for pk in chargers if pk in self.chargers]
+        if chargers:
+            self._mark("frames", *(f"charger-{pk}" for pk in chargers))
 
     async def session_updated(self, event: dict) -> None:
         self._mark("session", f"session-{event['session']}")

@@ -121,25 +121,27 @@ def validate(action: str, payload: object, response: bool = False) -> list[str]:
     return _check_times(payload)
 
 
-def _check_times(value: object, path: str = "") -> list[str]:
+def _check_times(value: object, path: tuple[str, ...] = ()) -> list[str]:
     """dateTime fields are not checked by the schemas (no format checker): check
-    them here. Unparseable is a violation; no zone is a finding."""
+    them here. Unparseable is a violation; no zone is a finding. (The path is
+    spelled out only for a finding: this runs on every frame.)"""
     findings: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            where = f"{path}/{key}" if path else key
             if key in TIME_FIELDS and isinstance(item, str):
                 try:
                     parsed = datetime.fromisoformat(item)
                 except ValueError:
                     raise PayloadError(
-                        PROPERTY_CONSTRAINT_VIOLATION, f"{where}: {item!r} is not an ISO 8601 date-time"
+                        PROPERTY_CONSTRAINT_VIOLATION,
+                        f"{'/'.join((*path, key))}: {item!r} is not an ISO 8601 date-time",
                     ) from None
                 if parsed.tzinfo is None:
-                    findings.append(f"{where}: {item!r} has no time zone (kept as received)")
+                    findings.append(f"{'/'.join((*path, key))}: {item!r} has no time zone (kept as received)")
             elif isinstance(item, (dict, list)):
-                findings.extend(_check_times(item, where))
+                findings += _check_times(item, (*path, key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            findings.extend(_check_times(item, f"{path}/{i}"))
+            if isinstance(item, (dict, list)):
+                findings += _check_times(item, (*path, str(i)))
     return findings

@@ -52,3 +52,24 @@ def test_charger_groups_do_not_expire_after_a_day():
     would stop getting live updates and commands routed by group."""
     config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
     assert config["group_expiry"] >= 365 * 86400
+
+
+async def test_a_live_page_picks_its_chargers_out_of_the_one_announcement():
+    """Frames of all chargers are announced together on one group; a charger
+    page marks only its charger, the dashboard marks every one."""
+    from chargers.live import LiveConsumer
+
+    def page(all_chargers: bool, chargers: set[int]) -> LiveConsumer:
+        consumer = LiveConsumer()
+        consumer.all_chargers, consumer.chargers, consumer.dirty, consumer.flusher = all_chargers, chargers, set(), None
+        return consumer
+
+    charger_page, dashboard = page(False, {7}), page(True, set())
+    await charger_page.frames_stored({"type": "frames.stored", "chargers": [3, 5]})
+    assert charger_page.dirty == set()
+    await charger_page.frames_stored({"type": "frames.stored", "chargers": [3, 7]})
+    await dashboard.frames_stored({"type": "frames.stored", "chargers": [3, 7]})
+    assert charger_page.dirty == {"frames", "charger-7"}
+    assert dashboard.dirty == {"frames", "charger-3", "charger-7"}
+    for consumer in (charger_page, dashboard):
+        consumer.flusher.cancel()
