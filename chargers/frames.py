@@ -111,7 +111,9 @@ def _numbered(write: Callable[[list[Frame]], None], items: list[tuple[int, Frame
 def write_frames(items: list[tuple[int, FrameRecord]]) -> list[Frame]:
     """Store frames of any chargers atomically, in the order given, on Django's
     connection (the writer thread's)."""
-    return _numbered(_orm_write, items, _orm_max_seq)
+    objs = _numbered(_orm_write, items, _orm_max_seq)
+    _touch_after(objs, flush_touches)
+    return objs
 
 
 def _orm_write(objs: list[Frame]) -> None:
@@ -128,8 +130,6 @@ def _orm_write(objs: list[Frame]) -> None:
         else:
             with transaction.atomic():
                 insert_frames(execute, objs, "%s")
-    if _touch_chargers(objs):
-        flush_touches()
 
 
 _FRAME_COLUMNS = (
@@ -210,20 +210,41 @@ def _touch_chargers(objs: list[Frame]) -> bool:
     return event or time.monotonic() - _touched_at[0] >= TOUCH_INTERVAL
 
 
+def _touch_after(objs: list[Frame], flush: Callable[[], None]) -> None:
+    """Remember the frames' chargers as touched and write them when due. The
+    frames are committed already: a failure here must never fail them (nor
+    make the caller write them again)."""
+    if not _touch_chargers(objs):
+        return
+    try:
+        flush()
+    except sqlite3.OperationalError as exc:
+        if not _busy(exc):
+            log.warning("Could not update the chargers' last frame times", exc_info=True)
+    except Exception:
+        log.warning("Could not update the chargers' last frame times", exc_info=True)
+
+
 def flush_touches(executemany: ExecuteMany | None = None) -> None:
     """Write the remembered last frames; by default on Django's connection, in
-    one transaction."""
+    one transaction. On failure they are remembered again for the next try."""
     _touched_at[0] = time.monotonic()
     with _untouched_lock:
         if not _untouched:
             return
         touches = list(_untouched.items())
         _untouched.clear()
-    if executemany is None:
-        with transaction.atomic():
-            _write_touches(touches, _orm_executemany)
-    else:
-        _write_touches(touches, executemany)
+    try:
+        if executemany is None:
+            with transaction.atomic():
+                _write_touches(touches, _orm_executemany)
+        else:
+            _write_touches(touches, executemany)
+    except BaseException:
+        with _untouched_lock:
+            for pk, touch in touches:
+                _untouched.setdefault(pk, touch)  # a newer touch wins
+        raise
 
 
 def _orm_executemany(sql: str, rows: list[tuple]) -> None:
@@ -294,8 +315,12 @@ class LoopSqlite:
 
     def write(self, items: list[tuple[int, FrameRecord]]) -> list[Frame]:
         """Like write_frames; raises sqlite3.OperationalError ("database is
-        locked") at once when another writer holds the database."""
-        return _numbered(self._insert, items, self._max_seq)
+        locked") at once, having written nothing, when another writer holds
+        the database."""
+        objs = _numbered(self._insert, items, self._max_seq)
+        self.unchecked += 1
+        _touch_after(objs, self.flush_touches)
+        return objs
 
     def _max_seq(self, charger_pk: int) -> int:
         row = self.db.execute(f"SELECT MAX(seq) FROM {self.table} WHERE charger_id = ?", (charger_pk,)).fetchone()
@@ -306,9 +331,6 @@ class LoopSqlite:
             insert_frames(self.db.execute, objs, "?")  # one statement: atomic by itself
         else:
             self._in_transaction(insert_frames, self.db.execute, objs, "?")
-        self.unchecked += 1
-        if _touch_chargers(objs):
-            self.flush_touches()
 
     def _in_transaction(self, work: Callable[..., object], *args) -> None:
         self.db.execute("BEGIN IMMEDIATE")

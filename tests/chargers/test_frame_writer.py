@@ -81,3 +81,25 @@ def test_a_locked_database_sends_frames_to_the_thread_and_the_loop_never_waits(m
 def test_writes_on_loop_only_for_an_sqlite_file(settings):
     settings.OCPP_SQLITE_WRITES_ON_LOOP = False
     assert frames.LoopSqlite.open() is None
+
+
+@pytest.mark.parametrize("on_loop", [True, False], ids=["on-loop", "writer-thread"])
+def test_a_failed_last_seen_update_neither_fails_nor_repeats_the_frames(monkeypatch, on_loop):
+    """The last-seen times are written after the frames' own commit: when that
+    write fails the frames stand, once, and the times are tried again later."""
+    charger = Charger.objects.create(charge_point_id="CP-W-TOUCH")
+
+    def locked(*args) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(frames, "_write_touches", locked)
+    event = FrameRecord(direction=Frame.EVENT, raw='{"event":"connected"}')  # due at once
+    with override_settings(OCPP_SQLITE_WRITES_ON_LOOP=on_loop):
+        stored = asyncio.run(store_frames(charger.pk, [event, *records(2, "t")]))
+    assert [f.seq for f in stored] == [1, 2, 3]
+    assert list(Frame.objects.filter(charger=charger).values_list("seq", flat=True)) == [1, 2, 3]
+    assert charger.pk in frames._untouched  # kept for the next write
+    monkeypatch.undo()
+    frames.flush_touches()
+    charger.refresh_from_db()
+    assert charger.last_action == "Heartbeat"
