@@ -95,7 +95,17 @@ TEMPLATES = [
 # SQLite is the embedded default; DATABASE_URL (e.g. postgres://...) scales out.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's ASGI handler runs each request in a thread of its own, so a
+        # persistent connection is never reused: every API request opened a
+        # new PostgreSQL connection (a backend fork, ~3 ms idle, far more
+        # under load). A pool hands them out in microseconds.
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": envint("DB_POOL_MIN", 2),
+            "max_size": envint("DB_POOL_MAX", 20),
+            "timeout": envfloat("DB_POOL_TIMEOUT", 10.0),
+        }
 else:
     DATABASES = {
         "default": {
@@ -122,7 +132,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "chargers.layers.ResilientRedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout, the same 5 s that
+                # channels-redis blocks in BZPOPMIN: the read timed out now and
+                # then and stalled every command of the process. Wait longer.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": envfloat("REDIS_SOCKET_TIMEOUT", 15.0)}],
                 # A charger may stay connected for months: never expire its groups.
                 "group_expiry": envint("REDIS_GROUP_EXPIRY", 10 * 365 * 86400),
                 "capacity": 1000,

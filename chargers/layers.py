@@ -60,12 +60,21 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
     async def receive(self, channel):
         delay = 0.2
         while True:
+            started = time.monotonic()
             try:
                 return await super().receive(channel)
+            except RedisTimeoutError as exc:
+                if time.monotonic() - started >= 1.0:
+                    # A long blocking read ran out: Redis is there, so ask
+                    # again at once (a pause here stalls every command waiting
+                    # in this process).
+                    continue
+                error: Exception = exc
             except LAYER_ERRORS as exc:
-                now = time.monotonic()
-                if now - self._warned_at > 30:
-                    self._warned_at = now
-                    log.warning("Redis channel layer unavailable (%s); retrying, chargers stay served", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                error = exc
+            now = time.monotonic()
+            if now - self._warned_at > 30:
+                self._warned_at = now
+                log.warning("Redis channel layer unavailable (%s); retrying, chargers stay served", error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)

@@ -6,7 +6,9 @@ expires a charger's group membership."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -73,3 +75,56 @@ async def test_a_live_page_picks_its_chargers_out_of_the_one_announcement():
     assert dashboard.dirty == {"frames", "charger-3", "charger-7"}
     for consumer in (charger_page, dashboard):
         consumer.flusher.cancel()
+
+
+def test_redis_reads_outlast_the_blocking_receive():
+    """channels-redis blocks up to brpop_timeout in BZPOPMIN; a socket timeout no
+    longer than that (redis-py 8's default is 5 s, the same) made reads time
+    out now and then and stalled every command of the process."""
+    import json
+    import subprocess
+    import sys
+
+    from channels_redis.core import RedisChannelLayer
+
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/15", "DEBUG": "1"}
+    env.pop("REDIS_SOCKET_TIMEOUT", None)
+    printed = subprocess.run(
+        [sys.executable, "-c", "import json, certify.settings as s; print(json.dumps(s.CHANNEL_LAYERS))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    (host,) = json.loads(printed)["default"]["CONFIG"]["hosts"]
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
+
+
+async def test_a_timed_out_read_is_asked_again_at_once(monkeypatch):
+    """A blocking read that ran out is retried without the outage back-off."""
+    from channels_redis.core import RedisChannelLayer
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    from chargers import layers
+
+    answers = [RedisTimeoutError("Timeout reading"), {"type": "command.ack"}]
+
+    async def receive(self, channel):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    clock = iter([100.0, 106.0, 106.0, 106.0])  # the failed read took 6 s
+    monkeypatch.setattr(layers, "time", SimpleNamespace(monotonic=lambda: next(clock)))
+    monkeypatch.setattr(RedisChannelLayer, "receive", receive)
+    pauses: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(layers.asyncio, "sleep", sleep)
+    layer = layers.ResilientRedisChannelLayer(hosts=["redis://127.0.0.1:6379/15"])
+    assert await layer.receive("specific.x!y") == {"type": "command.ack"}
+    assert pauses == []
