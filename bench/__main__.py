@@ -237,6 +237,7 @@ class Api:
             "p50": percentile(times, 50),
             "p99": percentile(times, 99),
             "max": max(times) if times else None,
+            "slowest": sorted(((round(ms, 1), i) for i, ms in enumerate(times)), reverse=True)[:5],
             "failures": failures,
         }
 
@@ -692,6 +693,12 @@ def section_pair(run: Run) -> None:
         c0, t0 = sum(procs.cpu_seconds(server.pid) for server in servers), time.monotonic()
         apis = [Api(server.port, token) for server in servers]
         budget = max(5, plan.hold - 8) / 2
+        # The first command of each process pays its start-up (connection pool,
+        # Redis receive loop, URL and API set-up): reported on its own row.
+        cold = {
+            "A→B": apis[0].command(ids["B"][0])[0],
+            "B→A": apis[1].command(ids["A"][0])[0],
+        }
         # Through A to chargers on B, and through B to chargers on A.
         across = {
             "A→B": apis[0].round_trips(ids["B"][:: max(1, n // 20)][:20], plan.commands // 2, budget),
@@ -727,6 +734,7 @@ def section_pair(run: Run) -> None:
         "rss0": rss0,
         "rss": rss,
         "across": across,
+        "cold": cold,
         "load": summary(result),
         "counts": counts,
         "stats": stats,
@@ -752,6 +760,7 @@ def section_pair(run: Run) -> None:
     )
     for direction, rtt in across.items():
         run.add(
+            Row("pair", f"command {direction}, first after start", cold[direction], unit="ms"),
             Row("pair", f"command {direction} under load, p50", rtt["p50"], unit="ms", note=f"n={rtt['n']}"),
             Row(
                 "pair",
