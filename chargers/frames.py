@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -73,19 +74,21 @@ def _build(items: list[tuple[int, FrameRecord]], reload: bool, max_seq: Callable
                 _last_seq[charger_pk] = max_seq(charger_pk)
             seqs[charger_pk] = _last_seq[charger_pk]
         seqs[charger_pk] += 1
+        # Positional, in _FRAME_COLUMNS order: half the cost of keywords.
         objs.append(
             Frame(
-                charger_id=charger_pk,
-                seq=seqs[charger_pk],
-                ts=rec.ts,
-                direction=rec.direction,
-                message_type=rec.message_type,
-                action=rec.action[:60],
-                unique_id=rec.unique_id[:100],
-                raw=rec.raw,
-                error_code=rec.error_code[:40],
-                note=rec.note[:500],
-                sent_by=rec.sent_by[:150],
+                None,
+                charger_pk,
+                seqs[charger_pk],
+                rec.ts,
+                rec.direction,
+                rec.message_type,
+                rec.action[:60],
+                rec.unique_id[:100],
+                rec.raw,
+                rec.error_code[:40],
+                rec.note[:500],
+                rec.sent_by[:150],
             )
         )
     return objs
@@ -146,6 +149,8 @@ _FRAME_COLUMNS = (
     "sent_by",
 )
 _ROWS_PER_INSERT = 500  # 11 parameters a row, well under SQLite's 32,766
+if tuple(f.attname for f in Frame._meta.concrete_fields) != ("id", *_FRAME_COLUMNS):
+    raise ImproperlyConfigured("chargers.frames._FRAME_COLUMNS must list Frame's columns in model order")
 
 
 @functools.lru_cache(maxsize=64)
