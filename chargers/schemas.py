@@ -66,22 +66,6 @@ _KIND_TO_CODE = {
     "AdditionalProperties": FORMATION_VIOLATION,
 }
 
-# Payload fields of type dateTime in OCPP 1.6.
-TIME_FIELDS = frozenset(
-    {
-        "timestamp",
-        "expiryDate",
-        "startSchedule",
-        "validFrom",
-        "validTo",
-        "retrieveDate",
-        "startTime",
-        "stopTime",
-        "currentTime",
-        "scheduleStart",
-    }
-)
-
 
 class PayloadError(Exception):
     """A payload that breaks its schema, with the OCPP error code to answer."""
@@ -93,13 +77,39 @@ class PayloadError(Exception):
 
 
 @cache
-def _validator(action: str, response: bool):
+def _schema(action: str, response: bool) -> dict | None:
     path = SCHEMA_DIR / f"{action}{'Response' if response else ''}.json"
     if not path.exists():
         return None
+    return json.loads(path.read_text(encoding="utf-8-sig"))
+
+
+@cache
+def _validator(action: str, response: bool):
+    schema = _schema(action, response)
+    if schema is None:
+        return None
     # Formats are ours to check (_check_times): field timestamps like "+03" are
     # valid ISO 8601 though not RFC 3339.
-    return jsonschema_rs.Draft4Validator(json.loads(path.read_text(encoding="utf-8-sig")), validate_formats=False)
+    return jsonschema_rs.Draft4Validator(schema, validate_formats=False)
+
+
+@cache
+def _time_paths(action: str, response: bool) -> tuple[tuple[str, ...], ...]:
+    """Where the official schema puts its dateTime fields ("*": every item of
+    a list), e.g. MeterValues: meterValue/*/timestamp."""
+    paths: list[tuple[str, ...]] = []
+
+    def walk(node: dict, path: tuple[str, ...]) -> None:
+        if node.get("format") == "date-time":
+            paths.append(path)
+        for key, sub in node.get("properties", {}).items():
+            walk(sub, (*path, key))
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], (*path, "*"))
+
+    walk(_schema(action, response) or {}, ())
+    return tuple(paths)
 
 
 def has_schema(action: str) -> bool:
@@ -118,30 +128,38 @@ def validate(action: str, payload: object, response: bool = False) -> list[str]:
         where = "/".join(str(p) for p in error.instance_path)
         text = f"{error.message}" + (f" at {where}" if where else "")
         raise PayloadError(_KIND_TO_CODE.get(kind, FORMATION_VIOLATION), text)
-    return _check_times(payload)
+    return _check_times(payload, _time_paths(action, response))
 
 
-def _check_times(value: object, path: tuple[str, ...] = ()) -> list[str]:
+def _check_times(payload: object, paths: tuple[tuple[str, ...], ...]) -> list[str]:
     """dateTime fields are not checked by the schemas (no format checker): check
-    them here. Unparseable is a violation; no zone is a finding. (The path is
-    spelled out only for a finding: this runs on every frame.)"""
+    them here, where the schema puts them. Unparseable is a violation; no zone
+    is a finding."""
     findings: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key in TIME_FIELDS and isinstance(item, str):
-                try:
-                    parsed = datetime.fromisoformat(item)
-                except ValueError:
-                    raise PayloadError(
-                        PROPERTY_CONSTRAINT_VIOLATION,
-                        f"{'/'.join((*path, key))}: {item!r} is not an ISO 8601 date-time",
-                    ) from None
-                if parsed.tzinfo is None:
-                    findings.append(f"{'/'.join((*path, key))}: {item!r} has no time zone (kept as received)")
-            elif isinstance(item, (dict, list)):
-                findings += _check_times(item, (*path, key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            if isinstance(item, (dict, list)):
-                findings += _check_times(item, (*path, str(i)))
+    for path in paths:
+        for where, item in _at(payload, path, ()):
+            if not isinstance(item, str):
+                continue
+            try:
+                parsed = datetime.fromisoformat(item)
+            except ValueError:
+                raise PayloadError(
+                    PROPERTY_CONSTRAINT_VIOLATION, f"{'/'.join(where)}: {item!r} is not an ISO 8601 date-time"
+                ) from None
+            if parsed.tzinfo is None:
+                findings.append(f"{'/'.join(where)}: {item!r} has no time zone (kept as received)")
     return findings
+
+
+def _at(value: object, path: tuple[str, ...], where: tuple[str, ...]):
+    """(location, value) of each field on a schema path in a payload."""
+    if not path:
+        yield where, value
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from _at(item, rest, (*where, str(i)))
+    elif isinstance(value, dict) and head in value:
+        yield from _at(value[head], rest, (*where, head))
