@@ -119,8 +119,20 @@ def write_frames(items: list[tuple[int, FrameRecord]]) -> list[Frame]:
     return objs
 
 
+def _raw_cursor():
+    """A cursor on the writer's connection. On PostgreSQL a psycopg cursor that
+    binds on the server: Django's binds on the client, quoting every value
+    (a frame's raw text included) into the SQL in Python."""
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        return psycopg.Cursor(connection.connection)
+    return connection.cursor()
+
+
 def _orm_write(objs: list[Frame]) -> None:
-    with connection.cursor() as cursor:
+    with _raw_cursor() as cursor:
 
         def execute(sql: str, params: list) -> list[tuple]:
             cursor.execute(sql, params)
