@@ -205,10 +205,10 @@ OCPP_COMMAND_ACK_TIMEOUT = envfloat("OCPP_COMMAND_ACK_TIMEOUT", 5.0)
 OCPP_UNKNOWN_ID_TAG_STATUS = os.environ.get("OCPP_UNKNOWN_ID_TAG_STATUS", "Accepted")
 # Longest charge point id accepted in the URL.
 OCPP_MAX_ID_LENGTH = 48
-# With SQLite, frames are committed on the event loop (a commit in WAL mode is
-# a write of tens of microseconds; a thread hop cost more). Off: the writer
-# thread, as with PostgreSQL.
-OCPP_SQLITE_WRITES_ON_LOOP = envbool("OCPP_SQLITE_WRITES_ON_LOOP", True)
+# Frames are committed from the event loop (SQLite: a commit in WAL mode is a
+# write of tens of microseconds; PostgreSQL: psycopg's async connection), as a
+# thread hop cost more than the write. Off: a writer thread of their own.
+OCPP_FRAME_WRITES_ON_LOOP = envbool("OCPP_FRAME_WRITES_ON_LOOP", True)
 # daphne's keepalive: a ping after this many idle seconds; no pong within the
 # timeout closes a half-open socket.
 OCPP_PING_INTERVAL = envint("OCPP_PING_INTERVAL", 20)

@@ -173,9 +173,10 @@ def _insert_sql(rows: int, mark: str) -> str:
     return f"INSERT INTO {table} ({', '.join(_FRAME_COLUMNS)}) VALUES {values} RETURNING id, charger_id, seq"
 
 
-def insert_frames(execute: Callable[[str, list], Iterable[tuple]], objs: list[Frame], mark: str) -> None:
-    """INSERT frames, 500 rows a statement, and set their ids. Cheaper than
-    bulk_create, which compiles the same statement anew for every batch."""
+def _statements(objs: list[Frame], mark: str):
+    """(chunk, SQL, parameters) of the INSERTs of these frames, 500 rows each.
+    Cheaper than bulk_create, which compiles the same statement anew for
+    every batch."""
     adapt = connection.ops.adapt_datetimefield_value
     for start in range(0, len(objs), _ROWS_PER_INSERT):
         chunk = objs[start : start + _ROWS_PER_INSERT]
@@ -194,10 +195,20 @@ def insert_frames(execute: Callable[[str, list], Iterable[tuple]], objs: list[Fr
                 o.note,
                 o.sent_by,
             )
-        # RETURNING promises no order: match the ids by (charger, seq).
-        ids = {(c, q): pk for pk, c, q in execute(_insert_sql(len(chunk), mark), params)}
-        for o in chunk:
-            o.pk = ids[(o.charger_id, o.seq)]
+        yield chunk, _insert_sql(len(chunk), mark), params
+
+
+def _set_ids(chunk: list[Frame], returned: Iterable[tuple]) -> None:
+    # RETURNING promises no order: match the ids by (charger, seq).
+    ids = {(c, q): pk for pk, c, q in returned}
+    for o in chunk:
+        o.pk = ids[(o.charger_id, o.seq)]
+
+
+def insert_frames(execute: Callable[[str, list], Iterable[tuple]], objs: list[Frame], mark: str) -> None:
+    """INSERT frames and set their ids."""
+    for chunk, sql, params in _statements(objs, mark):
+        _set_ids(chunk, execute(sql, params))
 
 
 # Charger.last_frame_at/last_action, written for all chargers at once at most
@@ -321,7 +332,7 @@ class LoopSqlite:
         db = connection.settings_dict
         name = str(db.get("NAME") or "")
         if (
-            not getattr(settings, "OCPP_SQLITE_WRITES_ON_LOOP", True)
+            not getattr(settings, "OCPP_FRAME_WRITES_ON_LOOP", True)
             or db.get("ENGINE") != "django.db.backends.sqlite3"
             or not name
             or name == ":memory:"
@@ -369,6 +380,85 @@ class LoopSqlite:
         self.db.close()
 
 
+class LoopPostgres:
+    """Frames written from the event loop over psycopg's async connection.
+
+    The writer thread's hop (futex wake-ups, GIL hand-offs) cost more CPU than
+    the INSERT; an async connection waits for PostgreSQL without a thread.
+    Statements bind on the server and are prepared after a few uses. When the
+    connection fails mid-write nobody knows whether the frames were committed,
+    so the batch is failed (its charger hears InternalError), never written a
+    second time; the next batch opens a new connection."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.table = connection.ops.quote_name(Frame._meta.db_table)
+
+    @classmethod
+    async def open(cls) -> LoopPostgres | None:
+        """One for this loop, when the database is PostgreSQL and the setting
+        allows it; None otherwise."""
+        if not getattr(settings, "OCPP_FRAME_WRITES_ON_LOOP", True) or connection.vendor != "postgresql":
+            return None
+        import psycopg
+
+        params = connection.get_connection_params()
+        for django_only in ("cursor_factory", "context"):
+            params.pop(django_only, None)
+        if "prepare_threshold" not in connection.settings_dict["OPTIONS"]:
+            params.pop("prepare_threshold", None)  # psycopg's default: prepare after 5 uses
+        return cls(await psycopg.AsyncConnection.connect(**params, autocommit=True))
+
+    async def write(self, items: list[tuple[int, FrameRecord]]) -> list[Frame]:
+        """Like write_frames, awaiting PostgreSQL on the loop."""
+        import psycopg
+
+        for attempt in range(3):
+            chargers = {pk for pk, _ in items}
+            # After a conflict (another process wrote frames of the same
+            # charger), take up the numbering of every charger of the batch.
+            unknown = chargers if attempt else chargers - _last_seq.keys()
+            if unknown:
+                await self._load_seqs(unknown)
+            objs = _build(items, False, _last_seq.__getitem__)
+            try:
+                await self._insert(objs)
+            except psycopg.errors.UniqueViolation:
+                if attempt == 2:
+                    raise
+                continue
+            for obj in objs:
+                _last_seq[obj.charger_id] = obj.seq
+            return objs
+        raise AssertionError("unreachable")
+
+    async def _load_seqs(self, chargers: set[int]) -> None:
+        found = dict.fromkeys(chargers, 0)
+        cursor = await self.conn.execute(
+            f"SELECT charger_id, MAX(seq) FROM {self.table} WHERE charger_id = ANY(%s) GROUP BY charger_id",
+            [list(chargers)],
+        )
+        found.update(await cursor.fetchall())
+        _last_seq.update(found)
+
+    async def _insert(self, objs: list[Frame]) -> None:
+        if len(objs) <= _ROWS_PER_INSERT:  # one statement in autocommit: atomic by itself
+            await self._insert_chunks(objs)
+        else:
+            async with self.conn.transaction():
+                await self._insert_chunks(objs)
+
+    async def _insert_chunks(self, objs: list[Frame]) -> None:
+        for chunk, sql, params in _statements(objs, "%s"):
+            cursor = await self.conn.execute(sql, params)
+            _set_ids(chunk, await cursor.fetchall())
+
+
+def _log_touch_failure(future: asyncio.Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("Could not update the chargers' last frame times", exc_info=future.exception())
+
+
 def _busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
@@ -393,6 +483,8 @@ class FrameWriter:
         self.announcer: asyncio.Task | None = None
         self.loop_db: LoopSqlite | None = None
         self.loop_db_checked = False
+        self.loop_pg: LoopPostgres | None = None
+        self.loop_pg_checked = False
 
     async def store(self, charger_pk: int, records: list[FrameRecord]) -> list[Frame]:
         future = asyncio.get_running_loop().create_future()
@@ -411,11 +503,35 @@ class FrameWriter:
         return self.loop_db
 
     def close(self) -> None:
+        """Close this loop's connections (its loop may be closed already)."""
         if self.loop_db is not None:
             self.loop_db.close()
             self.loop_db = None
+        if self.loop_pg is not None:
+            self.loop_pg.conn.pgconn.finish()
+            self.loop_pg = None
+
+    async def _postgres(self) -> LoopPostgres | None:
+        if not self.loop_pg_checked:
+            self.loop_pg_checked = True
+            try:
+                self.loop_pg = await LoopPostgres.open()
+            except Exception:
+                log.warning("Frames go through the writer thread: PostgreSQL would not connect here", exc_info=True)
+        return self.loop_pg
 
     async def _write(self, items: list[tuple[int, FrameRecord]]) -> list[Frame]:
+        loop_pg = await self._postgres()
+        if loop_pg is not None:
+            try:
+                frames = await loop_pg.write(items)
+            except Exception:
+                if loop_pg.conn.broken or loop_pg.conn.closed:
+                    self.loop_pg, self.loop_pg_checked = None, False  # a new connection next time
+                raise
+            if _touch_chargers(frames):
+                self._flush_touches_soon()
+            return frames
         loop_db = self._on_loop()
         if loop_db is not None:
             try:
@@ -471,6 +587,11 @@ class FrameWriter:
             await layer.group_send(ALL_CHARGERS_GROUP, {"type": "frames.stored", "chargers": chargers})
         except Exception as exc:  # a lost live update must never lose a frame
             _warn_announce(exc)
+
+    def _flush_touches_soon(self) -> None:
+        """Last-seen times, written by the writer thread (at most once a second)."""
+        future = asyncio.get_running_loop().run_in_executor(_executor, _in_writer_thread, flush_touches)
+        future.add_done_callback(_log_touch_failure)
 
     async def _touch_later(self) -> None:
         """A second after traffic: write last frame times; checkpoint the log."""

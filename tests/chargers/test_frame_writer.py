@@ -34,7 +34,7 @@ async def store_two_chargers(a: int, b: int) -> list[Frame]:
 def test_returned_frames_are_the_stored_rows(on_loop):
     a = Charger.objects.create(charge_point_id="CP-W-A")
     b = Charger.objects.create(charge_point_id="CP-W-B")
-    with override_settings(OCPP_SQLITE_WRITES_ON_LOOP=on_loop):
+    with override_settings(OCPP_FRAME_WRITES_ON_LOOP=on_loop):
         stored = asyncio.run(store_two_chargers(a.pk, b.pk))
     rows = {f.pk: (f.charger_id, f.seq, f.raw) for f in Frame.objects.all()}
     assert len(rows) == 5
@@ -79,7 +79,7 @@ def test_a_locked_database_sends_frames_to_the_thread_and_the_loop_never_waits(m
 
 
 def test_writes_on_loop_only_for_an_sqlite_file(settings):
-    settings.OCPP_SQLITE_WRITES_ON_LOOP = False
+    settings.OCPP_FRAME_WRITES_ON_LOOP = False
     assert frames.LoopSqlite.open() is None
 
 
@@ -94,7 +94,7 @@ def test_a_failed_last_seen_update_neither_fails_nor_repeats_the_frames(monkeypa
 
     monkeypatch.setattr(frames, "_write_touches", locked)
     event = FrameRecord(direction=Frame.EVENT, raw='{"event":"connected"}')  # due at once
-    with override_settings(OCPP_SQLITE_WRITES_ON_LOOP=on_loop):
+    with override_settings(OCPP_FRAME_WRITES_ON_LOOP=on_loop):
         stored = asyncio.run(store_frames(charger.pk, [event, *records(2, "t")]))
     assert [f.seq for f in stored] == [1, 2, 3]
     assert list(Frame.objects.filter(charger=charger).values_list("seq", flat=True)) == [1, 2, 3]
