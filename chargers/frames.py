@@ -4,8 +4,12 @@ Every frame in both directions, and every connection event, goes through
 `store_frame`, which returns only once the frame is committed: the protocol
 answers a CALL only after that, so nothing is ever answered that is not stored.
 Concurrent frames (of all chargers of this process) are committed together in
-one transaction: a group commit that keeps the promise at a fraction of the cost
+one statement: a group commit that keeps the promise at a fraction of the cost
 of a transaction per frame.
+
+Commits are made from the event loop itself (LoopSqlite, LoopPostgres); a
+thread of its own (write_frames) takes what the loop cannot: a locked SQLite
+file, the chargers' last-seen times, checkpoints, OCPP_FRAME_WRITES_ON_LOOP off.
 """
 
 from __future__ import annotations
@@ -105,10 +109,15 @@ def _numbered(write: Callable[[list[Frame]], None], items: list[tuple[int, Frame
             if attempt == 2:
                 raise
             continue
-        for obj in objs:
-            _last_seq[obj.charger_id] = obj.seq
-        return objs
+        return _numbering_taken(objs)
     raise AssertionError("unreachable")
+
+
+def _numbering_taken(objs: list[Frame]) -> list[Frame]:
+    """Committed: the next frames of these chargers number on from here."""
+    for obj in objs:
+        _last_seq[obj.charger_id] = obj.seq
+    return objs
 
 
 def write_frames(items: list[tuple[int, FrameRecord]]) -> list[Frame]:
@@ -173,11 +182,12 @@ def _insert_sql(rows: int, mark: str) -> str:
     return f"INSERT INTO {table} ({', '.join(_FRAME_COLUMNS)}) VALUES {values} RETURNING id, charger_id, seq"
 
 
-def _statements(objs: list[Frame], mark: str):
+def _statements(objs: list[Frame], mark: str, adapt: Callable[[datetime], object]):
     """(chunk, SQL, parameters) of the INSERTs of these frames, 500 rows each.
     Cheaper than bulk_create, which compiles the same statement anew for
-    every batch."""
-    adapt = connection.ops.adapt_datetimefield_value
+    every batch. `adapt`: the database's adapt_datetimefield_value, looked up
+    once by the loop writers (on the loop, Django's `connection` is a context
+    variable: each task would build a new connection wrapper)."""
     for start in range(0, len(objs), _ROWS_PER_INSERT):
         chunk = objs[start : start + _ROWS_PER_INSERT]
         params: list = []
@@ -205,9 +215,11 @@ def _set_ids(chunk: list[Frame], returned: Iterable[tuple]) -> None:
         o.pk = ids[(o.charger_id, o.seq)]
 
 
-def insert_frames(execute: Callable[[str, list], Iterable[tuple]], objs: list[Frame], mark: str) -> None:
+def insert_frames(
+    execute: Callable[[str, list], Iterable[tuple]], objs: list[Frame], mark: str, adapt: Callable | None = None
+) -> None:
     """INSERT frames and set their ids."""
-    for chunk, sql, params in _statements(objs, mark):
+    for chunk, sql, params in _statements(objs, mark, adapt or connection.ops.adapt_datetimefield_value):
         _set_ids(chunk, execute(sql, params))
 
 
@@ -291,9 +303,8 @@ def _write_touches(touches: list[tuple[int, tuple[datetime, str]]], executemany:
         executemany(f"UPDATE {table} SET last_frame_at = %s WHERE id = %s", without)
 
 
-# One thread of its own writes frames, with its own persistent connection:
-# asgiref's thread-sensitive hand-off cost ~0.25 ms a message, more than the
-# write itself.
+# The writer thread, with its own persistent connection (asgiref's
+# thread-sensitive hand-off cost ~0.25 ms a message, more than the write).
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
 
 
@@ -323,6 +334,7 @@ class LoopSqlite:
         for pragma in ("busy_timeout = 0", "synchronous = NORMAL", "wal_autocheckpoint = 0"):
             self.db.execute(f"PRAGMA {pragma}")
         self.table = connection.ops.quote_name(Frame._meta.db_table)
+        self.adapt = connection.ops.adapt_datetimefield_value
         self.unchecked = 0  # commits since the last checkpoint
 
     @classmethod
@@ -356,9 +368,9 @@ class LoopSqlite:
 
     def _insert(self, objs: list[Frame]) -> None:
         if len(objs) <= _ROWS_PER_INSERT:
-            insert_frames(self.db.execute, objs, "?")  # one statement: atomic by itself
+            insert_frames(self.db.execute, objs, "?", self.adapt)  # one statement: atomic by itself
         else:
-            self._in_transaction(insert_frames, self.db.execute, objs, "?")
+            self._in_transaction(insert_frames, self.db.execute, objs, "?", self.adapt)
 
     def _in_transaction(self, work: Callable[..., object], *args) -> None:
         self.db.execute("BEGIN IMMEDIATE")
@@ -393,6 +405,7 @@ class LoopPostgres:
     def __init__(self, conn) -> None:
         self.conn = conn
         self.table = connection.ops.quote_name(Frame._meta.db_table)
+        self.adapt = connection.ops.adapt_datetimefield_value
 
     @classmethod
     async def open(cls) -> LoopPostgres | None:
@@ -410,7 +423,7 @@ class LoopPostgres:
         return cls(await psycopg.AsyncConnection.connect(**params, autocommit=True))
 
     async def write(self, items: list[tuple[int, FrameRecord]]) -> list[Frame]:
-        """Like write_frames, awaiting PostgreSQL on the loop."""
+        """_numbered's retries, awaiting PostgreSQL on the loop."""
         import psycopg
 
         for attempt in range(3):
@@ -427,9 +440,7 @@ class LoopPostgres:
                 if attempt == 2:
                     raise
                 continue
-            for obj in objs:
-                _last_seq[obj.charger_id] = obj.seq
-            return objs
+            return _numbering_taken(objs)
         raise AssertionError("unreachable")
 
     async def _load_seqs(self, chargers: set[int]) -> None:
@@ -449,7 +460,7 @@ class LoopPostgres:
                 await self._insert_chunks(objs)
 
     async def _insert_chunks(self, objs: list[Frame]) -> None:
-        for chunk, sql, params in _statements(objs, "%s"):
+        for chunk, sql, params in _statements(objs, "%s", self.adapt):
             cursor = await self.conn.execute(sql, params)
             _set_ids(chunk, await cursor.fetchall())
 
