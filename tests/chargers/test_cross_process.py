@@ -3,6 +3,7 @@ charger on one is commanded through the API of the other."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -67,3 +68,23 @@ async def test_a_command_reaches_a_charger_on_the_other_process(two_servers):
     assert status == 200
     assert [(f["direction"], f["message_type"]) for f in frames] == [("out", 2), ("in", 3)]
     assert frames[0]["sent_by"].startswith("token:")
+
+
+async def test_a_charger_moving_between_processes_keeps_one_numbering(two_servers):
+    """Each process remembers the last seq it wrote per charger. A charger that
+    reconnects to the other process and back makes the first one's memory stale:
+    its next write conflicts, reloads the numbering and goes on, gap-free."""
+    a, b = two_servers
+    for server in (a, b, a):
+        async with connected(server.ws_url, "CP-MOVES") as cp:
+            await boot(cp)
+            assert (await cp.call(call.Heartbeat())).current_time
+    # connected, Boot in/out, Heartbeat in/out, disconnected: six per visit.
+    frames: list = []
+    deadline = asyncio.get_running_loop().time() + 15
+    while len(frames) < 18 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.2)  # the last disconnection is written after the socket closes
+        status, frames = await b.aapi("GET", "/chargers/CP-MOVES/frames?limit=1000")
+        assert status == 200
+    assert [f["seq"] for f in frames] == list(range(1, 19))
+    assert [f["action"] for f in frames if f["direction"] == "in"] == ["BootNotification", "Heartbeat"] * 3
