@@ -66,16 +66,25 @@ def prepare(env: dict) -> str:
 
 
 class Daphne:
-    """A daphne subprocess serving the app as `make run` does."""
+    """A daphne (or uvicorn) subprocess serving the app as `make run` does."""
 
-    def __init__(self, env: dict, token: str = "", extra_args: tuple[str, ...] = (), port: int | None = None):
-        from chargers.management.commands.runlab import daphne_args
+    def __init__(
+        self,
+        env: dict,
+        token: str = "",
+        extra_args: tuple[str, ...] = (),
+        port: int | None = None,
+        server: str = "daphne",
+    ):
+        from chargers.management.commands.runlab import server_args
 
         self.port = port or free_port()
-        args = daphne_args("127.0.0.1", self.port)
-        self.proc = subprocess.Popen(
-            [*args[:-1], *extra_args, args[-1]], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        args = server_args(server, "127.0.0.1", self.port)
+        if server == "daphne":  # daphne takes the application last
+            args = [*args[:-1], *extra_args, args[-1]]
+        else:
+            args = [*args, *extra_args]
+        self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.server = LiveServer(self.port, token=token)
         try:
             wait_for_port(self.port, time.monotonic() + 30)
