@@ -256,6 +256,7 @@ def fresh_app(run: Run, name: str, db: str = "sqlite", **extra: str) -> tuple[di
     env = procs.app_env(var, database_url=database_url, **extra)
     prepared = procs.djtool(env, "prepare")
     env["BENCH_DAPHNE_ARGS"] = json.dumps(prepared["daphne_args"])
+    env["BENCH_UVICORN_ARGS"] = json.dumps(prepared["uvicorn_args"])
     return env, prepared["token"], pg_name
 
 
@@ -393,6 +394,40 @@ def section_ingest(run: Run) -> None:
         )
         if max(ours["load_cpu_frac"], echo["load_cpu_frac"]) > 0.85:
             print("  warning: the load generator used >85% of a core; try --load-procs 2")
+    ingest_uvicorn(run, base["echo"])
+
+
+def ingest_uvicorn(run: Run, echo_daphne: dict) -> None:
+    """The same flood with uvicorn, offered beside daphne (runlab --server
+    uvicorn): its echo consumer (the roof) and our server on SQLite."""
+    plan = run.plan
+    server = procs.echo_server(run.work.path, "uvicorn")
+    try:
+        result, cpu = flood(server, "V", plan)
+    finally:
+        server.stop()
+    echo = {**load_stats(result), "server_cpu": cpu}
+    env, _, _ = fresh_app(run, "ingest-uvicorn", "sqlite", OCPP_RATE_LIMIT="0")
+    server = procs.our_server(env, run.work.path, "ours-uvicorn", "uvicorn")
+    try:
+        result, cpu = flood(server, "W", plan)
+        counts = wait_counts(env, "W", expected_frames(result))
+    finally:
+        server.stop()
+    ours = {**load_stats(result), "server_cpu": cpu}
+    run.details["ingest.uvicorn"] = {"echo": echo, "ours": {**ours, "counts": counts}}
+    run.add(
+        Row("ingest", "uvicorn: echo consumer MeterValues/s vs daphne's", echo["rate"], echo_daphne["rate"], "/s"),
+        Row("ingest", "uvicorn: ours, SQLite, MeterValues/s vs its echo", ours["rate"], echo["rate"], "/s"),
+        Row(
+            "ingest",
+            "uvicorn: ours vs ours under daphne",
+            ours["rate"],
+            run.details["ingest.ours.sqlite"]["rate"],
+            "/s",
+        ),
+        persisted_row("ingest", "uvicorn, SQLite", result, counts),
+    )
 
 
 # -- connections held, command round trips -----------------------------------

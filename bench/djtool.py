@@ -35,9 +35,9 @@ def prepare() -> dict:
     call_command("migrate", "--noinput", verbosity=0)
     user = User.objects.filter(username=USER).first() or User.objects.create_superuser(USER, "", "bench-pw-pw-pw")
     _, key = ApiToken.issue(user, name="bench")
-    from chargers.management.commands.runlab import daphne_args
+    from chargers.management.commands.runlab import daphne_args, uvicorn_args
 
-    return {"token": key, "daphne_args": daphne_args("127.0.0.1", 0)}
+    return {"token": key, "daphne_args": daphne_args("127.0.0.1", 0), "uvicorn_args": uvicorn_args("127.0.0.1", 0)}
 
 
 def count(prefix: str) -> dict:

@@ -224,10 +224,15 @@ def daphne_argv(port: int, app: str) -> list[str]:
     ]
 
 
-def our_server(env: dict, log_dir: Path, name: str = "ours") -> Server:
-    """daphne started exactly as `make run` starts it (runlab.daphne_args, read
-    by `djtool prepare` into BENCH_DAPHNE_ARGS), on a free port."""
+def our_server(env: dict, log_dir: Path, name: str = "ours", server: str = "daphne") -> Server:
+    """daphne (or uvicorn) started exactly as `make run` starts it
+    (runlab.daphne_args / uvicorn_args, read by `djtool prepare` into
+    BENCH_DAPHNE_ARGS / BENCH_UVICORN_ARGS), on a free port."""
     port = free_port()
+    if server == "uvicorn":
+        argv = json.loads(env["BENCH_UVICORN_ARGS"])
+        argv[argv.index("--port") + 1] = str(port)
+        return Server(name, argv, env, port, log_dir)
     argv = daphne_argv(port, "certify.asgi:application")
     if env.get("BENCH_DAPHNE_ARGS"):
         argv = json.loads(env["BENCH_DAPHNE_ARGS"])
@@ -235,11 +240,37 @@ def our_server(env: dict, log_dir: Path, name: str = "ours") -> Server:
     return Server(name, argv, env, port, log_dir)
 
 
-def echo_server(log_dir: Path) -> Server:
+def uvicorn_argv(port: int, app: str) -> list[str]:
+    """uvicorn with the flags `runlab --server uvicorn` uses."""
+    return [
+        PY,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws",
+        "websockets",
+        "--ws-ping-interval",
+        PING_INTERVAL,
+        "--ws-ping-timeout",
+        PING_TIMEOUT,
+        "--ws-max-size",
+        MAX_FRAME,
+        "--lifespan",
+        "off",
+        "--no-access-log",
+    ]
+
+
+def echo_server(log_dir: Path, server: str = "daphne") -> Server:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    return Server("echo", daphne_argv(port, "bench.echo_app:application"), env, port, log_dir)
+    argv = (uvicorn_argv if server == "uvicorn" else daphne_argv)(port, "bench.echo_app:application")
+    return Server("echo" if server == "daphne" else f"echo-{server}", argv, env, port, log_dir)
 
 
 def bare_ocpp_server(log_dir: Path) -> Server:
