@@ -124,7 +124,7 @@ def _numbering_taken(objs: list[Frame]) -> list[Frame]:
 def write_frames(items: list[tuple[int, FrameRecord]]) -> list[Frame]:
     """Store frames of any chargers atomically, in the order given, on Django's
     connection (the writer thread's)."""
-    objs = _numbered(_orm_write, items, _orm_max_seq)
+    objs = _numbered(_thread_insert, items, _orm_max_seq)
     _touch_after(objs, flush_touches)
     return objs
 
@@ -139,7 +139,7 @@ def _raw_cursor():
     return connection.cursor()
 
 
-def _orm_write(objs: list[Frame]) -> None:
+def _thread_insert(objs: list[Frame]) -> None:
     with _raw_cursor() as cursor:
 
         def execute(sql: str, params: list) -> list[tuple]:
@@ -260,8 +260,13 @@ def _touch_after(objs: list[Frame], flush: Callable[[], None]) -> None:
     """Remember the frames' chargers as touched and write them when due. The
     frames are committed already: a failure here must never fail them (nor
     make the caller write them again)."""
-    if not _touch_chargers(objs):
-        return
+    if _touch_chargers(objs):
+        _flush_quietly(flush)
+
+
+def _flush_quietly(flush: Callable[[], None]) -> None:
+    """Write the last-seen times; a failure is logged (a locked SQLite file not
+    even that) and the times wait for the next try (flush_touches keeps them)."""
     try:
         flush()
     except sqlite3.OperationalError as exc:
@@ -269,6 +274,11 @@ def _touch_after(objs: list[Frame], flush: Callable[[], None]) -> None:
             log.warning("Could not update the chargers' last frame times", exc_info=True)
     except Exception:
         log.warning("Could not update the chargers' last frame times", exc_info=True)
+
+
+def _flush_in_thread() -> None:
+    """In the writer thread (its connection dropped if the write broke it)."""
+    _flush_quietly(functools.partial(_in_writer_thread, flush_touches))
 
 
 def flush_touches(executemany: ExecuteMany | None = None) -> None:
@@ -442,7 +452,10 @@ class LoopPostgres:
                 if attempt == 2:
                     raise
                 continue
-            return _numbering_taken(objs)
+            _numbering_taken(objs)
+            if _touch_chargers(objs):
+                asyncio.get_running_loop().run_in_executor(_executor, _flush_in_thread)
+            return objs
         raise AssertionError("unreachable")
 
     async def _load_seqs(self, chargers: set[int]) -> None:
@@ -469,11 +482,6 @@ class LoopPostgres:
         for chunk, sql, params in _statements(objs, "$", self.adapt):
             await cursor.execute(sql, params)
             _set_ids(chunk, await cursor.fetchall())
-
-
-def _log_touch_failure(future: asyncio.Future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("Could not update the chargers' last frame times", exc_info=future.exception())
 
 
 def _busy(exc: sqlite3.OperationalError) -> bool:
@@ -541,14 +549,11 @@ class FrameWriter:
         loop_pg = await self._postgres()
         if loop_pg is not None:
             try:
-                frames = await loop_pg.write(items)
+                return await loop_pg.write(items)
             except Exception:
                 if loop_pg.conn.broken or loop_pg.conn.closed:
                     self.loop_pg, self.loop_pg_checked = None, False  # a new connection next time
                 raise
-            if _touch_chargers(frames):
-                self._flush_touches_soon()
-            return frames
         loop_db = self._on_loop()
         if loop_db is not None:
             try:
@@ -605,26 +610,14 @@ class FrameWriter:
         except Exception as exc:  # a lost live update must never lose a frame
             _warn_announce(exc)
 
-    def _flush_touches_soon(self) -> None:
-        """Last-seen times, written by the writer thread (at most once a second)."""
-        future = asyncio.get_running_loop().run_in_executor(_executor, _in_writer_thread, flush_touches)
-        future.add_done_callback(_log_touch_failure)
-
     async def _touch_later(self) -> None:
         """A second after traffic: write last frame times; checkpoint the log."""
         await asyncio.sleep(TOUCH_INTERVAL)
         loop = asyncio.get_running_loop()
-        try:
-            if self.loop_db is not None:
-                try:
-                    self.loop_db.flush_touches()
-                except sqlite3.OperationalError as exc:
-                    if not _busy(exc):
-                        raise  # busy: the touches wait for the next batch
-            else:
-                await loop.run_in_executor(_executor, _in_writer_thread, flush_touches)
-        except Exception:
-            log.warning("Could not update the chargers' last frame times", exc_info=True)
+        if self.loop_db is not None:
+            _flush_quietly(self.loop_db.flush_touches)
+        else:
+            await loop.run_in_executor(_executor, _flush_in_thread)
         if self.loop_db is not None and self.loop_db.unchecked:
             self.loop_db.unchecked = 0
             try:
