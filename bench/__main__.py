@@ -401,13 +401,14 @@ def ingest_uvicorn(run: Run, echo_daphne: dict) -> None:
     """The same flood with uvicorn, offered beside daphne (runlab --server
     uvicorn): its echo consumer (the roof) and our server on SQLite."""
     plan = run.plan
-    server = procs.echo_server(run.work.path, "uvicorn")
+    env, _, _ = fresh_app(run, "ingest-uvicorn", "sqlite", OCPP_RATE_LIMIT="0")
+    # The echo consumer under uvicorn exactly as runlab starts our app.
+    server = procs.echo_server(run.work.path, json.loads(env["BENCH_UVICORN_ARGS"]))
     try:
         result, cpu = flood(server, "V", plan)
     finally:
         server.stop()
     echo = {**load_stats(result), "server_cpu": cpu}
-    env, _, _ = fresh_app(run, "ingest-uvicorn", "sqlite", OCPP_RATE_LIMIT="0")
     server = procs.our_server(env, run.work.path, "ours-uvicorn", "uvicorn")
     try:
         result, cpu = flood(server, "W", plan)

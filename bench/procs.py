@@ -224,53 +224,37 @@ def daphne_argv(port: int, app: str) -> list[str]:
     ]
 
 
+def on_port(argv: list[str], port: int) -> list[str]:
+    """A server command line moved to another port (daphne's -p, uvicorn's --port)."""
+    argv = list(argv)
+    flag = "--port" if "--port" in argv else "-p"
+    argv[argv.index(flag) + 1] = str(port)
+    return argv
+
+
 def our_server(env: dict, log_dir: Path, name: str = "ours", server: str = "daphne") -> Server:
     """daphne (or uvicorn) started exactly as `make run` starts it
     (runlab.daphne_args / uvicorn_args, read by `djtool prepare` into
     BENCH_DAPHNE_ARGS / BENCH_UVICORN_ARGS), on a free port."""
     port = free_port()
     if server == "uvicorn":
-        argv = json.loads(env["BENCH_UVICORN_ARGS"])
-        argv[argv.index("--port") + 1] = str(port)
-        return Server(name, argv, env, port, log_dir)
+        return Server(name, on_port(json.loads(env["BENCH_UVICORN_ARGS"]), port), env, port, log_dir)
     argv = daphne_argv(port, "certify.asgi:application")
     if env.get("BENCH_DAPHNE_ARGS"):
-        argv = json.loads(env["BENCH_DAPHNE_ARGS"])
-        argv[argv.index("-p") + 1] = str(port)
+        argv = on_port(json.loads(env["BENCH_DAPHNE_ARGS"]), port)
     return Server(name, argv, env, port, log_dir)
 
 
-def uvicorn_argv(port: int, app: str) -> list[str]:
-    """uvicorn with the flags `runlab --server uvicorn` uses."""
-    return [
-        PY,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--ws",
-        "websockets",
-        "--ws-ping-interval",
-        PING_INTERVAL,
-        "--ws-ping-timeout",
-        PING_TIMEOUT,
-        "--ws-max-size",
-        MAX_FRAME,
-        "--lifespan",
-        "off",
-        "--no-access-log",
-    ]
-
-
-def echo_server(log_dir: Path, server: str = "daphne") -> Server:
+def echo_server(log_dir: Path, app_argv: list[str] | None = None) -> Server:
+    """The echo consumer under daphne; or under the server of `app_argv`, our
+    app's command line (runlab's), with the echo app in its place."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    argv = (uvicorn_argv if server == "uvicorn" else daphne_argv)(port, "bench.echo_app:application")
-    return Server("echo" if server == "daphne" else f"echo-{server}", argv, env, port, log_dir)
+    if app_argv is None:
+        return Server("echo", daphne_argv(port, "bench.echo_app:application"), env, port, log_dir)
+    argv = [a if a != "certify.asgi:application" else "bench.echo_app:application" for a in on_port(app_argv, port)]
+    return Server(f"echo-{argv[2]}", argv, env, port, log_dir)
 
 
 def bare_ocpp_server(log_dir: Path) -> Server:
