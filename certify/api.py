@@ -59,6 +59,16 @@ class SessionDetailOut(SessionOut):
     diagnostics_url: str
 
 
+class OfflineIn(Schema):
+    seconds: float
+
+
+class OfflineOut(Schema):
+    charge_point_id: str
+    seconds: float
+    until: datetime
+
+
 class OverrideIn(Schema):
     verdict: str
     remark: str
@@ -164,6 +174,23 @@ async def item_command(request, pk: int, number: int, action: str, payload: Body
     session, filled, who = await sync_to_async(check)()
     result = await services.run_command(session, action, filled, who)
     return COMMAND_HTTP_STATUS.get(result.status, 500), result.as_dict()
+
+
+@router.post("/{pk}/offline", response={200: OfflineOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+async def offline(request, pk: int, body: OfflineIn):
+    """Take the session's charger offline for N seconds (item 16): the server
+    closes its socket and refuses its reconnects until then, from any process."""
+
+    def check():
+        _require_engineer(request)
+        return _session(pk), caller(request)
+
+    session, who = await sync_to_async(check)()
+    try:
+        until = await services.take_offline(session, body.seconds, who)
+    except ValidationError as exc:
+        raise HttpError(400, "; ".join(exc.messages)) from None
+    return {"charge_point_id": session.charge_point_id, "seconds": body.seconds, "until": until}
 
 
 @router.post("/{pk}/items/{number}/override", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut})

@@ -7,8 +7,8 @@ class CertifyConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug the sessions into the OCPP core: verdicts follow committed frames,
-        item 18's trigger follows a boot, item 16's refusal guards handshakes."""
-        from chargers import consumers, frames
+        item 18's trigger follows a boot, item 16's refusal guards handshakes, a session's cards answer Authorize."""
+        from chargers import consumers, frames, protocol
 
         from . import engine, services
 
@@ -18,3 +18,5 @@ class CertifyConfig(AppConfig):
             consumers.connection_hooks.append(services.watch_connection)
         if services.refusing_check not in consumers.handshake_checks:
             consumers.handshake_checks.append(services.refusing_check)
+        if services.session_card not in protocol.id_tag_sources:
+            protocol.id_tag_sources.append(services.session_card)

@@ -4,9 +4,9 @@ the headless `certify` command all call these functions."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -17,6 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chargers.commands import CommandResult, send_command
+from chargers.frames import FrameRecord, store_frame
 from chargers.live import session_group
 from chargers.models import Charger, Frame
 
@@ -25,7 +26,8 @@ from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, 
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ID_TAG = "CERTIFY01"
+DEFAULT_ID_TAG = "CERTIFY-OK"
+DEFAULT_REFUSED_ID_TAG = "CERTIFY-REFUSED"
 # Feature profile -> why its items do not apply (pre-flight probe).
 PROFILE_ITEMS = {
     "SmartCharging": (14, 15),
@@ -54,7 +56,12 @@ def create_session(
         engineer_name=engineer_name or (engineer.get_username() if engineer else ""),
         lab=lab or getattr(settings, "CERTIFY_LAB", ""),
         start_seq=start_seq,
-        options={"auto_trigger_status": True, "id_tag": DEFAULT_ID_TAG, **(options or {})},
+        options={
+            "auto_trigger_status": True,
+            "id_tag": DEFAULT_ID_TAG,
+            "refused_id_tag": DEFAULT_REFUSED_ID_TAG,
+            **(options or {}),
+        },
     )
     session.ftp_user = f"s{session.pk}"
     session.save(update_fields=["ftp_user"])
@@ -219,30 +226,83 @@ async def preflight(session: CertSession, sent_by: str = "certify:preflight") ->
     return marks
 
 
-# -- item 16 on real hardware: refuse reconnects for a while ----------------------------
+# -- item 16 on real hardware: take the charger offline for a while ---------------------
 
-_refusing: dict[str, float] = {}
+OFFLINE_MAX_SECONDS = 3600
 
 
-def refuse_reconnects(charge_point_id: str, seconds: float) -> None:
-    """Close the charger's socket (through a Reset-free route: the consumer is
-    told its connection was replaced) and refuse its reconnects for N seconds,
-    so transactions happen while it is offline."""
-    _refusing[charge_point_id] = time.monotonic() + seconds
-    charger = Charger.objects.filter(charge_point_id=charge_point_id, connected=True).first()
-    if charger and charger.channel_name:
+async def take_offline(session: CertSession, seconds: float, by: str) -> datetime:
+    """Close the charger's socket and refuse its reconnects for N seconds, so
+    transactions happen while it is offline (item 16). The window is kept on the
+    Charger row and the socket closed over the channel layer, so it works from
+    any server process. Returns the end of the window."""
+    if session.is_signed:
+        raise ValidationError("This session is signed.")
+    if not 1 <= seconds <= OFFLINE_MAX_SECONDS:
+        raise ValidationError({"seconds": f"Take it offline for 1 to {OFFLINE_MAX_SECONDS} s."})
+    if session.charger_id is None:
+        raise ValidationError(f"Charger {session.charge_point_id} has never connected.")
+    until = timezone.now() + timedelta(seconds=seconds)
+
+    def claim() -> Charger:
+        Charger.objects.filter(pk=session.charger_id).update(offline_until=until)
+        return Charger.objects.get(pk=session.charger_id)
+
+    charger = await database_sync_to_async(claim)()
+    await store_frame(
+        charger.pk,
+        FrameRecord(
+            direction=Frame.EVENT,
+            raw=json.dumps(
+                {"event": "offline", "seconds": seconds, "until": _iso(until), "by": by}, separators=(",", ":")
+            ),
+        ),
+    )
+    if charger.connected and charger.channel_name:
         layer = get_channel_layer()
-        async_to_sync(layer.send)(charger.channel_name, {"type": "connection.replaced", "by": "certify: offline test"})
+        await layer.send(
+            charger.channel_name, {"type": "connection.offline", "by": f"{by}: offline for {seconds:g} s (item 16)"}
+        )
+    engine.schedule(session.pk, delay=0.2)
+    return until
+
+
+def offline_until(charger: Charger | None) -> datetime | None:
+    """The end of a "take offline" window still running, else None."""
+    if charger is None or charger.offline_until is None or charger.offline_until <= timezone.now():
+        return None
+    return charger.offline_until
+
+
+@database_sync_to_async
+def _offline_until(charge_point_id: str) -> datetime | None:
+    return (
+        Charger.objects.filter(charge_point_id=charge_point_id, offline_until__gt=timezone.now())
+        .values_list("offline_until", flat=True)
+        .first()
+    )
 
 
 async def refusing_check(charge_point_id: str, scope: dict) -> str | None:
     """A handshake check for chargers.consumers: refuse while the window lasts."""
-    until = _refusing.get(charge_point_id)
+    until = await _offline_until(charge_point_id)
     if until is None:
         return None
-    if time.monotonic() < until:
-        return f"reconnects refused for {until - time.monotonic():.0f} more s (offline test, item 16)"
-    _refusing.pop(charge_point_id, None)
+    left = (until - timezone.now()).total_seconds()
+    return f"reconnects refused for {max(left, 0):.0f} more s (taken offline, item 16)"
+
+
+def session_card(charger_pk: int, id_tag: str) -> dict | None:
+    """An id-tag source for chargers.protocol: the cards of the charger's open
+    sessions (options id_tag and refused_id_tag) answer the same whatever the
+    lab's list and its default for unknown tags say."""
+    for options in CertSession.objects.filter(charger_id=charger_pk, state=CertSession.STATE_OPEN).values_list(
+        "options", flat=True
+    ):
+        if id_tag == (options or {}).get("id_tag"):
+            return {"status": "Accepted"}
+        if id_tag == (options or {}).get("refused_id_tag"):
+            return {"status": "Invalid"}
     return None
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import offline_views, views
 
 urlpatterns = [
     path("", views.session_list, name="session-list"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/frames/", views.session_frames, name="session-frames"),
     path("<int:pk>/chart/", views.session_chart, name="session-chart"),
     path("<int:pk>/firmware/", views.item_firmware, name="session-firmware"),
+    path("<int:pk>/offline/", offline_views.session_offline, name="session-offline"),
     path("<int:pk>/items/", views.item_panel_closed, name="session-item-closed"),
     path("<int:pk>/items/<int:number>/", views.item_panel, name="session-item"),
     path("<int:pk>/items/<int:number>/status/", views.item_status, name="session-item-status"),

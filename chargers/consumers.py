@@ -68,6 +68,11 @@ def _admit_and_claim(cp_id: str, scope: dict, remote: str, channel_name: str) ->
 
 
 @database_sync_to_async
+def _charger_pk(cp_id: str) -> int | None:
+    return Charger.objects.filter(charge_point_id=cp_id).values_list("pk", flat=True).first()
+
+
+@database_sync_to_async
 def _release_charger(charger_pk: int, channel_name: str) -> bool:
     """Mark the charger offline, unless a newer connection took it over."""
     return bool(
@@ -112,10 +117,18 @@ class OcppConsumer(AsyncWebsocketConsumer):
             reason = await check(cp_id, self.scope) or ""
             if reason:
                 break
-        admission, previous = Admission(False), ""
-        if not reason:
-            admission, previous = await _admit_and_claim(cp_id, self.scope, remote, self.channel_name)
-            reason = admission.reason
+        if reason:
+            # A refusal of a check (e.g. "take offline") is evidence too.
+            log.warning("Refused OCPP connection of %r from %s: %s", cp_id, remote, reason)
+            charger_pk = await _charger_pk(cp_id)
+            if charger_pk is not None:
+                await store_frame(
+                    charger_pk, FrameRecord(direction=Frame.EVENT, raw=_event("refused", reason=reason, remote=remote))
+                )
+            await self.close()
+            return
+        admission, previous = await _admit_and_claim(cp_id, self.scope, remote, self.channel_name)
+        reason = admission.reason
         if reason:
             log.warning("Refused OCPP connection of %r from %s: %s", cp_id, remote, reason)
             if admission.charger is not None:
@@ -215,6 +228,14 @@ class OcppConsumer(AsyncWebsocketConsumer):
             FrameRecord(direction=Frame.EVENT, raw=_event("replaced", by=event.get("by", ""))),
         )
         await self.close(code=4000)
+
+    async def connection_offline(self, event: dict) -> None:
+        """Close the socket (4001) as an outage would (certify's "take offline";
+        its reconnects are refused meanwhile by a handshake check)."""
+        log.warning("Closing the connection of %s: %s", self.charger, event.get("by", "taken offline"))
+        if self.cs:
+            self.cs.close()
+        await self.close(code=4001)
 
     async def command_send(self, event: dict) -> None:
         """Run a command as a task: awaiting the charger here would block the

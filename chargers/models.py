@@ -36,6 +36,9 @@ class Charger(models.Model):
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_frame_at = models.DateTimeField(null=True, blank=True)
     last_action = models.CharField(max_length=60, blank=True)
+    # Until then its handshakes are refused (certify's "take offline", item 16);
+    # in the database so every server process refuses alike.
+    offline_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # OCPP 1.6 Security Whitepaper: 0 none, 1 Basic auth, 2 Basic auth over TLS.
     security_profile = models.PositiveSmallIntegerField(default=0)

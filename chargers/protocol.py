@@ -401,7 +401,7 @@ class CentralSystem(ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, payload: dict) -> call_result.Authorize:
-        info = await db(IdTag.info_for)(payload["idTag"])
+        info = await db(id_tag_info)(self.charger.pk, payload["idTag"])
         return call_result.Authorize(id_tag_info=info)
 
     @on(Action.start_transaction)
@@ -451,6 +451,20 @@ class CentralSystem(ChargePoint):
         return call_result.SignCertificate(status="Rejected")
 
 
+# Sync callables (charger_pk, id_tag) -> idTagInfo or None, asked before the
+# id-tag list (certify: the cards of a session's run, whatever unknown tags get).
+id_tag_sources: list[Callable[[int, str], dict | None]] = []
+
+
+def id_tag_info(charger_pk: int, id_tag: str) -> dict:
+    """The idTagInfo for a card presented at this charger."""
+    for source in id_tag_sources:
+        info = source(charger_pk, id_tag)
+        if info is not None:
+            return info
+    return IdTag.info_for(id_tag)
+
+
 def _record_status(charger_pk: int, payload: dict) -> None:
     Connector.objects.update_or_create(
         charger_id=charger_pk,
@@ -478,7 +492,7 @@ def utc_text(value: str) -> str:
 def _start_transaction(charger_pk: int, payload: dict) -> tuple[int, dict]:
     """Give a transactionId; the same start re-sent (chargers retry with a new
     unique id) gets the same one and makes no second transaction."""
-    info = IdTag.info_for(payload["idTag"])
+    info = id_tag_info(charger_pk, payload["idTag"])
     key = {
         "charger_id": charger_pk,
         "connector_id": payload["connectorId"],
@@ -513,5 +527,5 @@ def _stop_transaction(charger_pk: int, payload: dict) -> tuple[dict, str]:
         else f"transaction {payload['transactionId']} is unknown, another charger's or stopped already: nothing changed"
     )
     if "idTag" in payload:
-        return IdTag.info_for(payload["idTag"]), finding
+        return id_tag_info(charger_pk, payload["idTag"]), finding
     return {"status": "Accepted"}, finding
