@@ -1,0 +1,205 @@
+"""What the simulated charger answers to the central system's commands.
+
+`Station` is the ocpp library's ChargePoint subclass on the simulator's socket.
+Each @on handler answers at once; side effects run from @after handlers or
+tasks spawned on the charger, never inside an @on handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from ocpp.routing import after, on
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.enums import Action
+
+from .config import SMART_CHARGING_KEYS
+from .meter import now_iso
+
+if TYPE_CHECKING:
+    from .charger import SimulatedCharger
+
+
+class Station(ChargePoint):
+    """The charger's answers to the central system."""
+
+    sim: SimulatedCharger
+
+    async def _slow(self) -> None:
+        delay = self.sim.answer_delay
+        if delay:
+            await asyncio.sleep(delay)
+
+    @on(Action.get_configuration)
+    async def on_get_configuration(self, key: list | None = None, **_):
+        await self._slow()
+        known, unknown = self.sim.config.get(key)
+        return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
+
+    @on(Action.change_configuration)
+    async def on_change_configuration(self, key: str, value: str, **_):
+        await self._slow()
+        if not self.sim.profile.smart_charging and key in SMART_CHARGING_KEYS:
+            return call_result.ChangeConfiguration(status="NotSupported")
+        return call_result.ChangeConfiguration(status=self.sim.config.change(key, value))
+
+    @after(Action.change_configuration)
+    async def after_change_configuration(self, key: str, value: str, **_):
+        self.sim.config_changed(key)
+
+    @on(Action.change_availability)
+    async def on_change_availability(self, connector_id: int, type: str, **_):
+        await self._slow()
+        return call_result.ChangeAvailability(status=self.sim.change_availability(connector_id, type == "Operative"))
+
+    @after(Action.change_availability)
+    async def after_change_availability(self, connector_id: int, type: str, **_):
+        self.sim.spawn(self.sim.apply_availability(connector_id))
+
+    @on(Action.remote_start_transaction)
+    async def on_remote_start_transaction(self, id_tag: str, connector_id: int | None = None, **_):
+        await self._slow()
+        connector = self.sim.free_connector(connector_id)
+        return call_result.RemoteStartTransaction(status="Accepted" if connector else "Rejected")
+
+    @after(Action.remote_start_transaction)
+    async def after_remote_start_transaction(self, id_tag: str, connector_id: int | None = None, **_):
+        connector = self.sim.free_connector(connector_id)
+        if connector:
+            self.sim.spawn(self.sim.remote_start(connector, id_tag))
+
+    @on(Action.remote_stop_transaction)
+    async def on_remote_stop_transaction(self, transaction_id: int, **_):
+        await self._slow()
+        found = self.sim.connector_of(transaction_id)
+        return call_result.RemoteStopTransaction(status="Accepted" if found else "Rejected")
+
+    @after(Action.remote_stop_transaction)
+    async def after_remote_stop_transaction(self, transaction_id: int, **_):
+        connector = self.sim.connector_of(transaction_id)
+        if connector:
+            self.sim.spawn(self.sim.stop_transaction(connector, "Remote"))
+
+    @on(Action.reset)
+    async def on_reset(self, type: str, **_):
+        await self._slow()
+        return call_result.Reset(status="Accepted")
+
+    @after(Action.reset)
+    async def after_reset(self, type: str, **_):
+        self.sim.spawn(self.sim.reboot(f"{type}Reset"))
+
+    @on(Action.unlock_connector)
+    async def on_unlock_connector(self, connector_id: int, **_):
+        await self._slow()
+        if connector_id not in self.sim.connectors:
+            return call_result.UnlockConnector(status="NotSupported")
+        return call_result.UnlockConnector(status="Unlocked")
+
+    @after(Action.unlock_connector)
+    async def after_unlock_connector(self, connector_id: int, **_):
+        connector = self.sim.connectors.get(connector_id)
+        if connector and connector.transaction_id is not None:
+            self.sim.spawn(self.sim.stop_transaction(connector, "UnlockCommand"))
+
+    @on(Action.clear_cache)
+    async def on_clear_cache(self, **_):
+        await self._slow()
+        self.sim.auth_cache.clear()
+        return call_result.ClearCache(status="Accepted")
+
+    @on(Action.data_transfer)
+    async def on_data_transfer(self, vendor_id: str, message_id: str | None = None, data: str | None = None, **_):
+        await self._slow()
+        if vendor_id != "OCPPCertify":
+            return call_result.DataTransfer(status="UnknownVendorId")
+        return call_result.DataTransfer(status="Accepted", data=data)
+
+    @on(Action.get_local_list_version)
+    async def on_get_local_list_version(self, **_):
+        await self._slow()
+        return call_result.GetLocalListVersion(list_version=self.sim.local_list_version)
+
+    @on(Action.send_local_list)
+    async def on_send_local_list(self, list_version: int, update_type: str, local_authorization_list=None, **_):
+        await self._slow()
+        return call_result.SendLocalList(
+            status=self.sim.send_local_list(list_version, update_type, local_authorization_list or [])
+        )
+
+    @on(Action.reserve_now)
+    async def on_reserve_now(self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_):
+        await self._slow()
+        return call_result.ReserveNow(status=self.sim.reserve(connector_id, reservation_id, id_tag))
+
+    @after(Action.reserve_now)
+    async def after_reserve_now(self, connector_id: int, reservation_id: int, **_):
+        connector = self.sim.connectors.get(connector_id)
+        if connector and connector.reservation_id == reservation_id:
+            self.sim.spawn(self.sim.set_status(connector, "Reserved"))
+
+    @on(Action.cancel_reservation)
+    async def on_cancel_reservation(self, reservation_id: int, **_):
+        await self._slow()
+        for connector in self.sim.connectors.values():
+            if connector.reservation_id == reservation_id:
+                connector.reservation_id = None
+                self.sim.spawn(self.sim.set_status(connector, "Available"))
+                return call_result.CancelReservation(status="Accepted")
+        return call_result.CancelReservation(status="Rejected")
+
+    @on(Action.set_charging_profile)
+    async def on_set_charging_profile(self, connector_id: int, cs_charging_profiles: dict, **_):
+        await self._slow()
+        return call_result.SetChargingProfile(status=self.sim.set_profile(connector_id, cs_charging_profiles))
+
+    @on(Action.clear_charging_profile)
+    async def on_clear_charging_profile(self, **kwargs):
+        await self._slow()
+        return call_result.ClearChargingProfile(status=self.sim.clear_profiles(**kwargs))
+
+    @on(Action.get_composite_schedule)
+    async def on_get_composite_schedule(
+        self, connector_id: int, duration: int, charging_rate_unit: str | None = None, **_
+    ):
+        await self._slow()
+        schedule = self.sim.composite_schedule(connector_id, duration, charging_rate_unit)
+        if schedule is None:
+            return call_result.GetCompositeSchedule(status="Rejected")
+        return call_result.GetCompositeSchedule(
+            status="Accepted", connector_id=connector_id, schedule_start=now_iso(), charging_schedule=schedule
+        )
+
+    @on(Action.trigger_message)
+    async def on_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
+        await self._slow()
+        if connector_id is not None and connector_id not in self.sim.connectors and connector_id != 0:
+            return call_result.TriggerMessage(status="Rejected")
+        return call_result.TriggerMessage(status="Accepted")
+
+    @after(Action.trigger_message)
+    async def after_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
+        self.sim.spawn(self.sim.triggered(requested_message, connector_id))
+
+    @on(Action.update_firmware)
+    async def on_update_firmware(self, location: str, retrieve_date: str, **_):
+        await self._slow()
+        return call_result.UpdateFirmware()
+
+    @after(Action.update_firmware)
+    async def after_update_firmware(self, location: str, retrieve_date: str, **_):
+        self.sim.spawn(self.sim.update_firmware(location, retrieve_date))
+
+    @on(Action.get_diagnostics)
+    async def on_get_diagnostics(self, location: str, start_time: str | None = None, stop_time: str | None = None, **_):
+        await self._slow()
+        self.sim.diagnostics_name = f"diagnostics-{self.sim.id}-{datetime.now(UTC):%Y%m%d%H%M%S}.log"
+        return call_result.GetDiagnostics(file_name=self.sim.diagnostics_name)
+
+    @after(Action.get_diagnostics)
+    async def after_get_diagnostics(
+        self, location: str, start_time: str | None = None, stop_time: str | None = None, **_
+    ):
+        self.sim.spawn(self.sim.upload_diagnostics(location, start_time, stop_time))

@@ -1,0 +1,241 @@
+"""The simulator's connection: connecting with back-off, booting, heartbeats,
+sending, and the queue of transaction messages kept while offline and sent in
+order, with their original timestamps, once the charger is back."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import time
+from collections import deque
+from urllib.parse import quote
+
+import websockets
+from ocpp.v16 import call
+
+from .answers import Station
+from .config import ConfigStore
+from .connectors import Connector
+
+
+class Connection:
+    """Mixin of SimulatedCharger: the socket and what travels on it."""
+
+    id: str
+    config: ConfigStore
+    connectors: dict[int, Connector]
+    station_status: Connector
+    station: Station | None
+    online: asyncio.Event
+    queue: deque
+
+    async def run(self) -> None:
+        """Stay connected until stopped: reconnect with back-off when the server
+        goes away, stay away while 'offline'."""
+        attempt = 0
+        heart = self.spawn(self._heartbeats())
+        try:
+            while not self.stopping:
+                wait = self.offline_until - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(min(wait, 0.5))
+                    continue
+                try:
+                    await self._session()
+                    attempt = 0
+                except (OSError, websockets.InvalidHandshake, websockets.ConnectionClosed, TimeoutError) as exc:
+                    self.note(f"connection failed: {exc!r}")
+                    attempt += 1
+                if not self.stopping and time.monotonic() >= self.offline_until:
+                    await asyncio.sleep(min(self.options.backoff_max, self.options.backoff_base * 2 ** min(attempt, 6)))
+        finally:
+            heart.cancel()
+
+    async def _session(self) -> None:
+        headers = {}
+        if self.options.password:
+            token = base64.b64encode(f"{self.id}:{self.options.password}".encode()).decode()
+            headers["Authorization"] = f"Basic {token}"
+        url = self.options.url.rstrip("/") + "/" + quote(self.id, safe="")
+        async with websockets.connect(url, subprotocols=["ocpp1.6"], additional_headers=headers, open_timeout=10) as ws:
+            station = Station(self.id, ws, response_timeout=30)
+            station.sim = self
+            self.station = station
+            reader = asyncio.create_task(station.start())
+            self._drop.clear()
+            try:
+                self.online.set()
+                self.note("connected")
+                if self.need_boot:
+                    await self._boot()
+                else:
+                    self.booted = True
+                    self._booted_event.set()
+                await self._flush_queue()
+                dropper = asyncio.create_task(self._drop.wait())
+                await asyncio.wait({reader, dropper}, return_when=asyncio.FIRST_COMPLETED)
+                dropper.cancel()
+            finally:
+                self.online.clear()
+                self.booted = False
+                self._booted_event.clear()
+                self.station = None
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
+                self.note("disconnected")
+
+    async def _boot(self) -> None:
+        payload = {
+            "charge_point_vendor": self.options.vendor,
+            "charge_point_model": self.options.model,
+            "charge_point_serial_number": self.options.serial,
+            "charge_box_serial_number": self.options.serial,
+            "firmware_version": self.firmware,
+            "imsi": self.options.imsi,
+            "meter_type": self.options.meter_type,
+            "meter_serial_number": self.options.meter_serial,
+        }
+        if self.profile.iccid:
+            payload["iccid"] = self.options.iccid
+        for _ in range(100):
+            answer = await self.station.call(call.BootNotification(**payload))
+            if answer is not None and answer.status == "Accepted":
+                break
+            self.note(f"boot answered {getattr(answer, 'status', None)}: retrying")
+            await asyncio.sleep(getattr(answer, "interval", 0) or self.options.boot_retry)
+        interval = answer.interval if answer and answer.interval else self.options.heartbeat_interval
+        if self._boot_interval is None:
+            self._boot_interval = interval
+        self.config.keys["HeartbeatInterval"].value = str(interval)
+        self._heartbeat_wake.set()
+        self.need_boot = False
+        await self._status_all()
+        # As many chargers do: a Heartbeat at once, to set the clock from its answer.
+        await self.send(call.Heartbeat())
+        self.booted = True
+        self._booted_event.set()
+
+    async def wait_booted(self, timeout: float = 30) -> None:
+        await asyncio.wait_for(self._booted_event.wait(), timeout)
+
+    async def stop(self) -> None:
+        self.stopping = True
+        self._drop.set()
+        if self.station is not None:
+            with contextlib.suppress(Exception):
+                await self.station._connection.close()
+        for task in list(self.tasks):
+            task.cancel()
+
+    def heartbeat_interval(self) -> int:
+        if not self.profile.follow_heartbeat_interval and self._boot_interval:
+            return self._boot_interval
+        return max(1, self.config.int("HeartbeatInterval", 60))
+
+    async def _heartbeats(self) -> None:
+        while not self.stopping:
+            self._heartbeat_wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._heartbeat_wake.wait(), self.heartbeat_interval())
+                continue  # the interval changed: start counting again
+            if self.booted:
+                await self.send(call.Heartbeat())
+
+    def config_changed(self, key: str) -> None:
+        if key == "HeartbeatInterval":
+            self._heartbeat_wake.set()
+
+    async def send(self, payload, queue_offline: bool = False):
+        """Send a CALL; transaction messages wait in the queue while offline."""
+        action = payload.__class__.__name__
+        if queue_offline and (not self.online.is_set() or self.queue):
+            self.queue.append(payload)
+            self.note(f"queued {action} while offline")
+            return None
+        if self.station is None or not self.online.is_set():
+            return None
+        try:
+            return await self.station.call(payload)
+        except (websockets.ConnectionClosed, TimeoutError) as exc:
+            if queue_offline:
+                self.queue.appendleft(payload)
+            self.note(f"{action} not delivered: {exc!r}")
+            return None
+
+    async def _flush_queue(self) -> None:
+        """Send what was queued offline, in order, with the original timestamps
+        (each with a new unique id, as real chargers retry)."""
+        while self.queue and self.online.is_set():
+            payload = self.queue[0]
+            provisional = getattr(payload, "transaction_id", None)
+            if provisional is not None and provisional in self.tx_aliases:
+                payload.transaction_id = self.tx_aliases[provisional]
+            try:
+                answer = await self.station.call(payload)
+            except (websockets.ConnectionClosed, TimeoutError):
+                return
+            self.queue.popleft()
+            if isinstance(payload, call.StartTransaction) and answer is not None:
+                self._confirm(payload, answer.transaction_id)
+
+    def _confirm(self, payload: call.StartTransaction, transaction_id: int) -> None:
+        """The central system gave its id to a start made offline: use it for
+        the connector and for the queued messages that follow."""
+        provisional = self.start_provisional.pop(id(payload), None)
+        if provisional is None:
+            return
+        self.tx_aliases[provisional] = transaction_id
+        for connector in self.connectors.values():
+            if connector.transaction_id == provisional:
+                connector.transaction_id = transaction_id
+
+    async def triggered(self, message: str, number: int | None) -> None:
+        if message == "BootNotification":
+            await self._boot()
+        elif message == "Heartbeat":
+            await self.send(call.Heartbeat())
+        elif message == "StatusNotification":
+            if number is None:
+                await self._status_all()
+            else:
+                target = self.station_status if number == 0 else self.connectors[number]
+                await self.set_status(target, target.status, target.error_code)
+        elif message == "MeterValues":
+            for connector in self.connectors.values():
+                if number in (None, connector.number):
+                    sample = connector.meter.sample(self.measurands(), "Trigger", self.profile.voltage)
+                    await self.send(
+                        call.MeterValues(
+                            connector_id=connector.number, transaction_id=connector.transaction_id, meter_value=[sample]
+                        )
+                    )
+        elif message == "FirmwareStatusNotification":
+            await self.send(call.FirmwareStatusNotification(status="Idle"))
+        elif message == "DiagnosticsStatusNotification":
+            await self.send(call.DiagnosticsStatusNotification(status="Idle"))
+
+    async def reboot(self, reason: str) -> None:
+        """Stop transactions, close the socket, come back and boot again."""
+        await asyncio.sleep(0.2)  # let the answer leave first
+        for connector in self.connectors.values():
+            if connector.transaction_id is not None:
+                await self.stop_transaction(connector, reason)
+            connector.plugged = False
+            if connector.operative:
+                connector.status = "Available"
+        self.need_boot = True
+        self.offline_until = time.monotonic() + self.options.reboot_delay
+        self._drop.set()
+        if self.station is not None:
+            with contextlib.suppress(Exception):
+                await self.station._connection.close(code=1000, reason="rebooting")
+
+    async def go_offline(self, seconds: float) -> None:
+        """Drop the connection and stay away; transaction messages queue meanwhile."""
+        self.offline_until = time.monotonic() + seconds
+        self._drop.set()
+        if self.station is not None:
+            with contextlib.suppress(Exception):
+                await self.station._connection.close()

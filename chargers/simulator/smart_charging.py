@@ -1,0 +1,99 @@
+"""Smart charging: the charging profiles the central system installs, the
+composite schedule they make, and the current limit a transaction gets."""
+
+from __future__ import annotations
+
+from .config import ConfigStore
+from .connectors import Connector
+from .profiles import Profile
+
+
+class SmartCharging:
+    """Mixin of SimulatedCharger: SetChargingProfile, ClearChargingProfile, GetCompositeSchedule."""
+
+    config: ConfigStore
+    connectors: dict[int, Connector]
+    profile: Profile
+    profiles: dict[int, dict]
+
+    def current_limit(self, connector: Connector) -> float:
+        schedule = self.composite_schedule(connector.number, 60, "A")
+        if schedule and schedule["charging_schedule_period"]:
+            return min(self.options.charge_current, schedule["charging_schedule_period"][0]["limit"])
+        return self.options.charge_current
+
+    def set_profile(self, number: int, profile: dict) -> str:
+        if not self.profile.smart_charging:
+            return "Rejected"
+        purpose = profile.get("charging_profile_purpose")
+        if purpose == "TxProfile":
+            connector = self.connectors.get(number)
+            if connector is None or connector.transaction_id is None:
+                return "Rejected"
+        if purpose == "ChargePointMaxProfile" and number != 0:
+            return "Rejected"
+        if number != 0 and number not in self.connectors:
+            return "Rejected"
+        if profile.get("stack_level", 0) > self.config.int("ChargeProfileMaxStackLevel", 8):
+            return "Rejected"
+        self.profiles[profile["charging_profile_id"]] = {"connector": number, "profile": profile}
+        for connector in self.connectors.values():
+            if connector.transaction_id is not None:
+                connector.meter.set_current(self.current_limit(connector))
+        return "Accepted"
+
+    def clear_profiles(self, id=None, connector_id=None, charging_profile_purpose=None, stack_level=None, **_) -> str:
+        doomed = [
+            pid
+            for pid, entry in self.profiles.items()
+            if (id is None or pid == id)
+            and (connector_id is None or entry["connector"] == connector_id)
+            and (
+                charging_profile_purpose is None
+                or entry["profile"].get("charging_profile_purpose") == charging_profile_purpose
+            )
+            and (stack_level is None or entry["profile"].get("stack_level") == stack_level)
+        ]
+        for pid in doomed:
+            del self.profiles[pid]
+        return "Accepted" if doomed else "Unknown"
+
+    def composite_schedule(self, number: int, duration: int, unit: str | None) -> dict | None:
+        """The schedule in force: the highest-stack TxProfile when charging, else
+        the highest TxDefaultProfile, capped by any ChargePointMaxProfile."""
+
+        def best(purpose: str, connectors: tuple[int, ...]):
+            found = [
+                e["profile"]
+                for e in self.profiles.values()
+                if e["profile"].get("charging_profile_purpose") == purpose and e["connector"] in connectors
+            ]
+            return max(found, key=lambda p: p.get("stack_level", 0)) if found else None
+
+        connector = self.connectors.get(number)
+        chosen = None
+        if connector is not None and connector.transaction_id is not None:
+            chosen = best("TxProfile", (number,))
+        chosen = chosen or best("TxDefaultProfile", (number, 0))
+        cap = best("ChargePointMaxProfile", (0,))
+        if chosen is None and cap is None:
+            return None
+        source = (chosen or cap)["charging_schedule"]
+        periods = [
+            {
+                "start_period": p["start_period"],
+                "limit": float(p["limit"]),
+                **({"number_phases": p["number_phases"]} if p.get("number_phases") else {}),
+            }
+            for p in source["charging_schedule_period"]
+            if p["start_period"] < duration
+        ]
+        if cap is not None and chosen is not None:
+            ceiling = min(float(p["limit"]) for p in cap["charging_schedule"]["charging_schedule_period"])
+            for period in periods:
+                period["limit"] = min(period["limit"], ceiling)
+        return {
+            "duration": duration,
+            "charging_rate_unit": unit or source["charging_rate_unit"],
+            "charging_schedule_period": periods,
+        }
