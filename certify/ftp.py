@@ -20,13 +20,13 @@ from pyftpdlib.handlers import DTPHandler, FTPHandler
 from pyftpdlib.servers import FTPServer
 
 from .models import CertSession, SessionFile
-from .transfer import MAX_DIAGNOSTICS_BYTES, safe_name
+from .transfer import safe_name
 
 log = logging.getLogger(__name__)
 
 
 def ftp_root() -> Path:
-    return Path(getattr(settings, "CERTIFY_FTP_ROOT", settings.VAR_DIR / "ftp"))
+    return Path(settings.CERTIFY_FTP_ROOT)
 
 
 def _session_of(username: str) -> CertSession | None:
@@ -62,8 +62,8 @@ class LimitedDTPHandler(DTPHandler):
 
     def handle_read(self):
         super().handle_read()
-        if self.tot_bytes_received > MAX_DIAGNOSTICS_BYTES:
-            log.warning("FTP upload over %d bytes cut off", MAX_DIAGNOSTICS_BYTES)
+        if self.tot_bytes_received > settings.CERTIFY_MAX_DIAGNOSTICS_BYTES:
+            log.warning("FTP upload over %d bytes cut off", settings.CERTIFY_MAX_DIAGNOSTICS_BYTES)
             self.close()
 
 
@@ -84,7 +84,7 @@ class DiagnosticsHandler(FTPHandler):
     def on_file_received(self, file):
         session = _session_of(self.username)
         path = Path(file)
-        if session is None or path.stat().st_size > MAX_DIAGNOSTICS_BYTES:
+        if session is None or path.stat().st_size > settings.CERTIFY_MAX_DIAGNOSTICS_BYTES:
             path.unlink(missing_ok=True)
             return
         record = SessionFile(
@@ -114,10 +114,8 @@ class DiagnosticsHandler(FTPHandler):
 def make_server(host: str = "127.0.0.1", port: int = 2121) -> FTPServer:
     """An FTP server for diagnostics; `serve_forever()` runs it."""
     ftp_root().mkdir(parents=True, exist_ok=True)
-    passive = getattr(settings, "CERTIFY_FTP_PASSIVE_PORTS", "30000-30099")
-    low, high = (int(p) for p in passive.split("-"))
-    handler = type("Handler", (DiagnosticsHandler,), {"passive_ports": range(low, high + 1)})
-    masquerade = getattr(settings, "CERTIFY_FTP_MASQUERADE_ADDRESS", "")
+    handler = type("Handler", (DiagnosticsHandler,), {"passive_ports": settings.CERTIFY_FTP_PASSIVE_PORTS})
+    masquerade = settings.CERTIFY_FTP_MASQUERADE_ADDRESS
     if masquerade:
         handler.masquerade_address = masquerade
     server = FTPServer((host, port), handler)

@@ -22,14 +22,13 @@ CERTIFY_GC_THRESHOLD=0 keeps Python's defaults.
 from __future__ import annotations
 
 import gc
-import os
 
-DEFAULT_THRESHOLD = 10_000
+from django.conf import settings
 
 
 def apply() -> None:
     """Freeze the loaded app and raise the young-generation threshold."""
-    threshold = int(os.environ.get("CERTIFY_GC_THRESHOLD", DEFAULT_THRESHOLD))
+    threshold = settings.CERTIFY_GC_THRESHOLD
     if threshold <= 0:
         return
     gc.collect()

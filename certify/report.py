@@ -80,7 +80,7 @@ def context(session: CertSession, signoff: dict, evidence_sha256: str) -> dict:
     return {
         "session": session,
         "facts": session.facts,
-        "platform": getattr(settings, "CERTIFY_PLATFORM", "OCPP Certify"),
+        "platform": settings.CERTIFY_PLATFORM,
         "rows": rows,
         "counts": [(VERDICT_LABELS[k], v) for k, v in counts.items()],
         "chart": charts.session_chart(session),
@@ -130,7 +130,7 @@ def sign_off(session: CertSession, user, name: str, role: str, statement: str, d
         data,
         signer_name=name,
         reason=f"{role}: {statement}"[:200] if statement else role,
-        location=session.lab or getattr(settings, "CERTIFY_LAB", "") or "OCPP Certify",
+        location=session.lab or settings.CERTIFY_LAB or "OCPP Certify",
     )
     with transaction.atomic():
         session.state = CertSession.STATE_SIGNED

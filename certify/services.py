@@ -54,7 +54,7 @@ def create_session(
         catalog=catalog_name,
         engineer=engineer,
         engineer_name=engineer_name or (engineer.get_username() if engineer else ""),
-        lab=lab or getattr(settings, "CERTIFY_LAB", ""),
+        lab=lab or settings.CERTIFY_LAB,
         start_seq=start_seq,
         options={
             "auto_trigger_status": True,
@@ -122,7 +122,7 @@ def public_host(request_host: str | None = None) -> str:
     """The host a charger can reach us at: CERTIFY_PUBLIC_HOST, else the host
     the engineer's browser used (on a lab network, the same machine), else
     127.0.0.1."""
-    configured = getattr(settings, "CERTIFY_PUBLIC_HOST", "")
+    configured = settings.CERTIFY_PUBLIC_HOST
     if configured:
         return configured
     if request_host:
@@ -131,8 +131,8 @@ def public_host(request_host: str | None = None) -> str:
 
 
 def http_base(request_host: str | None = None) -> str:
-    port = getattr(settings, "CERTIFY_PUBLIC_HTTP_PORT", 0)
-    if request_host and not getattr(settings, "CERTIFY_PUBLIC_HOST", ""):
+    port = settings.CERTIFY_PUBLIC_HTTP_PORT
+    if request_host and not settings.CERTIFY_PUBLIC_HOST:
         return f"http://{request_host}"
     return f"http://{public_host(request_host)}{f':{port}' if port else ''}"
 
@@ -145,7 +145,7 @@ def firmware_url(session: CertSession, request_host: str | None = None) -> str:
 
 
 def diagnostics_url(session: CertSession, request_host: str | None = None) -> str:
-    port = getattr(settings, "CERTIFY_FTP_PORT", 2121)
+    port = settings.CERTIFY_FTP_PORT
     return f"ftp://{session.ftp_user or f's{session.pk}'}:{session.ftp_password}@{public_host(request_host)}:{port}/"
 
 

@@ -20,9 +20,6 @@ from .models import CertSession, SessionFile
 
 log = logging.getLogger(__name__)
 
-MAX_FIRMWARE_BYTES = getattr(settings, "CERTIFY_MAX_FIRMWARE_BYTES", 256 * 1024 * 1024)
-MAX_DIAGNOSTICS_BYTES = getattr(settings, "CERTIFY_MAX_DIAGNOSTICS_BYTES", 64 * 1024 * 1024)
-
 
 def safe_name(name: str, default: str = "file.bin") -> str:
     """A file name with no path and no surprises."""
@@ -46,8 +43,10 @@ def upload_firmware(session: CertSession, upload) -> SessionFile:
     """The manufacturer's firmware, hosted for the charger to download."""
     if session.is_signed:
         raise ValidationError("This session is signed.")
-    if upload.size > MAX_FIRMWARE_BYTES:
-        raise ValidationError({"firmware": f"The file is larger than {MAX_FIRMWARE_BYTES // (1024 * 1024)} MiB."})
+    if upload.size > settings.CERTIFY_MAX_FIRMWARE_BYTES:
+        raise ValidationError(
+            {"firmware": f"The file is larger than {settings.CERTIFY_MAX_FIRMWARE_BYTES // (1024 * 1024)} MiB."}
+        )
     return store(session, SessionFile.FIRMWARE, upload.name, upload.read(), "upload")
 
 
@@ -77,14 +76,14 @@ def diagnostics_upload(request: HttpRequest, pk: int, secret: str, name: str = "
         return HttpResponse("PUT or POST a file here.\n", status=405, headers={"Allow": "PUT, POST"})
     session = _session_with_secret(pk, secret)
     length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > MAX_DIAGNOSTICS_BYTES:
+    if length > settings.CERTIFY_MAX_DIAGNOSTICS_BYTES:
         return HttpResponse("Too large.\n", status=413)
     if request.FILES:
         upload = next(iter(request.FILES.values()))
         data, filename = upload.read(), upload.name
     else:
         data, filename = request.body, name or f"diagnostics-{pk}.log"
-    if len(data) > MAX_DIAGNOSTICS_BYTES:
+    if len(data) > settings.CERTIFY_MAX_DIAGNOSTICS_BYTES:
         return HttpResponse("Too large.\n", status=413)
     if name and safe_name(name) != name:
         log.warning("Refused diagnostics upload name %r for session %s", name, pk)

@@ -360,7 +360,7 @@ class LoopSqlite:
         db = connection.settings_dict
         name = str(db.get("NAME") or "")
         if (
-            not getattr(settings, "OCPP_FRAME_WRITES_ON_LOOP", True)
+            not settings.OCPP_FRAME_WRITES_ON_LOOP
             or db.get("ENGINE") != "django.db.backends.sqlite3"
             or not name
             or name == ":memory:"
@@ -427,7 +427,7 @@ class LoopPostgres:
     async def open(cls) -> LoopPostgres | None:
         """One for this loop, when the database is PostgreSQL and the setting
         allows it; None otherwise."""
-        if not getattr(settings, "OCPP_FRAME_WRITES_ON_LOOP", True) or connection.vendor != "postgresql":
+        if not settings.OCPP_FRAME_WRITES_ON_LOOP or connection.vendor != "postgresql":
             return None
         params = connection.get_connection_params()
         for django_only in ("cursor_factory", "context"):

@@ -28,7 +28,7 @@ class SimulatorUnavailable(Exception):
 
 def control_url() -> str:
     """The configured control URL, or '' when none is set or it is not local."""
-    url = getattr(settings, "SIMULATOR_CONTROL_URL", "") or ""
+    url = settings.SIMULATOR_CONTROL_URL
     parts = urlsplit(url)
     if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost", "::1"):
         return ""

@@ -1,15 +1,17 @@
-"""The production settings documented in SECURITY.md pass Django's deploy checks,
-and the app refuses to start without a SECRET_KEY when DEBUG is off."""
+"""The production settings documented in SECURITY.md pass Django's deploy checks;
+production refuses to start without a SECRET_KEY; the lab makes its own."""
 
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
+    "CERTIFY_PRODUCTION": "1",
     "DEBUG": "0",
     "SECRET_KEY": "k" * 20 + "-production-grade-secret-key-0123456789-abcdefghij",
     "ALLOWED_HOSTS": "certify.lab.example",
@@ -23,7 +25,8 @@ PRODUCTION = {
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DJANGO_SETTINGS_MODULE"}
+    unset = {*PRODUCTION, "DJANGO_SETTINGS_MODULE", "SECURE_COOKIES"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
         env={**base, **env},
@@ -34,15 +37,53 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_production_settings_pass_the_deploy_checks():
-    done = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+def print_setting(name: str, **env: str) -> subprocess.CompletedProcess:
+    return run_manage("shell", "--no-imports", "-c", f"from django.conf import settings; print(settings.{name})", **env)
+
+
+def test_production_settings_pass_the_deploy_checks(tmp_path):
+    done = run_manage("check", "--deploy", "--fail-level", "WARNING", VAR_DIR=str(tmp_path), **PRODUCTION)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
 
 
-def test_a_secret_key_is_required_when_debug_is_off():
-    env = {**PRODUCTION}
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = {**PRODUCTION, "VAR_DIR": str(tmp_path)}
     env.pop("SECRET_KEY")
     done = run_manage("check", **env)
     assert done.returncode != 0
-    assert "SECRET_KEY must be set when DEBUG is off" in done.stderr
+    assert "SECRET_KEY must be set when CERTIFY_PRODUCTION is on" in done.stderr
+
+
+def test_production_refuses_to_start_with_debug_on(tmp_path):
+    done = run_manage("check", **{**PRODUCTION, "DEBUG": "1", "VAR_DIR": str(tmp_path)})
+    assert done.returncode != 0
+    assert "DEBUG must be off when CERTIFY_PRODUCTION is on" in done.stderr
+
+
+def test_production_secures_cookies_by_default(tmp_path):
+    done = print_setting("SESSION_COOKIE_SECURE", VAR_DIR=str(tmp_path), **PRODUCTION)
+    assert done.stdout.strip() == "True", done.stderr
+
+
+def test_the_lab_runs_commands_without_secret_key_or_debug(tmp_path):
+    done = run_manage("check", VAR_DIR=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_lab_runs_with_debug_off_by_default(tmp_path):
+    assert print_setting("DEBUG", VAR_DIR=str(tmp_path)).stdout.strip() == "False"
+
+
+def test_the_lab_keeps_its_secret_key_readable_by_its_owner_only(tmp_path):
+    run_manage("check", VAR_DIR=str(tmp_path))
+    mode = stat.S_IMODE((tmp_path / "secret_key").stat().st_mode)
+    assert mode == 0o600
+
+
+def test_the_lab_uses_the_same_secret_key_on_every_start(tmp_path):
+    first = print_setting("SECRET_KEY", VAR_DIR=str(tmp_path)).stdout.strip()
+    second = print_setting("SECRET_KEY", VAR_DIR=str(tmp_path)).stdout.strip()
+    assert len(first) >= 50
+    assert first == second
+    assert (tmp_path / "secret_key").read_text().strip() == first

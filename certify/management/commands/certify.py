@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="ws://127.0.0.1:8000/ocpp/", help="the server's OCPP endpoint")
         parser.add_argument(
             "--api-token",
-            default=os.environ.get("CERTIFY_API_TOKEN", ""),
+            default=settings.CERTIFY_API_TOKEN,
             help="an engineer's API token (default: $CERTIFY_API_TOKEN, else one is made)",
         )
         parser.add_argument("--simulate", action="store_true", help="also run the built-in simulator as the charger")

@@ -8,8 +8,8 @@ class Command(BaseCommand):
     help = "Run the FTP server that receives diagnostics uploads (per-session users)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=getattr(settings, "CERTIFY_FTP_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=getattr(settings, "CERTIFY_FTP_PORT", 2121))
+        parser.add_argument("--host", default=settings.CERTIFY_FTP_HOST)
+        parser.add_argument("--port", type=int, default=settings.CERTIFY_FTP_PORT)
 
     def handle(self, host, port, **options):
         server = make_server(host, port)
