@@ -35,9 +35,8 @@ def _lab_paths() -> tuple[Path, Path]:
 
 def certificate_file() -> tuple[Path, bytes]:
     """(PKCS#12 path, password): the configured one, or the lab's own."""
-    configured = getattr(settings, "CERTIFY_SIGNING_P12", "")
-    if configured:
-        return Path(configured), getattr(settings, "CERTIFY_SIGNING_P12_PASSWORD", "").encode()
+    if settings.CERTIFY_SIGNING_P12:
+        return Path(settings.CERTIFY_SIGNING_P12), settings.CERTIFY_SIGNING_PASSWORD.encode()
     p12, secret = _lab_paths()
     if not p12.exists():
         _create_lab_certificate(p12, secret)
@@ -47,7 +46,7 @@ def certificate_file() -> tuple[Path, bytes]:
 def _create_lab_certificate(p12: Path, secret: Path) -> None:
     p12.parent.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    lab = getattr(settings, "CERTIFY_LAB", "") or "OCPP Certify lab"
+    lab = settings.CERTIFY_LAB or "OCPP Certify lab"
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, f"{lab} report signing"[:64]),
@@ -90,9 +89,21 @@ def _create_lab_certificate(p12: Path, secret: Path) -> None:
     p12.chmod(0o600)
 
 
+class SigningCertificateError(Exception):
+    """The configured PKCS#12 cannot be read; the message names the file and the settings."""
+
+
 def _load():
     path, password = certificate_file()
-    key, cert, _ = pkcs12.load_key_and_certificates(path.read_bytes(), password)
+    try:
+        key, cert, _ = pkcs12.load_key_and_certificates(path.read_bytes(), password)
+    except (OSError, ValueError) as error:
+        raise SigningCertificateError(
+            f"The signing certificate {path} cannot be read ({error}); check CERTIFY_SIGNING_P12 and "
+            "CERTIFY_SIGNING_PASSWORD."
+        ) from error
+    if key is None or cert is None:
+        raise SigningCertificateError(f"The signing certificate {path} holds no key and certificate.")
     return key, cert
 
 
@@ -101,6 +112,14 @@ def fingerprint() -> str:
     _, cert = _load()
     digest = cert.fingerprint(hashes.SHA256()).hex().upper()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def certificate_description() -> str:
+    """Which certificate reports are signed and checked with: its subject, where it
+    comes from and its fingerprint, for `verify_report` to name."""
+    _, cert = _load()
+    source = f"CERTIFY_SIGNING_P12={settings.CERTIFY_SIGNING_P12}" if settings.CERTIFY_SIGNING_P12 else "the lab's own"
+    return f"{cert.subject.rfc4514_string()} ({source}), SHA-256 {fingerprint()}"
 
 
 def sign(pdf: bytes, evidence: bytes, signer_name: str, reason: str, location: str) -> bytes:
@@ -113,6 +132,9 @@ def sign(pdf: bytes, evidence: bytes, signer_name: str, reason: str, location: s
 
     path, password = certificate_file()
     signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
+    if signer is None:  # pyHanko logs why and returns None
+        _load()  # raises with the file and the settings named
+        raise SigningCertificateError(f"The signing certificate {path} cannot be used to sign.")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     embed.embed_file(
         writer,
