@@ -17,9 +17,9 @@ setup: $(STAMP)
 
 ## Start the lab on 127.0.0.1:$(PORT) (daphne, diagnostics FTP, one simulated charger).
 run: setup
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput -v0
-	DEBUG=$${DEBUG:-1} $(PY) manage.py ensure_admin
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runlab --port $(PORT)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py ensure_admin
+	$(PY) manage.py runlab --port $(PORT)
 
 ## Run every test; skipped ones say why (-rs).
 test: setup

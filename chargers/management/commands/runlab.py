@@ -1,22 +1,26 @@
 """Start the whole lab: daphne serving the app, the diagnostics FTP server and,
 unless told not to, one simulated charger so a newcomer sees a charger talk.
 
-Children are stopped together on Ctrl-C or SIGTERM.
+Each service either runs or stops the start with a message naming its port and
+the setting that moves it; start-up lines claim only what was checked. Children
+are stopped together on Ctrl-C or SIGTERM, and all of them when one of them ends.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import get_commands
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 def daphne_args(host: str, port: int) -> list[str]:
@@ -79,14 +83,62 @@ def server_args(server: str, host: str, port: int) -> list[str]:
     return SERVERS[server](host, port)
 
 
-def wait_for_port(host: str, port: int, timeout: float) -> bool:
+@dataclass(frozen=True)
+class Service:
+    """One listener `make run` starts, and the setting that moves it."""
+
+    name: str
+    host: str
+    port: int
+    setting: str
+
+    def busy(self) -> str:
+        """Why this service cannot listen on its port, or '' when it can."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        with socket.socket(family) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((self.host, self.port))
+            except OSError as error:
+                return error.strerror or str(error)
+        return ""
+
+    def refusal(self, reason: str) -> str:
+        return (
+            f"Cannot start {self.name}: port {self.port} on {self.host} is not available ({reason}). "
+            f"Stop what holds it, or move {self.name} with {self.setting}=<port>."
+        )
+
+    def answers(self) -> bool:
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        try:
+            with socket.create_connection((host, self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+
+def wait_until_serving(child: subprocess.Popen, service: Service, timeout: float) -> bool:
+    """True once the child's port answers; False if the child ends first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.poll() is None:
+        if service.answers():
+            return child.poll() is None
+        time.sleep(0.2)
+    return False
+
+
+def simulated_charger_online(control_port: int, cp_id: str, timeout: float) -> bool:
+    """Whether the demo charger reports itself connected on its control port."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.2)
+            with urllib.request.urlopen(f"http://127.0.0.1:{control_port}/", timeout=2) as response:
+                if (json.loads(response.read() or b"{}").get(cp_id) or {}).get("online"):
+                    return True
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.3)
     return False
 
 
@@ -94,74 +146,95 @@ class Command(BaseCommand):
     help = "Run daphne, the diagnostics FTP server and a simulated charger together."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--ftp-port", type=int, default=getattr(settings, "CERTIFY_FTP_PORT", 2121))
+        parser.add_argument("--host", default=settings.LAB_HOST, help="default $HOST, 127.0.0.1")
+        parser.add_argument("--port", type=int, default=settings.LAB_PORT, help="default $PORT, 8000")
+        parser.add_argument("--ftp-port", type=int, default=settings.CERTIFY_FTP_PORT, help="default $CERTIFY_FTP_PORT")
         parser.add_argument(
             "--server",
             choices=sorted(SERVERS),
-            default=os.environ.get("ASGI_SERVER", "daphne"),
+            default=settings.ASGI_SERVER,
             help="the ASGI server (default daphne, or $ASGI_SERVER)",
         )
         parser.add_argument("--no-simulator", action="store_true", help="do not start the demo charger")
         parser.add_argument("--simulator-id", default="SIM-0001")
         parser.add_argument(
-            "--simulator-control-port", type=int, default=8001, help="the demo charger's local control port"
+            "--simulator-control-port",
+            type=int,
+            default=settings.SIMULATOR_CONTROL_PORT,
+            help="the demo charger's local control port (default $SIMULATOR_CONTROL_PORT, 8001)",
         )
 
     def handle(self, host, port, ftp_port, server, no_simulator, simulator_id, simulator_control_port, **options):
         manage = str(Path(settings.BASE_DIR) / "manage.py")
-        env = {**os.environ, "SIMULATOR_CONTROL_URL": f"http://127.0.0.1:{simulator_control_port}"}
-        children: list[subprocess.Popen] = []
+        web = Service(server, host, port, "PORT")
+        ftp = Service("the diagnostics FTP server", settings.CERTIFY_FTP_HOST, ftp_port, "CERTIFY_FTP_PORT")
+        control = Service(
+            "the demo charger's control port", "127.0.0.1", simulator_control_port, "SIMULATOR_CONTROL_PORT"
+        )
+        services = [web, ftp] if no_simulator else [web, ftp, control]
+        refusals = [service.refusal(reason) for service in services if (reason := service.busy())]
+        if refusals:
+            raise CommandError("\n".join(refusals))
 
-        def stop(*_):
-            for child in reversed(children):
+        env = {**os.environ}
+        if not no_simulator:
+            env["SIMULATOR_CONTROL_URL"] = f"http://127.0.0.1:{simulator_control_port}"
+        children: list[tuple[Service, subprocess.Popen]] = []
+
+        def stop(code: int = 0, *_) -> None:
+            for _service, child in reversed(children):
                 if child.poll() is None:
                     child.terminate()
-            for child in children:
+            for _service, child in children:
                 try:
                     child.wait(10)
                 except subprocess.TimeoutExpired:
                     child.kill()
-            sys.exit(0)
+            sys.exit(code)
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, lambda *_: stop(0))
+        signal.signal(signal.SIGINT, lambda *_: stop(0))
 
-        children.append(subprocess.Popen(server_args(server, host, port), env=env))
-        if not wait_for_port(host, port, 30):
-            self.stderr.write(f"{server} did not start within 30 s")
-            stop()
+        def start(service: Service, args: list[str]) -> None:
+            child = subprocess.Popen(args, env=env)
+            children.append((service, child))
+            if not wait_until_serving(child, service, 30):
+                ended = child.poll()
+                why = f"it stopped with exit status {ended}" if ended is not None else "it did not listen within 30 s"
+                self.stderr.write(service.refusal(f"{why}; see its output above"))
+                stop(1)
+
+        start(web, server_args(server, host, port))
         self.stdout.write(
             self.style.SUCCESS(f"OCPP Certify at http://{host}:{port}/  (chargers: ws://{host}:{port}/ocpp/<id>)")
         )
-        commands = get_commands()
-        if "ftpserver" in commands:
-            children.append(subprocess.Popen([sys.executable, manage, "ftpserver", "--port", str(ftp_port)], env=env))
-            self.stdout.write(f"Diagnostics FTP server on port {ftp_port}")
-        if not no_simulator and "simulate_charger" in commands:
-            children.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        manage,
-                        "simulate_charger",
-                        "--url",
-                        f"ws://127.0.0.1:{port}/ocpp/",
-                        "--id",
-                        simulator_id,
-                        "--control-port",
-                        str(simulator_control_port),
-                    ],
-                    env=env,
+        start(ftp, [sys.executable, manage, "ftpserver", "--host", ftp.host, "--port", str(ftp_port)])
+        self.stdout.write(f"Diagnostics FTP server on {ftp.host}:{ftp_port}")
+        if not no_simulator:
+            simulator = [
+                sys.executable,
+                manage,
+                "simulate_charger",
+                "--url",
+                f"ws://127.0.0.1:{port}/ocpp/",
+                "--id",
+                simulator_id,
+                "--control-port",
+                str(simulator_control_port),
+            ]
+            start(control, simulator)
+            if simulated_charger_online(simulator_control_port, simulator_id, 30):
+                self.stdout.write(
+                    f"Simulated charger {simulator_id} connected (control: 127.0.0.1:{simulator_control_port})"
                 )
-            )
-            self.stdout.write(
-                f"Simulated charger {simulator_id} connected (control: 127.0.0.1:{simulator_control_port})"
-            )
+            else:
+                self.stderr.write(
+                    f"Simulated charger {simulator_id} runs but has not connected within 30 s "
+                    f"(control: 127.0.0.1:{simulator_control_port}); see its output above"
+                )
         while True:
-            for child in children:
-                if child.poll() is not None and child is children[0]:
-                    self.stderr.write(f"{server} stopped")
-                    stop()
+            for service, child in children:
+                if child.poll() is not None:
+                    self.stderr.write(f"{service.name} stopped (exit status {child.returncode}); stopping the lab")
+                    stop(1)
             time.sleep(1)

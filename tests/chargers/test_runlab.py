@@ -1,0 +1,172 @@
+"""`make run` (manage.py runlab) tells the truth at start-up: every service it
+starts either runs, or the start stops with a message naming the port and the
+setting that moves it. And the lab it starts runs with DEBUG off, its login page
+and static files served by daphne itself."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.servers import MANAGE, ROOT, base_env, manage
+
+STARTED = "Simulated charger SIM-0001 connected"
+
+
+def lab_env(var_dir: Path, **ports: int) -> dict:
+    """A fresh checkout's environment: no SECRET_KEY, no DEBUG, ports of our own."""
+    env = base_env(var_dir, **{name: str(port) for name, port in ports.items()})
+    for name in ("SECRET_KEY", "DEBUG", "SECURE_COOKIES", "SIMULATOR_CONTROL_URL"):
+        env.pop(name, None)
+    return env
+
+
+def ports() -> dict[str, int]:
+    return {"PORT": free_port(), "CERTIFY_FTP_PORT": free_port(), "SIMULATOR_CONTROL_PORT": free_port()}
+
+
+@contextlib.contextmanager
+def occupied(port: int):
+    """Something else listening on 127.0.0.1:port."""
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        yield
+
+
+def runlab(env: dict, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([*MANAGE, "runlab"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
+
+
+@pytest.mark.parametrize("setting", ["PORT", "CERTIFY_FTP_PORT", "SIMULATOR_CONTROL_PORT"])
+def test_a_taken_port_stops_the_start_naming_the_port_and_its_setting(setting, tmp_path):
+    chosen = ports()
+    with occupied(chosen[setting]):
+        done = runlab(lab_env(tmp_path, **chosen))
+    assert done.returncode == 1
+    assert f"port {chosen[setting]} on 127.0.0.1 is not available" in done.stderr
+    assert f"{setting}=<port>" in done.stderr
+
+
+def test_a_taken_port_starts_no_service(tmp_path):
+    chosen = ports()
+    with occupied(chosen["CERTIFY_FTP_PORT"]):
+        runlab(lab_env(tmp_path, **chosen))
+    assert not listening(chosen["PORT"])
+    assert not listening(chosen["SIMULATOR_CONTROL_PORT"])
+
+
+def test_a_taken_port_prints_no_start_up_line(tmp_path):
+    chosen = ports()
+    with occupied(chosen["SIMULATOR_CONTROL_PORT"]):
+        done = runlab(lab_env(tmp_path, **chosen))
+    assert "OCPP Certify at" not in done.stdout
+    assert "Diagnostics FTP server on" not in done.stdout
+
+
+class Lab:
+    def __init__(self, var_dir: Path) -> None:
+        self.ports = ports()
+        self.env = lab_env(var_dir, **self.ports)
+        manage(self.env, "migrate", "--noinput", "-v0")
+        self.out = var_dir / "runlab.out"
+        with self.out.open("w") as out:
+            self.proc = subprocess.Popen(
+                [*MANAGE, "runlab"], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True
+            )
+        deadline = time.monotonic() + 90
+        while STARTED not in self.output() and self.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.3)
+
+    def output(self) -> str:
+        return self.out.read_text()
+
+    def get(self, path: str) -> tuple[int, str, str]:
+        url = f"http://127.0.0.1:{self.ports['PORT']}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return response.status, response.headers.get("Content-Type", ""), response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Type", ""), error.read().decode()
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    started = Lab(tmp_path_factory.mktemp("lab"))
+    yield started
+    started.stop()
+
+
+def test_the_lab_says_each_service_runs_once_it_does(lab):
+    out = lab.output()
+    assert f"OCPP Certify at http://127.0.0.1:{lab.ports['PORT']}/" in out
+    assert f"Diagnostics FTP server on 127.0.0.1:{lab.ports['CERTIFY_FTP_PORT']}" in out
+    assert f"{STARTED} (control: 127.0.0.1:{lab.ports['SIMULATOR_CONTROL_PORT']})" in out
+
+
+def test_the_lab_serves_the_login_page(lab):
+    status, _, body = lab.get("/login/")
+    assert status == 200
+    assert 'href="/static/app.css"' in body
+
+
+def test_the_lab_serves_static_files_with_debug_off(lab):
+    status, content_type, body = lab.get("/static/app.css")
+    assert status == 200
+    assert content_type.startswith("text/css")
+    assert body
+
+
+def test_the_lab_shows_no_debug_page(lab):
+    status, _, body = lab.get("/no-such-page/")
+    assert status == 404
+    assert "DEBUG = True" not in body
+    assert "URLconf" not in body
+
+
+def test_the_lab_made_its_secret_key_in_var(lab):
+    assert (Path(lab.env["VAR_DIR"]) / "secret_key").is_file()
+
+
+def test_the_lab_stops_every_service_on_sigterm(tmp_path_factory):
+    started = Lab(tmp_path_factory.mktemp("lab-stop"))
+    assert STARTED in started.output()
+    assert started.stop() == 0
+    assert not any(listening(port) for port in started.ports.values())
+
+
+def test_the_lab_stops_when_one_of_its_services_ends(tmp_path_factory):
+    started = Lab(tmp_path_factory.mktemp("lab-ends"))
+    ftp = subprocess.run(
+        ["pgrep", "-P", str(started.proc.pid), "-f", "ftpserver"], capture_output=True, text=True
+    ).stdout.split()
+    assert len(ftp) == 1
+    os.kill(int(ftp[0]), 15)
+    code = started.proc.wait(30)
+    assert code == 1
+    assert "the diagnostics FTP server stopped" in started.output()
