@@ -15,10 +15,9 @@ import time
 from datetime import UTC, datetime
 
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from chargers.live import session_group
+from chargers.live import announce
 from chargers.models import Frame
 
 from . import catalog
@@ -214,11 +213,7 @@ async def _evaluate_later(session_pk: int, wait: float) -> None:
     except Exception:
         log.exception("Evaluating session %s failed", session_pk)
         return
-    layer = get_channel_layer()
-    try:
-        await layer.group_send(session_group(session_pk), {"type": "session.updated", "session": session_pk})
-    except Exception:
-        log.warning("Could not announce session %s", session_pk, exc_info=True)
+    await announce(session=session_pk)
 
 
 def _evaluate_pk(session_pk: int) -> None:

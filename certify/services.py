@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
 
+from chargers import live
 from chargers.commands import CommandResult, send_command
 from chargers.frames import FrameRecord, store_frame
-from chargers.live import session_group
 from chargers.models import Charger, Frame
 
 from . import catalog, engine
@@ -72,12 +72,8 @@ def create_session(
 
 
 def announce(session: CertSession) -> None:
-    """Tell the session's live pages (from sync code)."""
-    layer = get_channel_layer()
-    try:
-        async_to_sync(layer.group_send)(session_group(session.pk), {"type": "session.updated", "session": session.pk})
-    except Exception:
-        log.warning("Could not announce session %s", session.pk, exc_info=True)
+    """Tell the session's live pages (from sync code; chargers.live.announce)."""
+    async_to_sync(live.announce)(session=session.pk)
 
 
 def override_item(result: ItemResult, verdict: str, remark: str, user) -> ItemResult:
@@ -309,15 +305,11 @@ def session_card(charger_pk: int, id_tag: str) -> dict | None:
 # -- hooks on every charger connection -----------------------------------------------------
 
 
-def watch_connection(cs) -> None:
-    """connection hook: after a BootNotification, item 18's automatic trigger."""
-    cs.after_call.append(_after_call)
-
-
 _triggers: set[asyncio.Task] = set()
 
 
-async def _after_call(cs, action: str, payload: dict) -> None:
+async def trigger_status_after_boot(cs, action: str, payload: dict) -> None:
+    """call_answered hook (chargers.hooks): after a BootNotification, item 18's automatic trigger."""
     if action != "BootNotification":
         return
     sessions = await engine.sessions_of(cs.charger.pk)

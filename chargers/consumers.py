@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from . import protocol
+from . import hooks, protocol
 from .admission import Admission, admit
 from .frames import FrameRecord, store_frame
 from .layers import LAYER_ERRORS
@@ -113,7 +113,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         reason = ""
-        for check in handshake_checks:
+        for check in hooks.handshake_checks:
             reason = await check(cp_id, self.scope) or ""
             if reason:
                 break
@@ -146,8 +146,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
             except LAYER_ERRORS:
                 log.warning("Could not tell the older connection of %s to close (channel layer down)", cp_id)
         self.cs = protocol.CentralSystem(self.charger, self.send_text)
-        for hook in connection_hooks:
-            hook(self.cs)
         self.rate = settings.OCPP_RATE_LIMIT
         self.tokens = 2 * self.rate
         self.last_refill = asyncio.get_running_loop().time()
@@ -269,10 +267,3 @@ class OcppConsumer(AsyncWebsocketConsumer):
             log.warning(
                 "Could not return the answer to %s of %s (channel layer down)", event.get("action"), self.charger
             )
-
-
-# Callables run with each new CentralSystem (the certify app adds its hooks).
-connection_hooks: list = []
-# Async callables (charge_point_id, scope) -> refusal reason or None, asked
-# before a connection is accepted (e.g. certify's "refuse reconnects for N s").
-handshake_checks: list = []

@@ -20,20 +20,21 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
 import psycopg
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from . import hooks
+from .live import announce
 from .models import Charger, Frame
 
 log = logging.getLogger(__name__)
@@ -54,11 +55,6 @@ class FrameRecord:
     sent_by: str = ""
     ts: datetime = field(default_factory=timezone.now)
 
-
-# Async callbacks told about committed frames: (charger_pk, frames). The certify
-# app registers its verdict evaluation here; chargers knows nothing of it.
-FrameListener = Callable[[int, list[Frame]], Awaitable[None]]
-frame_listeners: list[FrameListener] = []
 
 # Last seq written per charger by this process; reloaded on conflict.
 _last_seq: dict[int, int] = {}
@@ -586,7 +582,7 @@ class FrameWriter:
             self.unannounced.update(frame.charger_id for frame in frames)
             if self.announcer is None or self.announcer.done():
                 self.announcer = asyncio.create_task(self._announce_later())
-            if frame_listeners:
+            if hooks.frames_committed:
                 task = asyncio.create_task(_tell_listeners(frames))
                 self.listening.add(task)
                 task.add_done_callback(self.listening.discard)
@@ -601,14 +597,8 @@ class FrameWriter:
         per interval, however many chargers and commits (a group_send per
         charger and commit grew with the fleet; on Redis each is a round trip)."""
         await asyncio.sleep(ANNOUNCE_INTERVAL)
-        chargers, self.unannounced = sorted(self.unannounced), set()
-        layer = get_channel_layer()
-        if layer is None or not chargers:
-            return
-        try:
-            await layer.group_send(ALL_CHARGERS_GROUP, {"type": "frames.stored", "chargers": chargers})
-        except Exception as exc:  # a lost live update must never lose a frame
-            _warn_announce(exc)
+        chargers, self.unannounced = self.unannounced, set()
+        await announce(chargers=chargers)
 
     async def _touch_later(self) -> None:
         """A second after traffic: write last frame times; checkpoint the log."""
@@ -646,20 +636,9 @@ async def store_frame(charger_pk: int, record: FrameRecord) -> Frame:
     return (await store_frames(charger_pk, [record]))[0]
 
 
-# Live viewers (chargers.live) all listen on one group and pick their chargers
-# out of each message, sent at most every ANNOUNCE_INTERVAL seconds.
-ALL_CHARGERS_GROUP = "chargers"
+# Live viewers (chargers.live) hear which chargers got frames at most every
+# ANNOUNCE_INTERVAL seconds.
 ANNOUNCE_INTERVAL = 0.2
-
-
-_announce_warned = [0.0]
-
-
-def _warn_announce(exc: Exception) -> None:
-    """Once every 30 s at most: a Redis outage would otherwise flood the log."""
-    if time.monotonic() - _announce_warned[0] > 30:
-        _announce_warned[0] = time.monotonic()
-        log.warning("Live updates not sent (channel layer: %s); frames are stored all the same", exc)
 
 
 async def _tell_listeners(frames: list[Frame]) -> None:
@@ -668,8 +647,8 @@ async def _tell_listeners(frames: list[Frame]) -> None:
     for frame in frames:
         by_charger.setdefault(frame.charger_id, []).append(frame)
     for charger_pk, group in by_charger.items():
-        for listener in frame_listeners:
+        for listener in hooks.frames_committed:
             try:
                 await listener(charger_pk, group)
             except Exception:
-                log.exception("Frame listener %r failed", listener)
+                log.exception("frames_committed hook %r failed", listener)

@@ -11,21 +11,57 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Iterable
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 
-from .frames import ALL_CHARGERS_GROUP
 from .roles import role_of
 
 log = logging.getLogger(__name__)
 
 TICK_INTERVAL = 0.5
+# Frames of every charger are announced on one group; each page picks out its
+# chargers (a group per charger cost a group_send per charger and commit, on
+# Redis a round trip each).
+ALL_CHARGERS_GROUP = "chargers"
 
 
 def session_group(session_pk: int) -> str:
     return f"session.{session_pk}"
+
+
+async def announce(*, chargers: Iterable[int] = (), session: int | None = None) -> None:
+    """The one way live updates leave: tell the pages showing these chargers'
+    frames (`frames.stored`), or this session (`session.updated`), that they
+    changed. A lost update never fails its caller (a frame is stored all the
+    same); the failure is logged at most every 30 s, not once per update."""
+    messages = []
+    if chargers:
+        messages.append((ALL_CHARGERS_GROUP, {"type": "frames.stored", "chargers": sorted(chargers)}))
+    if session is not None:
+        messages.append((session_group(session), {"type": "session.updated", "session": session}))
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, message in messages:
+        try:
+            await layer.group_send(group, message)
+        except Exception as exc:
+            _warn_lost(exc)
+
+
+_warned_at = [float("-inf")]
+
+
+def _warn_lost(exc: Exception) -> None:
+    """Once every 30 s at most: a Redis outage would otherwise flood the log."""
+    if time.monotonic() - _warned_at[0] > 30:
+        _warned_at[0] = time.monotonic()
+        log.warning("Live updates not sent (channel layer: %s); frames are stored all the same", exc)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):

@@ -31,7 +31,7 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action, RegistrationStatus
 
-from . import schemas
+from . import hooks, schemas
 from .frames import FrameRecord, store_frame, store_frames
 from .models import Charger, Connector, Frame, IdTag, Transaction, parse_ocpp_time, utc_now_iso
 
@@ -198,8 +198,6 @@ class CentralSystem(ChargePoint):
         self._seen_call_ids: set[str] = set()
         self.closed = False
         self.finding = ""
-        # Hooks for other apps (certify): called after a CALL was answered.
-        self.after_call: list[Callable[[CentralSystem, str, dict], Awaitable[None]]] = []
 
     # -- the frame pipeline ---------------------------------------------------
 
@@ -315,11 +313,11 @@ class CentralSystem(ChargePoint):
             )
         if not await self._store_and_send(incoming, answer) or answer.message_type != 3:
             return
-        for hook in self.after_call:
+        for hook in hooks.call_answered:
             try:
                 await hook(self, msg.action, msg.payload)
             except Exception:
-                log.exception("after-call hook failed")
+                log.exception("call_answered hook %r failed", hook)
 
     async def _store_and_send(self, incoming: FrameRecord, answer: FrameRecord) -> bool:
         """Store a CALL and its answer in one commit, then send the answer. If
@@ -451,14 +449,10 @@ class CentralSystem(ChargePoint):
         return call_result.SignCertificate(status="Rejected")
 
 
-# Sync callables (charger_pk, id_tag) -> idTagInfo or None, asked before the
-# id-tag list (certify: the cards of a session's run, whatever unknown tags get).
-id_tag_sources: list[Callable[[int, str], dict | None]] = []
-
-
 def id_tag_info(charger_pk: int, id_tag: str) -> dict:
-    """The idTagInfo for a card presented at this charger."""
-    for source in id_tag_sources:
+    """The idTagInfo for a card presented at this charger: the id-tag sources
+    first (chargers.hooks), then the lab's list."""
+    for source in hooks.id_tag_sources:
         info = source(charger_pk, id_tag)
         if info is not None:
             return info

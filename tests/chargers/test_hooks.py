@@ -1,0 +1,77 @@
+"""The OCPP layer's extension points (chargers.hooks) and its one way of sending
+live updates (chargers.live.announce)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.layers import get_channel_layer
+
+from chargers import hooks, live
+
+
+async def nothing(*args) -> None:
+    return None
+
+
+def test_a_hook_keeps_a_callable_registered_twice_once():
+    hook = hooks.Hook("test")
+    hook.register(nothing)
+    hook.register(nothing)
+    assert list(hook) == [nothing]
+
+
+def test_a_hook_runs_its_callables_in_the_order_registered():
+    hook = hooks.Hook("test")
+
+    def first() -> None: ...
+
+    def second() -> None: ...
+
+    hook.register(second)
+    hook.register(first)
+    assert list(hook) == [second, first]
+
+
+@pytest.mark.parametrize(
+    ("hook", "name"),
+    [
+        (hooks.frames_committed, "on_frames"),
+        (hooks.call_answered, "trigger_status_after_boot"),
+        (hooks.handshake_checks, "refusing_check"),
+        (hooks.id_tag_sources, "session_card"),
+    ],
+)
+def test_certify_plugs_into_each_hook(hook, name):
+    assert name in [fn.__name__ for fn in hook]
+
+
+async def received(group: str, send) -> dict:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    try:
+        await send()
+        return await asyncio.wait_for(layer.receive(channel), 5)
+    finally:
+        await layer.group_discard(group, channel)
+
+
+async def test_announcing_chargers_tells_the_all_chargers_group():
+    message = await received(live.ALL_CHARGERS_GROUP, lambda: live.announce(chargers={7, 3}))
+    assert message == {"type": "frames.stored", "chargers": [3, 7]}
+
+
+async def test_announcing_a_session_tells_its_group():
+    message = await received(live.session_group(12), lambda: live.announce(session=12))
+    assert message == {"type": "session.updated", "session": 12}
+
+
+async def test_a_lost_announcement_never_fails_its_caller(monkeypatch):
+    class Down:
+        async def group_send(self, group: str, message: dict) -> None:
+            raise ConnectionError("the channel layer is down")
+
+    monkeypatch.setattr(live, "get_channel_layer", lambda: Down())
+    await live.announce(chargers=[1], session=2)
