@@ -1,7 +1,10 @@
 """The central system's side of OCPP 1.6-J for one connected charger.
 
-Built on the `ocpp` library's v16 ChargePoint: its `@on` routing, its message
-classes and its official schemas. What we do differently, and why:
+Built on the `ocpp` library's `@on` routing, its message classes and its
+official schemas, composed rather than inherited: the library's ChargePoint
+owns a socket and a `call()` that would send without storing the frame, so
+CentralSystem has neither; `send_call` is the only way out. What we do
+differently, and why:
 - frames arrive from a Channels consumer, not from a `recv()` loop, so the
   consumer calls `handle_frame` for each one;
 - every frame is stored (chargers.frames) before anything is answered;
@@ -27,8 +30,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.messages import Call
-from ocpp.routing import on
-from ocpp.v16 import ChargePoint, call_result
+from ocpp.routing import create_route_map, on
+from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, RegistrationStatus
 
 from . import hooks, schemas
@@ -186,12 +189,18 @@ def _response_json(unique_id: str, response: object) -> tuple[str, dict]:
     return json.dumps([3, unique_id, payload], separators=(",", ":")), payload
 
 
-class CentralSystem(ChargePoint):
-    """One connected charger, seen from the central system."""
+class CentralSystem:
+    """One connected charger, seen from the central system.
+
+    Not a subclass of the library's ChargePoint: its `call()` and `start()` send
+    and receive without the evidence log, so here they do not exist at all."""
 
     def __init__(self, charger: Charger, send: Callable[[str], Awaitable[None]]) -> None:
-        super().__init__(charger.charge_point_id, connection=None, response_timeout=settings.OCPP_CALL_TIMEOUT)
+        self.id = charger.charge_point_id
         self.charger = charger
+        # The library's routing: action -> the `@on` handler below.
+        self.route_map = create_route_map(self)
+        self._call_lock = asyncio.Lock()
         self._send_text = send
         self._pending: dict[str, asyncio.Future] = {}
         self._pending_action: dict[str, str] = {}
