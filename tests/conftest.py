@@ -95,10 +95,10 @@ def _use_test_database() -> None:
     from asgiref.sync import SyncToAsync
 
     from certify import engine
-    from chargers import frames
+    from chargers.frames import thread
 
     SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
-    frames._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
+    thread.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
     engine.forget()
 
 

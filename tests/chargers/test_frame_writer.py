@@ -11,8 +11,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from chargers import frames
-from chargers.frames import FrameRecord, store_frames
+from chargers.frames import FrameRecord, loop_sqlite, store_frames, thread, touches, writer
 from chargers.models import Charger, Frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,13 +46,13 @@ def test_a_locked_database_sends_frames_to_the_thread_and_the_loop_never_waits(m
         pytest.skip("the on-loop writer is SQLite's")
     charger = Charger.objects.create(charge_point_id="CP-W-LOCK")
     in_thread: list[int] = []
-    real_write_frames = frames.write_frames
-    monkeypatch.setattr(frames, "write_frames", lambda items: in_thread.append(len(items)) or real_write_frames(items))
+    real_write = thread.write
+    monkeypatch.setattr(thread, "write", lambda items: in_thread.append(len(items)) or real_write(items))
     holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
 
     async def scenario() -> tuple[list[Frame], int]:
         await store_frames(charger.pk, records(1, "before"))
-        loop_db = frames._writers[asyncio.get_running_loop()].loop_db
+        loop_db = writer._writers[asyncio.get_running_loop()].loop_db
         # The loop's connection never waits for a lock: a wait would stop every charger.
         assert loop_db.db.execute("PRAGMA busy_timeout").fetchone() == (0,)
         assert in_thread == []
@@ -80,7 +79,7 @@ def test_a_locked_database_sends_frames_to_the_thread_and_the_loop_never_waits(m
 
 def test_writes_on_loop_only_for_an_sqlite_file(settings):
     settings.OCPP_FRAME_WRITES_ON_LOOP = False
-    assert frames.LoopSqlite.open() is None
+    assert loop_sqlite.LoopSqlite.open() is None
 
 
 @pytest.mark.parametrize("on_loop", [True, False], ids=["on-loop", "writer-thread"])
@@ -92,14 +91,14 @@ def test_a_failed_last_seen_update_neither_fails_nor_repeats_the_frames(monkeypa
     def locked(*args) -> None:
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setattr(frames, "_write_touches", locked)
+    monkeypatch.setattr(touches, "write_touches", locked)
     event = FrameRecord(direction=Frame.EVENT, raw='{"event":"connected"}')  # due at once
     with override_settings(OCPP_FRAME_WRITES_ON_LOOP=on_loop):
         stored = asyncio.run(store_frames(charger.pk, [event, *records(2, "t")]))
     assert [f.seq for f in stored] == [1, 2, 3]
     assert list(Frame.objects.filter(charger=charger).values_list("seq", flat=True)) == [1, 2, 3]
-    assert charger.pk in frames._untouched  # kept for the next write
+    assert charger.pk in touches.untouched  # kept for the next write
     monkeypatch.undo()
-    frames.flush_touches()
+    touches.flush_touches()
     charger.refresh_from_db()
     assert charger.last_action == "Heartbeat"

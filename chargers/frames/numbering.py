@@ -1,0 +1,49 @@
+"""Each charger's frames numbered 1, 2, 3... without a gap, also when the charger
+reconnects to another process that shares the database: the one routine every
+writer numbers its batches with."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from ..models import Frame
+from .rows import FrameRecord, frame
+
+# Last seq written per charger by this process; reloaded on conflict.
+last_seq: dict[int, int] = {}
+ATTEMPTS = 3
+
+LoadSeqs = Callable[[set[int]], Awaitable[dict[int, int]]]
+Insert = Callable[[list[Frame]], Awaitable[None]]
+
+
+async def numbered(
+    items: list[tuple[int, FrameRecord]],
+    load: LoadSeqs,
+    insert: Insert,
+    conflicts: tuple[type[BaseException], ...],
+) -> list[Frame]:
+    """Number the records on from each charger's last seq (asked of the database
+    with `load` when unknown), write them with `insert`; on a seq conflict
+    (another process wrote frames of the same charger: it reconnected there)
+    take up the numbering of every charger of the batch and try again."""
+    chargers = {pk for pk, _ in items}
+    for attempt in range(ATTEMPTS):
+        unknown = chargers if attempt else chargers - last_seq.keys()
+        if unknown:
+            found = await load(unknown)
+            last_seq.update({pk: found.get(pk) or 0 for pk in unknown})
+        seqs: dict[int, int] = {}
+        objs = []
+        for charger_pk, record in items:
+            seqs[charger_pk] = seqs.get(charger_pk, last_seq[charger_pk]) + 1
+            objs.append(frame(charger_pk, seqs[charger_pk], record))
+        try:
+            await insert(objs)
+        except conflicts:
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        last_seq.update(seqs)  # committed: the next frames number on from here
+        return objs
+    raise AssertionError("unreachable")
