@@ -38,6 +38,9 @@ class Item:
     # The feature profile the item needs (SupportedFeatureProfiles); None: Core.
     profile: str | None = None
     automatic: bool = True
+    # What the report shows beside the item's evidence: "meter_chart",
+    # "firmware" (files hosted, version after the update), "diagnostics" (files received).
+    shows: tuple[str, ...] = ()
 
 
 OCPP16_TESTSCRIPT: tuple[Item, ...] = (
@@ -181,6 +184,7 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
         ),
         clauses=("4.7 Meter Values", "9.1.17 MeterValueSampleInterval"),
         ctt=("TC_008", "TC_009"),
+        shows=("meter_chart",),
     ),
     Item(
         9,
@@ -246,6 +250,7 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
         clauses=("6.16 UpdateFirmware", "4.5 Firmware Status Notification"),
         ctt=("TC_044",),
         profile="FirmwareManagement",
+        shows=("firmware",),
     ),
     Item(
         13,
@@ -265,6 +270,7 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
         clauses=("6.21 GetDiagnostics", "4.4 Diagnostics Status Notification"),
         ctt=("TC_045",),
         profile="FirmwareManagement",
+        shows=("diagnostics",),
     ),
     Item(
         14,

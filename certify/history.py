@@ -187,6 +187,20 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @engineer_required
+def sign_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as HTML, exactly as signing would render it now, with the
+    name, role and statement typed so far on the sign-off page."""
+    session = get_object_or_404(CertSession.objects.select_related("charger"), pk=pk)
+    if session.is_signed:
+        return redirect("history-detail", pk=pk)
+    form = SignOffForm(request.GET)
+    data = {field: form[field].value() or "" for field in ("name", "role", "statement")}
+    day = form.cleaned_data["date"] if form.is_valid() else None
+    html = report.preview_html(session, request.user, data["name"], data["role"], data["statement"], day)
+    return HttpResponse(html)
+
+
+@engineer_required
 @require_POST
 def revise(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(CertSession, pk=pk)

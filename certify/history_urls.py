@@ -9,6 +9,7 @@ urlpatterns = [
     path("compare/", history.history_compare, name="history-compare"),
     path("<int:pk>/", history.history_detail, name="history-detail"),
     path("<int:pk>/sign/", history.sign, name="history-sign"),
+    path("<int:pk>/sign/preview/", history.sign_preview, name="history-sign-preview"),
     path("<int:pk>/revise/", history.revise, name="history-revise"),
     path("<int:pk>/report.pdf", history.report_pdf, name="history-report"),
     path("<int:pk>/evidence.jsonl", history.evidence_jsonl, name="history-evidence"),

@@ -2,15 +2,18 @@
 with the evidence each verdict rests on, signed (PAdES) with the complete
 evidence log attached. Rendering fetches nothing from the network.
 
-Printing a frame costs WeasyPrint ~40 ms, so the report prints only the frames
-each verdict rests on (at most PRINTED_PER_ITEM) and attaches the whole log.
+Page one is the script's head (title, charger, summary) and its results table;
+then each item's evidence as one line per frame, the deciding fields only. The
+full frames are in the attached log under the same seq, so a long session
+prints the first and last frames an item rests on and names the rest. The same
+context renders the HTML preview of the sign-off page.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,9 +26,11 @@ from django.utils import timezone
 from chargers.models import Frame
 
 from . import catalog, charts, engine, evidence, signing
-from .models import VERDICT_LABELS, CertSession, ItemResult
+from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 
-PRINTED_PER_ITEM = 20
+COUNT_ORDER = ("passed", "failed", "not_supported", "not_applicable", "open")
+PRINTED_HEAD, PRINTED_TAIL = 10, 4  # an item's frames printed: its first ten and last four
+ATTACH_MAX_BYTES = 5 * 1024 * 1024  # a received diagnostics file is attached below this size
 
 
 def refuse_fetch(url: str, timeout: int = 10, ssl_context=None):
@@ -37,7 +42,7 @@ def refuse_fetch(url: str, timeout: int = 10, ssl_context=None):
     raise ValueError(f"The report fetches nothing: {url[:80]}")
 
 
-def result_text(result: ItemResult, item: catalog.Item, facts: dict) -> str:
+def result_text(result: ItemResult, item: catalog.Item, facts: dict | None = None) -> str:
     """The Result column as the reference writes it ("ok", "Ok, Configuration
     (109)", "Not supported by ...")."""
     if result.is_overridden:
@@ -47,63 +52,224 @@ def result_text(result: ItemResult, item: catalog.Item, facts: dict) -> str:
         if not remark:
             return "ok"
         return remark if remark.lower().startswith("ok") else f"Ok, {remark}"
-    if result.verdict == "open":
+    if result.verdict == OPEN:
         return "Not tested" + (f": {item.manual}" if not item.automatic and item.manual else "")
     return result.auto_reason
 
 
-def context(session: CertSession, signoff: dict, evidence_sha256: str) -> dict:
+def person(user) -> str:
+    """ "Ada Lovelace (login ada)": a name and the login it signed in with."""
+    if user is None:
+        return "an unknown user"
+    name, login = user.get_full_name().strip(), user.get_username()
+    return f"{name} (login {login})" if name and name != login else f"login {login}"
+
+
+@dataclass
+class Printed:
+    """An item's evidence as printed: lines, and the gap between head and tail."""
+
+    lines: list[dict]
+    total: int
+    gap: int = 0
+    gap_after: int = 0  # index in lines after which the gap is
+    gap_from: int = 0
+    gap_to: int = 0
+    head: int = PRINTED_HEAD
+    tail: int = PRINTED_TAIL
+
+
+def _chosen(ids: list[int]) -> list[int]:
+    if len(ids) <= PRINTED_HEAD + PRINTED_TAIL:
+        return list(ids)
+    return list(ids[:PRINTED_HEAD]) + list(ids[-PRINTED_TAIL:])
+
+
+def _printed(ids: list[int], frames: dict[int, Frame], secrets: list[str]) -> Printed:
+    """The lines of the frames `_chosen` picked (already loaded in `frames`)."""
+    chosen = sorted((frames[i] for i in _chosen(ids) if i in frames), key=lambda f: f.seq)
+    lines = [evidence.frame_line(f, secrets) for f in chosen]
+    if len(ids) <= PRINTED_HEAD + PRINTED_TAIL or len(chosen) < PRINTED_HEAD + PRINTED_TAIL:
+        return Printed(lines, len(ids))
+    head_last, tail_first = chosen[PRINTED_HEAD - 1], chosen[PRINTED_HEAD]
+    return Printed(lines, len(ids), len(ids) - len(chosen), PRINTED_HEAD - 1, head_last.seq, tail_first.seq)
+
+
+def firmware_versions(session: CertSession) -> dict:
+    """{"under_test", "after", "after_seq"}: the firmware the charger ran when
+    the session began (its last BootNotification before the session, else its
+    first in it), and the one it booted with after our first UpdateFirmware.
+    Read from the frames, so an update during the session cannot overwrite it."""
+    found = {"under_test": session.facts.get("firmware_version", ""), "after": "", "after_seq": None}
+    if session.charger_id is None:
+        return found
+    boots = Frame.objects.filter(charger_id=session.charger_id, action="BootNotification", message_type=2)
+    before = boots.filter(seq__lte=session.start_seq).order_by("-seq").first()
+    during = session.frames().filter(action="BootNotification", message_type=2)
+    first = before or during.first()
+    if first is not None and isinstance(first.payload(), dict):
+        found["under_test"] = str(first.payload().get("firmwareVersion") or found["under_test"])
+    update = session.frames().filter(action="UpdateFirmware", message_type=2, direction="out").first()
+    if update is not None:
+        boot = during.filter(seq__gt=update.seq).first()
+        if boot is not None and isinstance(boot.payload(), dict):
+            found["after"], found["after_seq"] = str(boot.payload().get("firmwareVersion") or ""), boot.seq
+    return found
+
+
+def outcome(counts: dict, results: dict[int, ItemResult]) -> str:
+    failed = [n for n, r in sorted(results.items()) if r.verdict == FAILED]
+    open_ = [n for n, r in sorted(results.items()) if r.verdict == OPEN]
+    if failed:
+        return f"Failed: item{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))}"
+    if open_:
+        return f"Incomplete: item{'s' if len(open_) > 1 else ''} {', '.join(map(str, open_))} not tested"
+    return "Passed: every item passed, is not supported or does not apply"
+
+
+def _files(session: CertSession) -> list[dict]:
+    rows = []
+    for record in SessionFile.objects.filter(session=session):
+        attach = record.kind == SessionFile.DIAGNOSTICS and record.size < ATTACH_MAX_BYTES
+        rows.append({"record": record, "attached": attach, "attachment": _attachment_name(record) if attach else ""})
+    return rows
+
+
+def _attachment_name(record: SessionFile) -> str:
+    return f"diagnostics-{record.name}" if record.name == signing.EVIDENCE_NAME else record.name
+
+
+def attachments(session: CertSession) -> list[signing.Attachment]:
+    """The received diagnostics files under ATTACH_MAX_BYTES, attached beside the log."""
+    out = []
+    for row in _files(session):
+        if row["attached"]:
+            record = row["record"]
+            with record.file.open("rb") as handle:
+                data = handle.read()
+            out.append(signing.Attachment(row["attachment"], data, "text/plain", f"Diagnostics file {record.name}"))
+    return out
+
+
+def context(
+    session: CertSession, signoff: dict, evidence_sha256: str, *, evidence_size: int = 0, preview: bool = False
+) -> dict:
     results = {r.number: r for r in session.items.select_related("override_by")}
-    wanted = {fid for r in results.values() for fid in r.evidence[:PRINTED_PER_ITEM]}
+    secrets = evidence.secrets_of(session)
+    wanted = {fid for r in results.values() for fid in _chosen(r.evidence)}
+    for r in results.values():
+        for warning in getattr(r, "warnings", None) or []:
+            wanted.update(_chosen(warning.get("evidence") or []))
     frames = {f.pk: f for f in Frame.objects.filter(pk__in=wanted)}
+    files = _files(session)
+    firmware = firmware_versions(session)
     rows = []
     counts = dict.fromkeys(VERDICT_LABELS, 0)
     for item in catalog.items(session.catalog):
         result = results.get(item.number) or ItemResult(number=item.number)
+        results[item.number] = result
         counts[result.verdict] += 1
-        printed = []
-        for fid in result.evidence[:PRINTED_PER_ITEM]:
-            frame = frames.get(fid)
-            if frame is not None:
-                printed.append({"frame": frame, "pretty": _pretty(frame.raw)})
+        label = VERDICT_LABELS[result.verdict]
+        overridden = result.is_overridden
+        warnings = [
+            {**w, "printed": _printed(w.get("evidence") or [], frames, secrets)}
+            for w in getattr(result, "warnings", None) or []
+            if isinstance(w, dict)
+        ]
         rows.append(
             {
                 "item": item,
                 "result": result,
-                "text": result_text(result, item, session.facts),
-                "label": VERDICT_LABELS[result.verdict],
-                "auto_label": VERDICT_LABELS[result.auto_verdict],
-                "printed": printed,
-                "more": max(0, len(result.evidence) - PRINTED_PER_ITEM),
+                "text": result_text(result, item),
+                "label": label,
+                "auto_label": VERDICT_LABELS.get(result.auto_verdict, result.auto_verdict),
+                "overridden": overridden,
+                "override_by": person(result.override_by) if overridden else "",
+                "heading": f"{item.number}. {item.function} — {label}"
+                + (f" (set by hand; automatic: {VERDICT_LABELS.get(result.auto_verdict)})" if overridden else ""),
+                "printed": _printed(result.evidence, frames, secrets),
+                "warnings": warnings,
+                "timings": list((result.timings or {}).items()),
+                "files": [
+                    f
+                    for f in files
+                    if ("firmware" in item.shows and f["record"].kind == SessionFile.FIRMWARE)
+                    or ("diagnostics" in item.shows and f["record"].kind == SessionFile.DIAGNOSTICS)
+                ],
             }
         )
+    frame_count = session.frames().count()
     return {
         "session": session,
         "facts": session.facts,
+        "firmware": firmware,
         "platform": settings.CERTIFY_PLATFORM,
+        "lab": session.lab or settings.CERTIFY_LAB,
         "rows": rows,
-        "counts": [(VERDICT_LABELS[k], v) for k, v in counts.items()],
+        "counts": [(VERDICT_LABELS[k], counts[k]) for k in COUNT_ORDER],
+        "outcome": outcome(counts, results),
+        "files": files,
         "chart": charts.session_chart(session),
         "max_points": charts.MAX_POINTS,
         "signoff": signoff,
         "evidence_sha256": evidence_sha256,
-        "frame_count": session.frames().count(),
+        "evidence_size": evidence_size,
+        "evidence_name": signing.EVIDENCE_NAME,
+        "frame_count": frame_count,
         "fingerprint": signing.fingerprint(),
+        "preview": preview,
+        "report": True,
+        "attach_max_mb": ATTACH_MAX_BYTES // (1024 * 1024),
     }
 
 
-def _pretty(raw: str) -> str:
-    try:
-        return json.dumps(json.loads(raw), indent=1, ensure_ascii=False)[:4000]
-    except (ValueError, RecursionError):
-        return raw[:4000]
+def render_html(session: CertSession, signoff: dict, log: bytes, sha: str, *, preview: bool = False) -> str:
+    """The report as HTML; `log` is the evidence log it is signed with, `sha` its SHA-256."""
+    page = context(session, signoff, sha, evidence_size=len(log), preview=preview)
+    return render_to_string("certify/report.html", page)
 
 
-def render_pdf(session: CertSession, signoff: dict, evidence_sha256: str) -> bytes:
+def render_pdf(session: CertSession, signoff: dict, log: bytes, sha: str) -> tuple[bytes, tuple | None]:
+    """The PDF, and the box (x1, y1, x2, y2 in PDF points, on the last page)
+    where the template drew the visible signature: the signature's field goes
+    over it, so the statement is never cut off and every font is embedded."""
     from weasyprint import HTML
 
-    html = render_to_string("certify/report.html", context(session, signoff, evidence_sha256))
-    return HTML(string=html, url_fetcher=refuse_fetch, base_url=None).write_pdf()
+    document = HTML(string=render_html(session, signoff, log, sha), url_fetcher=refuse_fetch).render()
+    return document.write_pdf(), _reserved_box(document)
+
+
+def _reserved_box(document) -> tuple | None:
+    page = document.pages[-1]
+    for box in page._page_box.descendants():
+        element = getattr(box, "element", None)
+        if element is not None and element.get("id") == "signature-box" and box.element_tag == "div":
+            pt = 0.75  # CSS px per PDF point
+            x, y = box.border_box_x(), box.border_box_y()
+            w, h = box.border_width(), box.border_height()
+            return (x * pt, (page.height - y - h) * pt, (x + w) * pt, (page.height - y) * pt)
+    return None
+
+
+def signoff_of(user, name: str, role: str, statement: str, day: date | None, finished: datetime | None) -> dict:
+    return {
+        "name": name,
+        "role": role,
+        "statement": statement,
+        "date": day or timezone.now().date(),
+        "login": user.get_username() if getattr(user, "pk", None) else "",
+        "at": timezone.now(),
+        "finished": finished or timezone.now(),
+    }
+
+
+def preview_html(session: CertSession, user, name: str, role: str, statement: str, day: date | None = None) -> str:
+    """The report as it would be signed now, as HTML, marked as a preview."""
+    engine.evaluate_session(session)
+    session.refresh_from_db(fields=["facts"])
+    log, sha = evidence.export(session)
+    signoff = signoff_of(user, name, role, statement, day, session.finished_at)
+    return render_html(session, signoff, log, sha, preview=True)
 
 
 def sign_off(session: CertSession, user, name: str, role: str, statement: str, day: date | None = None) -> CertSession:
@@ -117,20 +283,17 @@ def sign_off(session: CertSession, user, name: str, role: str, statement: str, d
     session.end_seq = session.frames().aggregate(m=Max("seq"))["m"] or session.start_seq
     session.refresh_from_db(fields=["facts"])
     data, sha = evidence.export(session)
-    signoff = {
-        "name": name,
-        "role": role,
-        "statement": statement,
-        "date": day or timezone.now().date(),
-        "finished": session.finished_at or timezone.now(),
-    }
-    pdf = render_pdf(session, signoff, sha)
+    signoff = signoff_of(user, name, role, statement, day, session.finished_at)
+    pdf, box = render_pdf(session, signoff, data, sha)
     signed = signing.sign(
         pdf,
         data,
         signer_name=name,
         reason=f"{role}: {statement}"[:200] if statement else role,
         location=session.lab or settings.CERTIFY_LAB or "OCPP Certify",
+        box=box,
+        drawn=box is not None,
+        attachments=attachments(session),
     )
     with transaction.atomic():
         session.state = CertSession.STATE_SIGNED

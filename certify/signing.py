@@ -11,10 +11,13 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import secrets
+import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cryptography import x509
@@ -122,13 +125,39 @@ def certificate_description() -> str:
     return f"{cert.subject.rfc4514_string()} ({source}), SHA-256 {fingerprint()}"
 
 
-def sign(pdf: bytes, evidence: bytes, signer_name: str, reason: str, location: str) -> bytes:
-    """Attach the evidence log, then sign the whole (PAdES) with a visible block
-    on the last page; the signature covers the attachment."""
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in the signed PDF beside the evidence log."""
+
+    name: str
+    data: bytes
+    mime_type: str
+    description: str
+
+
+DEFAULT_BOX = (50, 40, 330, 110)
+
+
+def sign(
+    pdf: bytes,
+    evidence: bytes,
+    signer_name: str,
+    reason: str,
+    location: str,
+    *,
+    box: tuple | None = None,
+    drawn: bool = False,
+    attachments: list[Attachment] = (),
+) -> bytes:
+    """Attach the evidence log (and any further files), then sign the whole
+    (PAdES) with the signature's field on the last page, over `box`. With
+    `drawn`, the report has drawn the visible block there itself (its fonts
+    embedded, its statement whole), so the field adds no text of its own;
+    otherwise pyHanko stamps signer and time in the box."""
     from pyhanko.pdf_utils import embed
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko.stamp import TextStampStyle
+    from pyhanko.stamp import NoOpStampStyle, TextStampStyle
 
     path, password = certificate_file()
     signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
@@ -136,15 +165,21 @@ def sign(pdf: bytes, evidence: bytes, signer_name: str, reason: str, location: s
         _load()  # raises with the file and the settings named
         raise SigningCertificateError(f"The signing certificate {path} cannot be used to sign.")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    embed.embed_file(
-        writer,
-        embed.FileSpec(
-            file_spec_string=EVIDENCE_NAME,
-            file_name=EVIDENCE_NAME,
-            embedded_data=embed.EmbeddedFileObject.from_file_data(writer, data=evidence, mime_type="application/jsonl"),
-            description="The session's complete evidence log (JSON Lines)",
-        ),
-    )
+    files = [
+        Attachment(EVIDENCE_NAME, evidence, "application/jsonl", "The session's complete evidence log (JSON Lines)")
+    ]
+    for attachment in [*files, *attachments]:
+        embed.embed_file(
+            writer,
+            embed.FileSpec(
+                file_spec_string=attachment.name,
+                file_name=attachment.name,
+                embedded_data=embed.EmbeddedFileObject.from_file_data(
+                    writer, data=attachment.data, mime_type=attachment.mime_type
+                ),
+                description=attachment.description,
+            ),
+        )
     pages = int(writer.root["/Pages"]["/Count"])
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -154,12 +189,11 @@ def sign(pdf: bytes, evidence: bytes, signer_name: str, reason: str, location: s
         name=signer_name[:100],
         md_algorithm="sha256",
     )
-    style = TextStampStyle(stamp_text="Signed by %(signer)s\n%(ts)s\n" + reason[:80].replace("%", "%%"), border_width=1)
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer,
-        stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=pages - 1, box=(50, 40, 330, 110)),
+        stamp_style=NoOpStampStyle() if drawn else TextStampStyle(stamp_text="Signed by %(signer)s\n%(ts)s"),
+        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=pages - 1, box=tuple(box or DEFAULT_BOX)),
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out)
@@ -168,6 +202,9 @@ def sign(pdf: bytes, evidence: bytes, signer_name: str, reason: str, location: s
 
 @dataclass
 class Verification:
+    """What verify_report prints, and `--json` gives as a document."""
+
+    file_sha256: str = ""
     intact: bool = False
     trusted: bool = False
     covers_whole_file: bool = False
@@ -175,11 +212,52 @@ class Verification:
     printed_sha256: str = ""
     embedded_sha256: str = ""
     session: str = ""
+    signer: str = ""
+    signed_at: str = ""
+    certificate: str = ""
+    certificate_sha256: str = ""
     problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.intact and self.trusted and self.covers_whole_file and self.evidence_matches
+
+    def as_dict(self) -> dict:
+        return {"verdict": "VALID" if self.ok else "INVALID", "valid": self.ok, **asdict(self)}
+
+
+# Libraries that log (or warn) about a damaged file as they read it: their words
+# are not the verdict, so verify() keeps them quiet and counts them instead.
+READER_LOGGERS = ("pypdf", "pyhanko", "pyhanko_certvalidator", "fontTools")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _quiet_readers():
+    """Route the readers' warnings and log records into a list, not stderr."""
+    collect = _Collect()
+    saved = []
+    for name in READER_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.handlers[:], logger.propagate))
+        logger.handlers, logger.propagate = [collect], False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield collect.messages
+        collect.messages.extend(str(w.message) for w in caught)
+    finally:
+        for logger, handlers, propagate in saved:
+            logger.handlers, logger.propagate = handlers, propagate
 
 
 def verify(pdf: bytes) -> Verification:
@@ -191,19 +269,27 @@ def verify(pdf: bytes) -> Verification:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return _verify(pdf)
+        return _verify_quietly(pdf)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_verify, pdf).result()
+        return pool.submit(_verify_quietly, pdf).result()
+
+
+def _verify_quietly(pdf: bytes) -> Verification:
+    with _quiet_readers() as messages:
+        result = _verify(pdf)
+    if messages and not result.ok:
+        result.problems.append(f"the file's structure is damaged ({len(messages)} complaint(s) while reading it)")
+    return result
 
 
 def _verify(pdf: bytes) -> Verification:
+    from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
-    from pypdf import PdfReader
 
-    result = Verification()
+    result = Verification(file_sha256=hashlib.sha256(pdf).hexdigest())
     try:
         reader = PdfFileReader(io.BytesIO(pdf))
         signatures = reader.embedded_signatures
@@ -214,22 +300,34 @@ def _verify(pdf: bytes) -> Verification:
         result.problems.append("no signature")
         return result
     _, cert = _load()
-    from asn1crypto import x509 as asn1_x509
-
     root = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    result.signer = str(signatures[-1].sig_object.get("/Name", ""))
     try:
         status = validate_pdf_signature(signatures[-1], ValidationContext(trust_roots=[root]))
         result.intact = bool(status.intact and status.valid)
         result.trusted = bool(status.trusted)
         result.covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        signing_cert = status.signing_cert
+        if signing_cert is not None:
+            result.certificate_sha256 = _colons(hashlib.sha256(signing_cert.dump()).hexdigest())
+            result.certificate = signing_cert.subject.human_friendly
+        if status.signer_reported_dt is not None:
+            result.signed_at = status.signer_reported_dt.isoformat(timespec="seconds")
         if not result.intact:
             result.problems.append("the signed bytes were changed")
-        if not result.trusted:
+        elif not result.trusted:
             result.problems.append("not signed with the configured certificate")
         if not result.covers_whole_file:
             result.problems.append("content was added after signing")
     except Exception as exc:
         result.problems.append(f"signature check failed: {exc}")
+    _check_evidence(pdf, result)
+    return result
+
+
+def _check_evidence(pdf: bytes, result: Verification) -> None:
+    from pypdf import PdfReader
+
     try:
         text_reader = PdfReader(io.BytesIO(pdf))
         text = " ".join(page.extract_text() or "" for page in text_reader.pages)
@@ -247,4 +345,8 @@ def _verify(pdf: bytes) -> Verification:
             result.problems.append("the embedded evidence log does not match the printed SHA-256")
     except Exception as exc:
         result.problems.append(f"could not read the report's text or attachment: {exc}")
-    return result
+
+
+def _colons(hex_digest: str) -> str:
+    digest = hex_digest.upper()
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))

@@ -40,6 +40,16 @@ def test_sign_off_download_and_find_by_firmware(live_server_ocpp, logged_in_page
     page.click("#sign")
     expect(page.locator("#signoff-form .field-error")).to_contain_text("In what role?")
     page.fill("input[name=role]", "Test engineer")
+
+    # Preview: the same report as a page, with what was typed, and nothing signed.
+    with page.expect_popup() as popup_info:
+        page.click("#preview")
+    preview = popup_info.value
+    expect(preview.locator(".preview-banner")).to_contain_text("Nothing is signed yet")
+    expect(preview.locator("body")).to_contain_text("Ada Lovelace, Test engineer would sign")
+    expect(preview.locator("table.results tbody tr")).to_have_count(18)
+    preview.close()
+
     page.click("#sign")
     page.wait_for_url(f"**/history/{new}/")
 

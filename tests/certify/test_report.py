@@ -1,23 +1,35 @@
-"""The signed report of a real session: its text, its signature, its evidence."""
+"""The signed report of a real session: its text, its pictures, its signature, its evidence."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import itertools
+import json
+import re
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from PIL import Image
 from pypdf import PdfReader
 
-from certify import catalog, evidence, headless, report, services
-from certify.models import CertSession, ItemResult
+from certify import catalog, charts, evidence, headless, report, services
+from certify.management.commands.certify import TEST_FIRMWARE
+from certify.models import CertSession, ItemResult, SessionFile
 from certify.signing import verify
+from certify.transfer import store
 from chargers.models import Charger, Frame
 from chargers.simulator import SimulatedCharger, SimulatorOptions
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+FAST = {"auto_unplug": 0.5, "reboot_delay": 0.5, "backoff_base": 0.2, "slow_delay": 1.0}
+EVIDENCE_HEADER = "seq time (UTC) dir action deciding fields"
 
 
 def text_of(pdf: bytes) -> str:
@@ -25,40 +37,101 @@ def text_of(pdf: bytes) -> str:
     return " ".join(" ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
-async def run_session(server) -> int:
+def page_count(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def everything_in(pdf: bytes, path: Path) -> str:
+    """All a reader could get out of the file: its bytes, every stream decoded
+    (attachments included) and its text as poppler extracts it."""
+    reader = PdfReader(io.BytesIO(pdf))
+    parts = [pdf.decode("latin-1")]
+    for number in range(1, len(reader.xref_objStm) + sum(len(v) for v in reader.xref.values()) + 50):
+        try:
+            obj = reader.get_object(number)
+        except Exception:
+            continue
+        if hasattr(obj, "get_data"):
+            try:
+                parts.append(obj.get_data().decode("utf-8", "replace"))
+            except Exception:
+                continue
+    for files in reader.attachments.values():
+        parts.extend(data.decode("utf-8", "replace") for data in files)
+    path.write_bytes(pdf)
+    parts.append(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout)
+    return "\n".join(parts)
+
+
+def outline_titles(pdf: bytes) -> list[str]:
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item)
+            else:
+                yield item.title
+
+    return list(walk(PdfReader(io.BytesIO(pdf)).outline))
+
+
+async def drive(server, cp_id: str, numbers: list[int], *, firmware: bool = False, extra=None) -> int:
+    """A session of the simulator driven through the API as the buttons do; its id."""
     sim = SimulatedCharger(
         SimulatorOptions(
             url=server.ws_url,
-            charge_point_id="SIM-REPORT",
+            charge_point_id=cp_id,
             vendor="Acme <Labs>",
             model="Volt-22",
             firmware="2.4.1",
             serial="SN-77",
+            **FAST,
         )
     )
     task = asyncio.create_task(sim.run())
     try:
         await sim.wait_booted(15)
         api = headless.Api(server.http_url, server.token)
-        _, session = await api.call("POST", "/sessions", {"charge_point_id": "SIM-REPORT", "engineer_name": "Ada"})
-        run = headless.Run(api, session["id"], "SIM-REPORT", sim)
-        await headless.drive(run, [1, 4, 17, 18], 20, progress=lambda line: None)
+        _, session = await api.call("POST", "/sessions", {"charge_point_id": cp_id, "engineer_name": "Ada"})
+        if firmware:
+
+            def host():
+                pk = session["id"]
+                store(CertSession.objects.get(pk=pk), SessionFile.FIRMWARE, "fw.bin", TEST_FIRMWARE, "upload")
+
+            await sync_to_async(host)()
+        run = headless.Run(api, session["id"], cp_id, sim)
+        await headless.drive(run, numbers, 40, progress=lambda line: None)
+        if extra:
+            await extra(run)
         return session["id"]
     finally:
         await sim.stop()
         task.cancel()
 
 
-def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path, settings):
-    pk = asyncio.run(run_session(live_server_ocpp))
+def engineer():
+    return get_user_model().objects.create_user("ada", first_name="Ada", last_name="Lovelace")
+
+
+async def ask_diagnostics_over_ftp(run: headless.Run) -> None:
+    """The catalog's GetDiagnostics: its location carries the session's FTP password."""
+    await run.command(13, "GetDiagnostics", {"location": "{diagnostics_url}", "startTime": "{hour_ago}"})
+
+
+def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
+    pk = asyncio.run(drive(live_server_ocpp, "SIM-REPORT", [1, 4, 17, 18], extra=ask_diagnostics_over_ftp))
     session = CertSession.objects.get(pk=pk)
+    ada = engineer()
     services.override_item(
-        ItemResult.objects.get(session=session, number=15), "not_supported", "Not supported by Acme", None
+        ItemResult.objects.get(session=session, number=15), "not_supported", "Not supported by Acme", ada
     )
-    session = report.sign_off(session, None, "Ada Lovelace", "Test engineer", "Results as the charger gave them.")
+    session = report.sign_off(session, ada, "Ada Lovelace", "Test engineer", "Results as the charger gave them.")
     pdf = session.report.read()
     text = text_of(pdf)
+    pages = page_count(pdf)
+
     for fact in (
+        "TestScript Charge Station connected with OCPP 1.6 to",
         "Manufacturer Name: Acme <Labs>",
         "Manufacturer Model: Volt-22",
         "Firmware Version: 2.4.1",
@@ -66,11 +139,37 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path, settings)
         f"Session {pk}, revision 1, charger SIM-REPORT",
     ):
         assert fact in text, fact
-    assert "TestScript Charge Station connected with OCPP 1.6 to" in text
+    # The summary: counts, outcome, who signed and when, the lab.
+    assert re.search(r"Outcome: (Incomplete|Failed): items? [\d, ]+", text)
+    assert re.search(r"Verdicts: Passed \d+ · Failed \d+ · Not supported 1 · Not applicable \d+ · Open \d+", text)
+    assert "Signed by: Ada Lovelace, Test engineer (login ada), on " in text
+    # All 18 rows in the reference's words, then an evidence table per item.
     for item in catalog.items():
-        assert item.function.split(" (")[0][:20] in text, item.function
-    assert "Configuration (" in text and "Not supported by Acme" in text and "Support triggermessage" in text
-    assert f"Evidence log SHA-256: {session.log_sha256}" in text
+        assert f"{item.number} {item.function.split(' (')[0][:20]}" in text, item.function
+    assert "Passed: Ok, Configuration (" in text and "Support triggermessage" in text
+    assert text.count(EVIDENCE_HEADER) == len(catalog.items())
+    # Headers and footers on every page; hashes on the last.
+    for n in range(1, pages + 1):
+        assert f"page {n} of {pages}" in text
+    assert text.count(f"Charger SIM-REPORT · session {pk}, revision 1") == pages
+    last = " ".join((PdfReader(io.BytesIO(pdf)).pages[-1].extract_text() or "").split())
+    assert f"Evidence log SHA-256: {session.log_sha256}" in last
+    assert "Signing certificate SHA-256: " in last
+
+    # One truth per item: the override in the table, the item's section and the bookmarks.
+    assert "Not supported: Not supported by Acme Set by hand by Ada Lovelace (login ada) on" in text
+    assert "Automatic verdict: Open" in text
+    assert "Final verdict: Not supported, set by hand by Ada Lovelace (login ada)" in text
+    titles = outline_titles(pdf)
+    assert "15. Smart Charging Enable/Disable — Not supported (set by hand; automatic: Open)" in titles
+    assert "1. Boot notification — Passed" in titles
+
+    # No credentials, anywhere: not in the text, the streams or the attached log.
+    sent = Frame.objects.filter(charger=session.charger, action="GetDiagnostics", message_type=2).last()
+    assert session.ftp_password in sent.raw  # we did send it to the charger...
+    contents = everything_in(pdf, tmp_path / "report.pdf")
+    assert session.ftp_password not in contents  # ...and it is nowhere in the report
+    assert session.upload_secret not in contents
 
     checked = verify(pdf)
     assert checked.ok, checked.problems
@@ -85,17 +184,6 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path, settings)
     signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
     assert validate_pdf_signature(signature).intact  # pyHanko's own check, no trust root
 
-    good, bad = tmp_path / "good.pdf", tmp_path / "bad.pdf"
-    good.write_bytes(pdf)
-    tampered = bytearray(pdf)
-    tampered[len(tampered) // 2] ^= 0x01
-    bad.write_bytes(bytes(tampered))
-    out = io.StringIO()
-    call_command("verify_report", str(good), stdout=out)
-    assert "VALID" in out.getvalue() and f"session {pk}" in out.getvalue()
-    with pytest.raises(CommandError):
-        call_command("verify_report", str(bad), stdout=io.StringIO())
-
     # Finalized: verdicts cannot change; a new revision starts fresh.
     with pytest.raises(Exception, match="signed"):
         services.override_item(ItemResult.objects.get(session=session, number=17), "failed", "x", None)
@@ -103,9 +191,195 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path, settings)
     assert (revision.revision, revision.revision_of_id, revision.state) == (2, pk, "open")
 
 
-def test_a_long_session_prints_only_what_verdicts_rest_on():
+def test_verify_report_gives_its_verdict_as_text_and_as_json(live_server_ocpp, tmp_path):
+    pk = asyncio.run(drive(live_server_ocpp, "SIM-VERIFY", [1]))
+    session = report.sign_off(CertSession.objects.get(pk=pk), None, "Ada", "Engineer", "Checked.")
+    pdf = session.report.read()
+    good, bad = tmp_path / "good.pdf", tmp_path / "bad.pdf"
+    good.write_bytes(pdf)
+    tampered = bytearray(pdf)
+    content = pdf.index(b"stream", pdf.index(b"/FlateDecode")) + 8
+    tampered[content + 40] ^= 0xFF  # a compressed stream no longer inflates: the readers complain
+    bad.write_bytes(bytes(tampered))
+
+    out = io.StringIO()
+    call_command("verify_report", str(good), stdout=out)
+    assert "VALID" in out.getvalue() and f"session {pk}" in out.getvalue()
+    out = io.StringIO()
+    call_command("verify_report", str(good), "--json", stdout=out)
+    document = json.loads(out.getvalue())
+    assert (document["verdict"], document["valid"], document["problems"]) == ("VALID", True, [])
+    assert document["printed_sha256"] == session.log_sha256 == document["embedded_sha256"]
+
+    for args in ([str(bad)], [str(bad), "--json"]):
+        run = subprocess.run(
+            [str(Path(__file__).parents[2] / ".venv/bin/python"), "manage.py", "verify_report", *args],
+            cwd=Path(__file__).parents[2],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_env_of_this_test(),
+        )
+        assert run.returncode == 1
+        assert run.stderr.strip() == "CommandError: INVALID report", run.stderr  # no library warnings
+        if "--json" in args:
+            document = json.loads(run.stdout)
+            assert document["verdict"] == "INVALID" and document["intact"] is False
+            assert any("structure is damaged" in p for p in document["problems"])  # heard, and kept quiet
+        else:
+            assert "INVALID" in run.stdout and "Signature intact: NO" in run.stdout
+
+
+def _env_of_this_test() -> dict:
+    """The environment a manage.py child needs to read this test's lab certificate."""
+    import os
+
+    from django.conf import settings
+
+    return {
+        **os.environ,
+        "VAR_DIR": str(settings.VAR_DIR),
+        "DJANGO_SETTINGS_MODULE": "certify.settings",
+        "SECRET_KEY": "verify-report-test",
+        "DEBUG": "0",
+    }
+
+
+def test_a_complete_simulated_run_fits_in_twelve_pages_with_a_right_chart(live_server_ocpp, tmp_path):
+    numbers = [i.number for i in catalog.items()]
+    pk = asyncio.run(drive(live_server_ocpp, "SIM-FULLREPORT", numbers, firmware=True))
+    session = CertSession.objects.get(pk=pk)
+    ada = engineer()
+    services.override_item(
+        ItemResult.objects.get(session=session, number=15), "not_supported", "Not supported by Acme", ada
+    )
+    session = report.sign_off(session, ada, "Ada Lovelace", "Test engineer", "Results as the charger gave them.")
+    pdf = session.report.read()
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = text_of(pdf)
+
+    assert page_count(pdf) <= 12
+    assert "Outcome: Passed" in text, text[:2000]
+    # The firmware under test is the one the session began with; item 12 shows the update.
+    assert "Firmware Version: 2.4.1" in text
+    assert re.search(r"Firmware: 2\.4\.1 when the session began; (\S+) after the update", text)
+    assert "fw.bin" in text and SessionFile.objects.get(session=session, kind="firmware").sha256 in text
+
+    page = chart_page(path)
+    image = render(path, page, tmp_path)
+    assert light_share(image) > 0.10, "the plot areas are not light"
+    assert dark_share(image) < 0.03, "too much of the chart page is dark"
+    y_axes, x_axis = axis_labels(path, page)
+    assert len(y_axes) >= 4, y_axes
+    for unit, labels in y_axes.items():
+        assert len(labels) >= 3 and len(set(labels)) == len(labels), (unit, labels)
+    assert len(x_axis) >= 3 and len(set(x_axis)) == len(x_axis), x_axis
+
+
+def chart_page(path: Path) -> int:
+    """The 1-based page the meter chart is on (its caption names it)."""
+    for n in range(1, 30):
+        text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(path), "-"], capture_output=True, text=True)
+        if text.returncode != 0:
+            break
+        if "one colour per transaction and connector" in text.stdout:
+            return n
+    raise AssertionError("no chart in the report")
+
+
+def render(path: Path, page: int, folder: Path) -> Image.Image:
+    prefix = folder / "chart"
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-f", str(page), "-l", str(page), "-png", str(path), str(prefix)], check=True
+    )
+    return Image.open(next(folder.glob("chart*.png"))).convert("RGB")
+
+
+def light_share(image: Image.Image) -> float:
+    """The share of the page in the plot areas' light fill."""
+    target = tuple(int(charts.PLOT_FILL[i : i + 2], 16) for i in (1, 3, 5))
+    pixels = list(zip(*[iter(image.tobytes())] * 3, strict=True))
+    return sum(all(abs(p[i] - target[i]) <= 6 for i in range(3)) for p in pixels) / len(pixels)
+
+
+def dark_share(image: Image.Image) -> float:
+    pixels = list(zip(*[iter(image.tobytes())] * 3, strict=True))
+    return sum(sum(p) < 150 for p in pixels) / len(pixels)
+
+
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
+CLOCK = re.compile(r"^\d\d:\d\d(:\d\d)?$")
+
+
+def axis_labels(path: Path, page: int) -> tuple[dict[str, list[str]], list[str]]:
+    """The chart's tick labels as the PDF prints them: the y axes (labels
+    right-aligned in one column, "11.5 kW"), by unit, and the time axis."""
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True, text=True
+    ).stdout
+    words = [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(xhtml)]
+    pairs = []  # (right edge of the unit, unit, number)
+    for (_, y0, x1, _, w), (ux0, uy0, ux1, _, unit) in itertools.pairwise(words):
+        if NUMBER.match(w) and abs(uy0 - y0) < 1 and 0 < ux0 - x1 < 6 and re.match(r"^[kM]?(W|Wh|A|V)$", unit):
+            pairs.append((round(ux1), unit, w))
+    columns: dict[int, list[tuple[str, str]]] = {}
+    for right, unit, number in pairs:
+        columns.setdefault(right, []).append((unit, f"{number} {unit}"))
+    column = max(columns.values(), key=len, default=[])
+    y_axes: dict[str, list[str]] = {}
+    for unit, label in column:
+        y_axes.setdefault(unit, []).append(label)
+    rows: dict[int, list[str]] = {}
+    for _, y0, _, _, w in words:
+        if CLOCK.match(w):
+            rows.setdefault(round(y0), []).append(w)
+    x_axis = max(rows.values(), key=len, default=[])
+    return y_axes, x_axis
+
+
+def test_chart_ticks_are_distinct_round_values_with_units():
+    for low, high, unit in ((11000, 11000, "W"), (230.0, 230.8, "V"), (12345, 12368, "Wh"), (0, 3, "A"), (16, 16, "A")):
+        ticks = charts.nice_ticks(low, high)
+        labels, _ = charts.tick_labels(ticks, unit)
+        assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+        assert ticks[0] <= low and ticks[-1] >= high
+    assert charts.tick_labels(charts.nice_ticks(11000, 11000), "W")[0][0].endswith(" kW")
+
+
+def test_each_transaction_and_connector_is_its_own_series():
+    """Two connectors charging at once: two energy lines, not one sawing between them."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def meter(n, connector, tx, wh):
+        stamp = (start + timedelta(seconds=n)).isoformat().replace("+00:00", "Z")
+        payload = {
+            "connectorId": connector,
+            "transactionId": tx,
+            "meterValue": [{"timestamp": stamp, "sampledValue": [{"value": str(wh), "unit": "Wh"}]}],
+        }
+        return (start, json.dumps([2, str(n), "MeterValues", payload]), "MeterValues", 2)
+
+    frames = [meter(n, 1 + n % 2, 10 + n % 2, 1000 * (n % 2) + n) for n in range(20)]
+    # The StopTransaction of transaction 11 names no connector: it is found through the transaction.
+    last = {"timestamp": "2026-01-01T00:00:30Z", "sampledValue": [{"value": "1050", "unit": "Wh"}]}
+    stop = {"transactionId": 11, "meterStop": 1050, "transactionData": [last]}
+    frames.append((start, json.dumps([2, "s", "StopTransaction", stop]), "StopTransaction", 2))
+    series, used = charts.meter_series(frames)
+    assert used == 21
+    assert sorted(source for (_, source, _) in series) == [(1, 10), (2, 11)]
+    assert series[("energy", (2, 11), "")][-1][1] == 1050
+    for points in series.values():
+        values = [v for _, v in points]
+        assert values == sorted(values)  # each register only rises
+    chart = charts.build_chart(series, used)
+    assert [entry.label for entry in chart.legend] == ["connector 1, transaction 10", "connector 2, transaction 11"]
+
+
+def test_a_long_session_prints_the_first_and_last_frames_a_verdict_rests_on():
     """3,000 MeterValues queued while offline: item 16 rests on all of them, the
-    report prints 20 and points to the attached log for the rest."""
+    report prints its first and last and names the rest by seq."""
     charger = Charger.objects.create(charge_point_id="CP-LONG", vendor="V", model="M", firmware_version="1")
     session = services.create_session("CP-LONG")
     start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -134,8 +408,41 @@ def test_a_long_session_prints_only_what_verdicts_rest_on():
         )
     Frame.objects.bulk_create(rows)
     session = report.sign_off(session, None, "Ada", "Engineer", "Long one.")
-    assert ItemResult.objects.get(session=session, number=16).auto_verdict == "passed"
+    result = ItemResult.objects.get(session=session, number=16)
+    assert result.auto_verdict == "passed"
     pdf = session.report.read()
     assert verify(pdf).ok
-    assert len(PdfReader(io.BytesIO(pdf)).pages) < 10
-    assert "2980 more frame(s) in the attached evidence.jsonl" in text_of(pdf)
+    assert page_count(pdf) < 10
+    text = text_of(pdf)
+    shown = report.PRINTED_HEAD + report.PRINTED_TAIL
+    gap = re.search(r"… ([\d,]+) more frames this verdict rests on \(between seq (\d+) and (\d+)\)", text)
+    assert gap and int(gap.group(1)) == len(result.evidence) - shown
+    assert (gap.group(2), gap.group(3)) == ("12", "2999")
+    assert "connectorId=1, transactionId=7, Energy 2999" in text  # the last reading, in its deciding fields
+
+
+def test_the_sign_off_page_previews_the_report_before_signing(live_server_ocpp, client):
+    charger = Charger.objects.create(charge_point_id="CP-PREVIEW", vendor="V", model="M", firmware_version="7.1")
+    session = services.create_session("CP-PREVIEW")
+    Frame.objects.create(
+        charger=charger,
+        seq=session.start_seq + 1,
+        ts=datetime(2026, 1, 1, tzinfo=UTC),
+        direction="in",
+        message_type=2,
+        action="Heartbeat",
+        unique_id="h1",
+        raw='[2,"h1","Heartbeat",{}]',
+    )
+    client.login(username=live_server_ocpp.username, password=live_server_ocpp.password)
+    page = client.get(f"/history/{session.pk}/sign/")
+    assert f'formaction="/history/{session.pk}/sign/preview/"' in page.content.decode()
+    preview = client.get(f"/history/{session.pk}/sign/preview/", {"name": "Ada Lovelace", "role": "Engineer"})
+    html = preview.content.decode()
+    assert preview.status_code == 200
+    assert "Preview: this is the report as it would be signed now" in html
+    assert f"Session {session.pk}, revision 1, charger CP-PREVIEW" in html
+    assert html.count('class="frames"') == len(catalog.items())
+    assert "Ada Lovelace, Engineer would sign" in html
+    session.refresh_from_db()
+    assert not session.is_signed and not session.report
