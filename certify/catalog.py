@@ -41,6 +41,9 @@ class Item:
     # What the report shows beside the item's evidence: "meter_chart",
     # "firmware" (files hosted, version after the update), "diagnostics" (files received).
     shows: tuple[str, ...] = ()
+    # Put before a pass's remark in the Result column, as the reference words it
+    # ("Ok, Configuration (109)"); most remarks stand as they are ("Both ok").
+    result_prefix: str = ""
 
 
 OCPP16_TESTSCRIPT: tuple[Item, ...] = (
@@ -105,6 +108,7 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
         commands=(Command("Get all keys", "GetConfiguration", {}),),
         clauses=("5.8 Get Configuration",),
         ctt=("TC_019",),
+        result_prefix="Ok, ",
     ),
     Item(
         5,

@@ -90,12 +90,13 @@ LINE_CHARS = 240
 
 
 def frame_line(frame, secrets: Iterable[str] = ()) -> dict:
-    """{seq, ts, direction, action, fields} of a Frame: the fields that decide
+    """{seq, ts, time, direction, action, fields} of a Frame (ts: UTC date and time, time: without the date): the fields that decide
     verdicts (status, connectorId, transactionId, errorCode, idTag status,
     measurands with values and units) as one short text."""
     return {
         "seq": frame.seq,
         "ts": frame.ts.isoformat(sep=" ", timespec="milliseconds")[:23],
+        "time": frame.ts.isoformat(timespec="milliseconds")[11:23],
         "direction": DIRECTIONS.get(frame.direction, frame.direction),
         "action": "connection"
         if frame.direction == "event"

@@ -42,16 +42,15 @@ def refuse_fetch(url: str, timeout: int = 10, ssl_context=None):
     raise ValueError(f"The report fetches nothing: {url[:80]}")
 
 
-def result_text(result: ItemResult, item: catalog.Item, facts: dict | None = None) -> str:
+def result_text(result: ItemResult, item: catalog.Item) -> str:
     """The Result column as the reference writes it ("ok", "Ok, Configuration
     (109)", "Not supported by ...")."""
     if result.is_overridden:
         return result.override_remark
     if result.verdict == "passed":
-        remark = result.remark
-        if not remark:
-            return "ok"
-        return remark if remark.lower().startswith("ok") else f"Ok, {remark}"
+        remark = result.remark or "ok"
+        prefix = item.result_prefix
+        return remark if not prefix or remark.lower().startswith(prefix.lower()) else prefix + remark
     if result.verdict == OPEN:
         return "Not tested" + (f": {item.manual}" if not item.automatic and item.manual else "")
     return result.auto_reason
@@ -199,7 +198,9 @@ def context(
             }
         )
     frame_count = session.frames().count()
+    days = {f.ts.date() for f in frames.values()}
     return {
+        "day": days.pop() if len(days) == 1 else None,  # all printed frames on one UTC day: times only
         "session": session,
         "facts": session.facts,
         "firmware": firmware,

@@ -261,6 +261,9 @@ def test_a_complete_simulated_run_fits_in_twelve_pages_with_a_right_chart(live_s
 
     assert page_count(pdf) <= 12
     assert "Outcome: Passed" in text, text[:2000]
+    # The Result column in the reference's words.
+    for words in ("Passed: Ok, Configuration (", "Passed: Both ok", "Passed: Support triggermessage, reply status"):
+        assert words in text, words
     # The firmware under test is the one the session began with; item 12 shows the update.
     assert "Firmware Version: 2.4.1" in text
     assert re.search(r"Firmware: 2\.4\.1 when the session began; (\S+) after the update", text)
