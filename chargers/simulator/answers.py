@@ -2,7 +2,9 @@
 
 `Station` is the ocpp library's ChargePoint subclass on the simulator's socket.
 Each @on handler answers at once; side effects run from @after handlers or
-tasks spawned on the charger, never inside an @on handler.
+tasks spawned on the charger, never inside an @on handler. A profile without
+some feature profiles may have their handlers removed, so that the library
+answers CALLERROR NotImplemented as a charger without them does.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
-from .config import SMART_CHARGING_KEYS
 from .meter import now_iso
 
 if TYPE_CHECKING:
@@ -26,6 +27,18 @@ class Station(ChargePoint):
     """The charger's answers to the central system."""
 
     sim: SimulatedCharger
+    reset_accepted: bool = True
+
+    @classmethod
+    def of(cls, sim: SimulatedCharger, connection) -> Station:
+        """The station for one connection of `sim`, with the commands its profile lacks removed."""
+        station = cls(sim.id, connection, response_timeout=30)
+        station.sim = sim
+        if sim.profile.not_implemented:
+            for action in list(station.route_map):
+                if not sim.profile.supports(getattr(action, "value", action)):
+                    del station.route_map[action]
+        return station
 
     async def _slow(self) -> None:
         delay = self.sim.answer_delay
@@ -35,14 +48,14 @@ class Station(ChargePoint):
     @on(Action.get_configuration)
     async def on_get_configuration(self, key: list | None = None, **_):
         await self._slow()
+        if not key and self.sim.profile.empty_configuration:
+            return call_result.GetConfiguration(configuration_key=[])
         known, unknown = self.sim.config.get(key)
         return call_result.GetConfiguration(configuration_key=known, unknown_key=unknown or None)
 
     @on(Action.change_configuration)
     async def on_change_configuration(self, key: str, value: str, **_):
         await self._slow()
-        if not self.sim.profile.smart_charging and key in SMART_CHARGING_KEYS:
-            return call_result.ChangeConfiguration(status="NotSupported")
         return call_result.ChangeConfiguration(status=self.sim.config.change(key, value))
 
     @after(Action.change_configuration)
@@ -79,16 +92,25 @@ class Station(ChargePoint):
     @after(Action.remote_stop_transaction)
     async def after_remote_stop_transaction(self, transaction_id: int, **_):
         connector = self.sim.connector_of(transaction_id)
-        if connector:
+        if connector and not self.sim.profile.honour_remote_stop:
+            self.sim.note(f"RemoteStopTransaction {transaction_id} accepted and ignored")
+        elif connector:
             self.sim.spawn(self.sim.stop_transaction(connector, "Remote"))
 
     @on(Action.reset)
     async def on_reset(self, type: str, **_):
         await self._slow()
-        return call_result.Reset(status="Accepted")
+        self.sim.resets += 1
+        self.reset_accepted = not (self.sim.profile.reject_first_reset and self.sim.resets == 1)
+        return call_result.Reset(status="Accepted" if self.reset_accepted else "Rejected")
 
     @after(Action.reset)
     async def after_reset(self, type: str, **_):
+        if not self.reset_accepted:
+            return
+        if not self.sim.profile.reboot_on_reset:
+            self.sim.note(f"{type} Reset accepted and ignored")
+            return
         self.sim.spawn(self.sim.reboot(f"{type}Reset"))
 
     @on(Action.unlock_connector)
@@ -107,6 +129,8 @@ class Station(ChargePoint):
     @on(Action.clear_cache)
     async def on_clear_cache(self, **_):
         await self._slow()
+        if not self.sim.profile.auth_cache:
+            return call_result.ClearCache(status="Rejected")  # §6.12: no cache, nothing executed
         self.sim.auth_cache.clear()
         return call_result.ClearCache(status="Accepted")
 
@@ -120,6 +144,8 @@ class Station(ChargePoint):
     @on(Action.get_local_list_version)
     async def on_get_local_list_version(self, **_):
         await self._slow()
+        if not self.sim.profile.supports("GetLocalListVersion"):
+            return call_result.GetLocalListVersion(list_version=-1)  # §5.10: -1 for no local list
         return call_result.GetLocalListVersion(list_version=self.sim.local_list_version)
 
     @on(Action.send_local_list)

@@ -51,6 +51,7 @@ class SimulatorOptions:
     reboot_delay: float = 1.0
     auto_unplug: float = 1.0  # after a stop, the driver unplugs this much later
     slow_delay: float | None = None  # overrides the "slow" profile's delay
+    trigger_quiet: float = 5.0  # trigger-ignored: no own status this long after the trigger's answer
     charge_current: float = 16.0
 
 
@@ -61,7 +62,14 @@ class SimulatedCharger(Connection, Connectors, Transactions, SmartCharging, File
         self.options = options or SimulatorOptions()
         self.id = self.options.charge_point_id
         self.profile: Profile = PROFILES[self.options.profile]
-        self.config = ConfigStore(self.options.connectors, self.options.heartbeat_interval, self.profile.smart_charging)
+        self.config = ConfigStore(
+            self.options.connectors,
+            self.options.heartbeat_interval,
+            feature_profiles=self.profile.feature_profiles,
+            absent=() if self.profile.auth_cache else ("AuthorizationCacheEnabled",),
+            values={"ChargingScheduleAllowedChargingRateUnit": self.profile.rate_units},
+            reboot_keys=self.profile.reboot_keys,
+        )
         self.connectors = {n: Connector(n) for n in range(1, self.options.connectors + 1)}
         self.station_status = Connector(0)
         self.firmware = self.options.firmware
@@ -86,6 +94,12 @@ class SimulatedCharger(Connection, Connectors, Transactions, SmartCharging, File
         self._boot_interval: int | None = None
         self._heartbeat_wake = asyncio.Event()
         self._booted_event = asyncio.Event()
+        self.boots = 0  # BootNotifications accepted
+        self.updates = 0  # firmware updates installed
+        self.last_sent = 0.0  # monotonic time of the last CALL sent
+        self.resets = 0  # Reset requests answered
+        self.quiet_until = 0.0  # no own StatusNotification before this (trigger-ignored)
+        self._held: set[int] = set()  # connectors whose status waits for the quiet to end
 
     @property
     def answer_delay(self) -> float:

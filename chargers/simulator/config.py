@@ -11,6 +11,12 @@ SMART_CHARGING_KEYS = {
     "ConnectorSwitch3to1PhaseSupported",
     "MaxChargingProfilesInstalled",
 }
+# The keys of each optional feature profile (OCPP 1.6 §9.2 to §9.4).
+PROFILE_KEYS = {
+    "LocalAuthListManagement": {"LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength"},
+    "Reservation": {"ReserveConnectorZeroSupported"},
+    "SmartCharging": SMART_CHARGING_KEYS,
+}
 INTEGER_KEYS = {
     "ClockAlignedDataInterval",
     "ConnectionTimeOut",
@@ -125,16 +131,42 @@ def default_keys(connectors: int, heartbeat_interval: int) -> list[Key]:
 
 
 class ConfigStore:
-    """GetConfiguration and ChangeConfiguration as OCPP 1.6 says."""
+    """GetConfiguration and ChangeConfiguration as OCPP 1.6 says.
 
-    def __init__(self, connectors: int = 2, heartbeat_interval: int = 60, smart_charging: bool = True) -> None:
+    Keys of the feature profiles a charger lacks are absent (§9: each profile's
+    keys), and so are the keys named in `absent`. Keys in `reboot_keys` answer
+    RebootRequired and keep their old value until `apply_pending()` at reboot."""
+
+    def __init__(
+        self,
+        connectors: int = 2,
+        heartbeat_interval: int = 60,
+        smart_charging: bool = True,
+        *,
+        feature_profiles: tuple[str, ...] | None = None,
+        absent: tuple[str, ...] = (),
+        values: dict[str, str] | None = None,
+        reboot_keys: tuple[str, ...] = (),
+    ) -> None:
         self.keys = {k.name: k for k in default_keys(connectors, heartbeat_interval)}
-        self.smart_charging = smart_charging
+        supported = self.keys["SupportedFeatureProfiles"].value.split(",")
+        if feature_profiles is not None:
+            supported = [p for p in supported if p in feature_profiles]
         if not smart_charging:
-            for name in SMART_CHARGING_KEYS:
-                self.keys.pop(name, None)
-            profiles = self.keys["SupportedFeatureProfiles"]
-            profiles.value = ",".join(p for p in profiles.value.split(",") if p != "SmartCharging")
+            supported = [p for p in supported if p != "SmartCharging"]
+        self.smart_charging = "SmartCharging" in supported
+        self.keys["SupportedFeatureProfiles"].value = ",".join(supported)
+        for profile, names in PROFILE_KEYS.items():
+            if profile not in supported:
+                for name in names:
+                    self.keys.pop(name, None)
+        for name in absent:
+            self.keys.pop(name, None)
+        for name, value in (values or {}).items():
+            if name in self.keys:
+                self.keys[name].value = value
+        self.reboot_keys = REBOOT_KEYS | set(reboot_keys)
+        self.pending: dict[str, str] = {}
 
     def get(self, names: list[str] | None = None) -> tuple[list[dict], list[str]]:
         """(configurationKey entries, unknownKey names)."""
@@ -165,8 +197,18 @@ class ConfigStore:
         if name in ("MeterValuesSampledData", "MeterValuesAlignedData", "StopTxnSampledData", "StopTxnAlignedData"):
             if any(m.strip() not in MEASURANDS for m in value.split(",") if m.strip()):
                 return "Rejected"
+        if name in self.reboot_keys:
+            self.pending[name] = value
+            return "RebootRequired"
         key.value = value
-        return "RebootRequired" if name in REBOOT_KEYS else "Accepted"
+        return "Accepted"
+
+    def apply_pending(self) -> None:
+        """A reboot: the values answered RebootRequired take effect."""
+        for name, value in self.pending.items():
+            if name in self.keys:
+                self.keys[name].value = value
+        self.pending.clear()
 
     def int(self, name: str, default: int = 0) -> int:
         try:

@@ -59,20 +59,22 @@ class Connection:
             headers["Authorization"] = f"Basic {token}"
         url = self.options.url.rstrip("/") + "/" + quote(self.id, safe="")
         async with websockets.connect(url, subprotocols=["ocpp1.6"], additional_headers=headers, open_timeout=10) as ws:
-            station = Station(self.id, ws, response_timeout=30)
-            station.sim = self
+            station = Station.of(self, ws)
             self.station = station
             reader = asyncio.create_task(station.start())
             self._drop.clear()
             try:
                 self.online.set()
                 self.note("connected")
-                if self.need_boot:
+                rebooted = self.need_boot
+                if rebooted:
                     await self._boot()
                 else:
                     self.booted = True
                     self._booted_event.set()
                 await self._flush_queue()
+                if not rebooted and not self.profile.offline_statuses:
+                    await self._status_all()  # the current statuses only, not the offline period's
                 dropper = asyncio.create_task(self._drop.wait())
                 await asyncio.wait({reader, dropper}, return_when=asyncio.FIRST_COMPLETED)
                 dropper.cancel()
@@ -93,14 +95,15 @@ class Connection:
             "charge_point_serial_number": self.options.serial,
             "charge_box_serial_number": self.options.serial,
             "firmware_version": self.firmware,
-            "imsi": self.options.imsi,
             "meter_type": self.options.meter_type,
             "meter_serial_number": self.options.meter_serial,
         }
         if self.profile.iccid:
             payload["iccid"] = self.options.iccid
+        if self.profile.imsi:
+            payload["imsi"] = self.options.imsi
         for _ in range(100):
-            answer = await self.station.call(call.BootNotification(**payload))
+            answer = await self._call(call.BootNotification(**payload))
             if answer is not None and answer.status == "Accepted":
                 break
             self.note(f"boot answered {getattr(answer, 'status', None)}: retrying")
@@ -111,14 +114,25 @@ class Connection:
         self.config.keys["HeartbeatInterval"].value = str(interval)
         self._heartbeat_wake.set()
         self.need_boot = False
+        self.boots += 1
         await self._status_all()
-        # As many chargers do: a Heartbeat at once, to set the clock from its answer.
-        await self.send(call.Heartbeat())
+        if not self.profile.heartbeat_on_idle:
+            # As many chargers do: a Heartbeat at once, to set the clock from its answer.
+            await self.send(call.Heartbeat())
         self.booted = True
         self._booted_event.set()
 
     async def wait_booted(self, timeout: float = 30) -> None:
         await asyncio.wait_for(self._booted_event.wait(), timeout)
+
+    async def wait_rebooted(self, boots: int, timeout: float = 60) -> None:
+        """Until a BootNotification after the `boots`-th one was accepted and reported."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (self.boots > boots and self.booted):
+            if loop.time() > deadline:
+                raise TimeoutError(f"{self.id} did not boot again within {timeout} s")
+            await asyncio.sleep(0.1)
 
     async def stop(self) -> None:
         self.stopping = True
@@ -135,11 +149,18 @@ class Connection:
         return max(1, self.config.int("HeartbeatInterval", 60))
 
     async def _heartbeats(self) -> None:
+        """Every HeartbeatInterval; with heartbeat-on-idle only once that long
+        passed with nothing else sent (§4.6: other messages show it is alive)."""
+        idle = self.profile.heartbeat_on_idle
         while not self.stopping:
             self._heartbeat_wake.clear()
+            interval = self.heartbeat_interval()
+            wait = max(0.5, self.last_sent + interval - time.monotonic()) if idle else interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._heartbeat_wake.wait(), self.heartbeat_interval())
+                await asyncio.wait_for(self._heartbeat_wake.wait(), wait)
                 continue  # the interval changed: start counting again
+            if idle and time.monotonic() - self.last_sent < interval:
+                continue  # something else was sent meanwhile
             if self.booted:
                 await self.send(call.Heartbeat())
 
@@ -148,7 +169,8 @@ class Connection:
             self._heartbeat_wake.set()
 
     async def send(self, payload, queue_offline: bool = False):
-        """Send a CALL; transaction messages wait in the queue while offline."""
+        """Send a CALL; transaction messages (and statuses, unless the profile
+        drops them) wait in the queue while offline."""
         action = payload.__class__.__name__
         if queue_offline and (not self.online.is_set() or self.queue):
             self.queue.append(payload)
@@ -157,12 +179,16 @@ class Connection:
         if self.station is None or not self.online.is_set():
             return None
         try:
-            return await self.station.call(payload)
+            return await self._call(payload)
         except (websockets.ConnectionClosed, TimeoutError) as exc:
             if queue_offline:
                 self.queue.appendleft(payload)
             self.note(f"{action} not delivered: {exc!r}")
             return None
+
+    async def _call(self, payload):
+        self.last_sent = time.monotonic()
+        return await self.station.call(payload)
 
     async def _flush_queue(self) -> None:
         """Send what was queued offline, in order, with the original timestamps
@@ -173,7 +199,7 @@ class Connection:
             if provisional is not None and provisional in self.tx_aliases:
                 payload.transaction_id = self.tx_aliases[provisional]
             try:
-                answer = await self.station.call(payload)
+                answer = await self._call(payload)
             except (websockets.ConnectionClosed, TimeoutError):
                 return
             self.queue.popleft()
@@ -196,6 +222,10 @@ class Connection:
             await self._boot()
         elif message == "Heartbeat":
             await self.send(call.Heartbeat())
+        elif message == "StatusNotification" and not self.profile.answer_trigger_status:
+            # trigger-ignored: nothing now, and no status of its own for a while either
+            self.quiet_until = time.monotonic() + self.options.trigger_quiet
+            self.note("TriggerMessage StatusNotification ignored")
         elif message == "StatusNotification":
             if number is None:
                 await self._status_all()
@@ -205,7 +235,7 @@ class Connection:
         elif message == "MeterValues":
             for connector in self.connectors.values():
                 if number in (None, connector.number):
-                    sample = connector.meter.sample(self.measurands(), "Trigger", self.profile.voltage)
+                    sample = self.meter_sample(connector, "Trigger")
                     await self.send(
                         call.MeterValues(
                             connector_id=connector.number, transaction_id=connector.transaction_id, meter_value=[sample]
@@ -225,6 +255,7 @@ class Connection:
             connector.plugged = False
             if connector.operative:
                 connector.status = "Available"
+        self.config.apply_pending()
         self.need_boot = True
         self.offline_until = time.monotonic() + self.options.reboot_delay
         self._drop.set()

@@ -4,12 +4,14 @@ their statuses, availability, faults, reservations and the cable."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 from ocpp.v16 import call
 
 from .config import ConfigStore
 from .meter import Meter, now_iso
+from .profiles import Profile
 
 
 @dataclass
@@ -36,16 +38,35 @@ class Connectors:
     physical events (cable, faults) that change it."""
 
     config: ConfigStore
+    profile: Profile
     connectors: dict[int, Connector]
     station_status: Connector
+    quiet_until: float
+    _held: set[int]
 
     async def set_status(self, connector: Connector, status: str, error_code: str = "NoError", **extra) -> None:
+        """Report a status; offline it waits in the queue unless the profile drops
+        it, and during a quiet period (trigger-ignored) it waits for its end."""
         connector.status, connector.error_code = status, error_code
+        if time.monotonic() < self.quiet_until:
+            if not self._held:
+                self.spawn(self._release_held())
+            self._held.add(connector.number)
+            return
         await self.send(
             call.StatusNotification(
                 connector_id=connector.number, error_code=error_code, status=status, timestamp=now_iso(), **extra
-            )
+            ),
+            queue_offline=self.profile.offline_statuses,
         )
+
+    async def _release_held(self) -> None:
+        while (wait := self.quiet_until - time.monotonic()) > 0:  # noqa: ASYNC110 (a later trigger extends it)
+            await asyncio.sleep(wait)
+        held, self._held = self._held, set()
+        for number in sorted(held):
+            target = self.station_status if number == 0 else self.connectors[number]
+            await self.set_status(target, target.status, target.error_code)
 
     async def _status_all(self) -> None:
         await self.set_status(self.station_status, self.station_status.status, self.station_status.error_code)

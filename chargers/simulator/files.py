@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from ocpp.v16 import call
 
 from .connectors import Connector
+from .profiles import Profile
 from .transfer import download, upload
 
 
@@ -18,6 +19,9 @@ class Files:
 
     id: str
     firmware: str
+    updates: int
+    boots: int
+    profile: Profile
     diagnostics_name: str
     lines: deque
     connectors: dict[int, Connector]
@@ -42,11 +46,18 @@ class Files:
             return
         await self.send(call.FirmwareStatusNotification(status="Installing"))
         await asyncio.sleep(0.3)
-        self.firmware = self.firmware.split("+")[0] + "+upd"
-        await self.send(call.FirmwareStatusNotification(status="Installed"))
+        self.updates += 1
+        self.firmware = f"{self.firmware.split('+')[0]}+upd{self.updates}"  # a new version each time
+        if not self.profile.reboot_before_installed:
+            await self.send(call.FirmwareStatusNotification(status="Installed"))
         while any(c.transaction_id is not None for c in self.connectors.values()):  # noqa: ASYNC110
             await asyncio.sleep(1)  # reboot only when the connectors are free
+        boots = self.boots
         await self.reboot("Reboot")
+        if self.profile.reboot_before_installed:
+            # §5.19: good practice is to reboot into the new firmware first, then report Installed.
+            await self.wait_rebooted(boots, timeout=60 + self.options.reboot_delay)
+            await self.send(call.FirmwareStatusNotification(status="Installed"))
 
     async def upload_diagnostics(self, location: str, start: str | None, stop: str | None) -> None:
         name = self.diagnostics_name

@@ -42,20 +42,27 @@ class Meter:
         self.advance()
         return int(self.energy_wh)
 
-    def sample(self, measurands: list[str], context: str, voltage: bool = True) -> dict:
-        """One meterValue entry for the measurands asked for."""
+    def sample(self, measurands: list[str], context: str, voltage: bool = True, kw: bool = False) -> dict:
+        """One meterValue entry for the measurands asked for: energy in Wh and
+        power in W, or in kWh and kW with voltage per phase L1, L2, L3 (`kw`)."""
         self.advance()
         values = []
         for measurand in measurands:
             if measurand == "Energy.Active.Import.Register":
-                values.append(_value(f"{self.energy_wh:.0f}", measurand, "Wh", context))
+                if kw:
+                    values.append(_value(f"{self.energy_wh / 1000:.3f}", measurand, "kWh", context))
+                else:
+                    values.append(_value(f"{self.energy_wh:.0f}", measurand, "Wh", context))
             elif measurand == "Power.Active.Import":
-                values.append(_value(f"{self.power_w:.0f}", measurand, "W", context))
+                if kw:
+                    values.append(_value(f"{self.power_w / 1000:.3f}", measurand, "kW", context))
+                else:
+                    values.append(_value(f"{self.power_w:.0f}", measurand, "W", context))
             elif measurand == "Current.Import":
                 values += [_value(f"{self.current_a:.1f}", measurand, "A", context, p) for p in PHASES]
             elif measurand == "Voltage" and voltage:
                 values += [
-                    _value(f"{self.voltage + i * 0.4:.1f}", measurand, "V", context, f"{p}-N")
+                    _value(f"{self.voltage + i * 0.4:.1f}", measurand, "V", context, p if kw else f"{p}-N")
                     for i, p in enumerate(PHASES)
                 ]
             elif measurand == "SoC":

@@ -1,43 +1,237 @@
-"""Behaviour profiles: ways the simulator misbehaves on purpose, so the checklist
-can be shown to fail exactly the items a real charger's fault would break."""
+"""Behaviour profiles: ways a charger may legally behave under OCPP 1.6, and ways
+it misbehaves on purpose, so the checklist can be shown to accept every legal
+variant and to fail exactly the items a real charger's fault would break.
+
+Each profile says what a correct verdict engine must make of a run against it:
+`breaks`, the items it must FAIL; `unsupported`, the items that must come out
+Not supported or Not applicable. Every other item must pass. Its description
+names the clause of OCPP 1.6 (edition 2) that allows or forbids the behaviour.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+FEATURE_PROFILES = (
+    "Core",
+    "FirmwareManagement",
+    "LocalAuthListManagement",
+    "Reservation",
+    "SmartCharging",
+    "RemoteTrigger",
+)
+
+# The feature profile of each command the central system may send (OCPP 1.6 §3.3).
+PROFILE_OF_COMMAND = {
+    "UpdateFirmware": "FirmwareManagement",
+    "GetDiagnostics": "FirmwareManagement",
+    "SendLocalList": "LocalAuthListManagement",
+    "GetLocalListVersion": "LocalAuthListManagement",
+    "ReserveNow": "Reservation",
+    "CancelReservation": "Reservation",
+    "SetChargingProfile": "SmartCharging",
+    "ClearChargingProfile": "SmartCharging",
+    "GetCompositeSchedule": "SmartCharging",
+    "TriggerMessage": "RemoteTrigger",
+}
+
 
 @dataclass(frozen=True)
 class Profile:
     name: str
-    breaks: tuple[int, ...]  # checklist items it is meant to fail
     description: str
-    finishing: bool = True  # send Finishing after a stop
-    follow_heartbeat_interval: bool = True  # obey HeartbeatInterval changes
-    smart_charging: bool = True  # accept SetChargingProfile and its keys
+    breaks: tuple[int, ...] = ()  # items a correct verdict engine must FAIL
+    unsupported: tuple[int, ...] = ()  # items that must be Not supported / Not applicable
+    # -- legal variants -----------------------------------------------------------
+    finishing: bool = True  # Finishing after a stop that is not an unplug
+    finishing_first: bool = False  # ... and before the StopTransaction
+    charging_first: bool = False  # Charging before StartTransaction, no Preparing for a start
+    iccid: bool = True  # iccid in BootNotification
+    imsi: bool = True  # imsi in BootNotification
+    heartbeat_on_idle: bool = False  # Heartbeat only after an interval with nothing else sent
+    feature_profiles: tuple[str, ...] = FEATURE_PROFILES  # SupportedFeatureProfiles
+    not_implemented: bool = False  # CALLERROR NotImplemented to the commands of profiles it lacks
+    auth_cache: bool = True  # an Authorization Cache (AuthorizationCacheEnabled, ClearCache)
+    reboot_before_installed: bool = False  # firmware: reboot, then Installed
+    offline_statuses: bool = True  # queue the statuses of an offline period
+    local_stop_reason: bool = True  # reason "Local" in StopTransaction of a local stop
+    reject_first_reset: bool = False  # the first Reset is Rejected
+    rate_units: str = "Current,Power"  # ChargingScheduleAllowedChargingRateUnit
+    reboot_keys: tuple[str, ...] = ()  # keys answered RebootRequired, applied at the next boot
+    kw_units: bool = False  # kWh, kW, per-phase voltage L1/L2/L3
     answer_delay: float = 0.0  # seconds before answering every CALL
-    voltage: bool = True  # report Voltage in MeterValues
-    iccid: bool = True  # report iccid in BootNotification
+    # -- misbehaviour ---------------------------------------------------------------
+    follow_heartbeat_interval: bool = True  # obey HeartbeatInterval changes
+    voltage: bool = True  # report Voltage in MeterValues when configured
+    honour_remote_stop: bool = True  # stop after an Accepted RemoteStopTransaction
+    start_when_refused: bool = False  # start for a card that Authorize refused
+    empty_configuration: bool = False  # GetConfiguration without keys lists nothing
+    reboot_on_reset: bool = True  # reboot after an Accepted Reset
+    answer_trigger_status: bool = True  # send the StatusNotification a TriggerMessage asks for
+
+    @property
+    def smart_charging(self) -> bool:
+        return "SmartCharging" in self.feature_profiles
+
+    def supports(self, command: str) -> bool:
+        """Whether a central-system command's feature profile is one this charger has."""
+        return PROFILE_OF_COMMAND.get(command, "Core") in self.feature_profiles
+
+
+def _without(*names: str) -> tuple[str, ...]:
+    return tuple(p for p in FEATURE_PROFILES if p not in names)
 
 
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
-        Profile("default", (), "A well-behaved OCPP 1.6-J charger."),
-        Profile("no-finishing", (7,), "Never sends Finishing after a stop.", finishing=False),
+        Profile("default", "A well-behaved OCPP 1.6-J charger with every feature profile."),
+        # -- legal variants: no item fails ----------------------------------------------
         Profile(
-            "ignore-heartbeat-interval",
-            (2,),
-            "Keeps the heartbeat interval it booted with, whatever is configured later.",
-            follow_heartbeat_interval=False,
+            "finishing-first",
+            "Sends StatusNotification Finishing before StopTransaction on a stop that is not an unplug "
+            "(§4.9 and §4.10 set no order between them).",
+            finishing_first=True,
+        ),
+        Profile(
+            "charging-first",
+            "Sends StatusNotification Charging before StartTransaction.req (no order is mandated), and goes "
+            "Available -> Charging without Preparing when a start is authorised with the cable plugged (§4.9 A3).",
+            charging_first=True,
+        ),
+        Profile(
+            "no-sim",
+            "A charger without a modem: BootNotification without iccid and imsi (§6.3: both optional).",
+            iccid=False,
+            imsi=False,
+        ),
+        Profile(
+            "no-iccid",
+            "BootNotification without iccid (§6.3: iccid is optional; imsi is still sent).",
+            iccid=False,
+        ),
+        Profile(
+            "heartbeat-on-idle",
+            "Sends Heartbeat only after HeartbeatInterval passed with no other message sent "
+            "(§4.6; §9.1.10: the interval is one of inactivity).",
+            heartbeat_on_idle=True,
+        ),
+        Profile(
+            "no-cache",
+            "No Authorization Cache and no Local Authorization List: no AuthorizationCacheEnabled key, no "
+            "LocalAuthListManagement profile, ClearCache answered Rejected (§3.5.1, §6.12; item 17 not applicable).",
+            unsupported=(17,),
+            auth_cache=False,
+            feature_profiles=_without("LocalAuthListManagement"),
+        ),
+        Profile(
+            "reboot-before-installed",
+            "Firmware update: Downloading, Downloaded, Installing, then a reboot with a new firmwareVersion in its "
+            "BootNotification, then Installed (§5.19 calls this order good practice).",
+            reboot_before_installed=True,
+        ),
+        Profile(
+            "core-only",
+            "SupportedFeatureProfiles=Core: every command of another profile is answered CALLERROR "
+            "NotImplemented (§3.3: only Core is required; OCPP-J's CALLERROR for an unknown action).",
+            unsupported=(12, 13, 14, 15, 18),
+            feature_profiles=("Core",),
+            not_implemented=True,
+        ),
+        Profile(
+            "drop-offline-statuses",
+            "Does not queue the statuses of an offline period (§4.9: it SHOULD NOT send historical statuses); "
+            "after reconnecting it sends the queued transaction messages, then only its current statuses.",
+            offline_statuses=False,
+        ),
+        Profile(
+            "stop-no-reason",
+            "StopTransaction of a local stop leaves out reason (§6.49: absent means Local); unplugging while "
+            "charging goes Charging -> Available (§4.9 C1) with reason EVDisconnected.",
+            local_stop_reason=False,
+        ),
+        Profile(
+            "reject-first-reset",
+            "Answers the first Reset Rejected and later ones Accepted (§5.14, §7.41: Rejected is a legal answer).",
+            reject_first_reset=True,
+        ),
+        Profile(
+            "power-only",
+            "ChargingScheduleAllowedChargingRateUnit=Power (§9.4.2): SetChargingProfile in A is Rejected, "
+            "in W Accepted.",
+            rate_units="Power",
+        ),
+        Profile(
+            "reboot-required",
+            "ChangeConfiguration of MeterValueSampleInterval and HeartbeatInterval answered RebootRequired "
+            "(§5.3, §7.22); the value takes effect (and reads back) after the next reboot.",
+            reboot_keys=("MeterValueSampleInterval", "HeartbeatInterval"),
+        ),
+        Profile(
+            "kw-units",
+            "Energy in kWh and power in kW, voltage and current per phase L1, L2, L3 (§7.45 UnitOfMeasure, §7.34 Phase).",
+            kw_units=True,
+        ),
+        Profile(
+            "no-finishing",
+            "Never sends Finishing: Charging -> Available after a stop, which the §4.9 table permits (C1).",
+            finishing=False,
         ),
         Profile(
             "no-smart-charging",
-            (14,),
-            "Rejects SetChargingProfile; its Smart Charging keys are NotSupported.",
-            smart_charging=False,
+            "No SmartCharging in SupportedFeatureProfiles (§3.3): SetChargingProfile Rejected, its keys absent "
+            "(items 14 and 15 not supported).",
+            unsupported=(14, 15),
+            feature_profiles=_without("SmartCharging"),
         ),
-        Profile("slow", (), "Answers every CALL after a delay (3 s by default).", answer_delay=3.0),
-        Profile("no-voltage", (8,), "Leaves Voltage out of its MeterValues.", voltage=False),
-        Profile("no-iccid", (1,), "Leaves iccid out of its BootNotification.", iccid=False),
+        Profile(
+            "slow",
+            "Answers every CALL after a delay (3 s by default); no clause sets a deadline, the timeout is the sender's.",
+            answer_delay=3.0,
+        ),
+        # -- misbehaviour: the items named must fail --------------------------------------
+        Profile(
+            "ignore-heartbeat-interval",
+            "Keeps the heartbeat interval it booted with, whatever is configured later (breaks §9.1.10).",
+            breaks=(2,),
+            follow_heartbeat_interval=False,
+        ),
+        Profile(
+            "no-voltage",
+            "Accepts Voltage in MeterValuesSampledData but never sends it (breaks §9.1.17).",
+            breaks=(8,),
+            voltage=False,
+        ),
+        Profile(
+            "ignore-remote-stop",
+            "Answers RemoteStopTransaction Accepted and never sends StopTransaction (breaks §5.12).",
+            breaks=(7,),
+            honour_remote_stop=False,
+        ),
+        Profile(
+            "start-when-refused",
+            "Starts a transaction for a card that Authorize answered Invalid (breaks §4.1: no energy without authorisation).",
+            breaks=(6,),
+            start_when_refused=True,
+        ),
+        Profile(
+            "empty-configuration",
+            "Answers GetConfiguration without keys with an empty configurationKey list (breaks §5.8: all keys).",
+            breaks=(4,),
+            empty_configuration=True,
+        ),
+        Profile(
+            "no-reboot-on-reset",
+            "Answers Reset Accepted but never reboots (breaks §5.14).",
+            breaks=(9,),
+            reboot_on_reset=False,
+        ),
+        Profile(
+            "trigger-ignored",
+            "Answers TriggerMessage StatusNotification Accepted and never sends it, nor any status for a while "
+            "after the answer (breaks §5.17).",
+            breaks=(18,),
+            answer_trigger_status=False,
+        ),
     )
 }

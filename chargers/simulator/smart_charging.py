@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from .config import ConfigStore
 from .connectors import Connector
+from .meter import PHASES
 from .profiles import Profile
+
+VOLTS = 230.0
+# ChargingScheduleAllowedChargingRateUnit's words for each chargingRateUnit (§9.4.2).
+RATE_UNITS = {"A": "Current", "W": "Power"}
+
+
+def in_unit(limit: float, unit: str, wanted: str, phases: int = len(PHASES)) -> float:
+    """A limit in A or W expressed in the other unit, at 230 V per phase."""
+    if unit == wanted:
+        return limit
+    return limit * VOLTS * phases if wanted == "W" else limit / (VOLTS * phases)
 
 
 class SmartCharging:
@@ -24,6 +36,9 @@ class SmartCharging:
 
     def set_profile(self, number: int, profile: dict) -> str:
         if not self.profile.smart_charging:
+            return "Rejected"
+        unit = profile.get("charging_schedule", {}).get("charging_rate_unit")
+        if RATE_UNITS.get(unit) not in self.config.list("ChargingScheduleAllowedChargingRateUnit"):
             return "Rejected"
         purpose = profile.get("charging_profile_purpose")
         if purpose == "TxProfile":
@@ -79,21 +94,26 @@ class SmartCharging:
         if chosen is None and cap is None:
             return None
         source = (chosen or cap)["charging_schedule"]
+        wanted = unit or source["charging_rate_unit"]
         periods = [
             {
                 "start_period": p["start_period"],
-                "limit": float(p["limit"]),
+                "limit": in_unit(float(p["limit"]), source["charging_rate_unit"], wanted, p.get("number_phases") or 3),
                 **({"number_phases": p["number_phases"]} if p.get("number_phases") else {}),
             }
             for p in source["charging_schedule_period"]
             if p["start_period"] < duration
         ]
         if cap is not None and chosen is not None:
-            ceiling = min(float(p["limit"]) for p in cap["charging_schedule"]["charging_schedule_period"])
+            cap_unit = cap["charging_schedule"]["charging_rate_unit"]
+            ceiling = min(
+                in_unit(float(p["limit"]), cap_unit, wanted, p.get("number_phases") or 3)
+                for p in cap["charging_schedule"]["charging_schedule_period"]
+            )
             for period in periods:
                 period["limit"] = min(period["limit"], ceiling)
         return {
             "duration": duration,
-            "charging_rate_unit": unit or source["charging_rate_unit"],
+            "charging_rate_unit": wanted,
             "charging_schedule_period": periods,
         }

@@ -46,13 +46,14 @@ class Transactions:
             if self.config.bool("LocalAuthorizeOffline"):
                 return (
                     self.local_list.get(id_tag)
-                    or self.auth_cache.get(id_tag)
+                    or (self.auth_cache.get(id_tag) if self.profile.auth_cache else None)
                     or ("Accepted" if self.config.bool("AllowOfflineTxForUnknownId") else "Invalid")
                 )
             return "Invalid"
         answer = await self.send(call.Authorize(id_tag=id_tag))
         status = (answer.id_tag_info or {}).get("status", "Invalid") if answer else "Invalid"
-        self.auth_cache[id_tag] = status
+        if self.profile.auth_cache:
+            self.auth_cache[id_tag] = status
         return status
 
     def send_local_list(self, version: int, update_type: str, entries: list) -> str:
@@ -82,7 +83,8 @@ class Transactions:
         status = await self.authorize(id_tag)
         if status != "Accepted":
             self.note(f"card {id_tag} refused: {status}")
-            return status
+            if not self.profile.start_when_refused:
+                return status
         if connector.plugged:
             await self.start_transaction(connector, id_tag)
         else:
@@ -93,7 +95,7 @@ class Transactions:
 
     async def remote_start(self, connector: Connector, id_tag: str) -> None:
         connector.plugged = True  # the EV is there: a remote start presumes it
-        if connector.status != "Preparing":
+        if connector.status != "Preparing" and not self.profile.charging_first:
             await self.set_status(connector, "Preparing")
         if self.config.bool("AuthorizeRemoteTxRequests") and await self.authorize(id_tag) != "Accepted":
             return
@@ -111,6 +113,8 @@ class Transactions:
             reservation_id=connector.reservation_id,
         )
         connector.reservation_id = None
+        if self.profile.charging_first:
+            await self.set_status(connector, "Charging")
         if self.online.is_set() and not self.queue:
             answer = await self.send(payload)
             if answer is None:
@@ -123,8 +127,9 @@ class Transactions:
             self.start_provisional[id(payload)] = self.next_provisional
             self.next_provisional -= 1
             self.queue.append(payload)
-        await self.set_status(connector, "Charging")
-        connector.begin_sample = connector.meter.sample(self.measurands(), "Transaction.Begin", self.profile.voltage)
+        if not self.profile.charging_first:
+            await self.set_status(connector, "Charging")
+        connector.begin_sample = self.meter_sample(connector, "Transaction.Begin")
         await self.send(
             call.MeterValues(
                 connector_id=connector.number,
@@ -138,12 +143,18 @@ class Transactions:
     def measurands(self) -> list[str]:
         return self.config.list("MeterValuesSampledData") or ["Energy.Active.Import.Register"]
 
+    def meter_sample(self, connector: Connector, context: str) -> dict:
+        """One meterValue of the configured measurands, in the profile's units."""
+        return connector.meter.sample(
+            self.measurands(), context, voltage=self.profile.voltage, kw=self.profile.kw_units
+        )
+
     async def _sample(self, connector: Connector, transaction_id: int) -> None:
         while connector.transaction_id == transaction_id and not self.stopping:
             await asyncio.sleep(max(1, self.config.int("MeterValueSampleInterval", 60)))
             if connector.transaction_id != transaction_id:
                 return
-            sample = connector.meter.sample(self.measurands(), "Sample.Periodic", self.profile.voltage)
+            sample = self.meter_sample(connector, "Sample.Periodic")
             await self.send(
                 call.MeterValues(
                     connector_id=connector.number, transaction_id=connector.transaction_id, meter_value=[sample]
@@ -159,24 +170,28 @@ class Transactions:
         for task in connector.tasks:
             task.cancel()
         connector.tasks.clear()
-        end = connector.meter.sample(self.measurands(), "Transaction.End", self.profile.voltage)
+        end = self.meter_sample(connector, "Transaction.End")
         connector.meter.set_current(0)
         data = [d for d in (connector.begin_sample, end) if d]
         payload = call.StopTransaction(
             meter_stop=connector.meter.register(),
             timestamp=now_iso(),
             transaction_id=transaction_id,
-            reason=reason,
+            reason=None if reason == "Local" and not self.profile.local_stop_reason else reason,
             id_tag=id_tag,
             transaction_data=data,
         )
+        rebooting = reason in ("HardReset", "SoftReset", "PowerLoss", "Reboot")
+        finishing = not rebooting and reason != "EVDisconnected" and self.profile.finishing
+        if finishing and self.profile.finishing_first:
+            await self.set_status(connector, "Finishing")
         await self.send(payload, queue_offline=True)
-        if reason in ("HardReset", "SoftReset", "PowerLoss", "Reboot"):
+        if rebooting:
             return
         if reason == "EVDisconnected":
             await self.set_status(connector, "Available")
         else:
-            if self.profile.finishing:
+            if finishing and not self.profile.finishing_first:
                 await self.set_status(connector, "Finishing")
             self.spawn(self._auto_unplug(connector))
         if connector.scheduled_inoperative is not None:

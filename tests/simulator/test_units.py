@@ -17,7 +17,7 @@ def test_configuration_answers_as_ocpp_says():
     assert store.change("HeartbeatInterval", "soon") == "Rejected"
     assert store.change("MeterValuesSampledData", "Voltage,Bogus") == "Rejected"
     assert store.change("NoSuchKey", "1") == "NotSupported"
-    assert store.change("VendorNetworkMode", "lte") == "RebootRequired"
+    assert store.change("VendorNetworkMode", "lte") == "RebootRequired"  # applied at the next reboot
     without = ConfigStore(smart_charging=False)
     assert "SmartCharging" not in without.keys["SupportedFeatureProfiles"].value
     assert without.change("ChargeProfileMaxStackLevel", "2") == "NotSupported"
@@ -61,6 +61,86 @@ def test_composite_schedule_takes_the_highest_stack_capped_by_the_station_maximu
     assert sim.clear_profiles(id=4) == "Accepted" and sim.clear_profiles(id=4) == "Unknown"
 
 
-def test_profiles_name_the_items_they_break():
-    assert PROFILES["no-finishing"].breaks == (7,) and not PROFILES["no-finishing"].finishing
-    assert PROFILES["no-voltage"].breaks == (8,) and PROFILES["default"].breaks == ()
+EXPECTED = {  # name: (breaks, unsupported), as issue 13 sets them
+    "default": ((), ()),
+    "finishing-first": ((), ()),
+    "charging-first": ((), ()),
+    "no-sim": ((), ()),
+    "no-iccid": ((), ()),
+    "heartbeat-on-idle": ((), ()),
+    "no-cache": ((), (17,)),
+    "reboot-before-installed": ((), ()),
+    "core-only": ((), (12, 13, 14, 15, 18)),
+    "drop-offline-statuses": ((), ()),
+    "stop-no-reason": ((), ()),
+    "reject-first-reset": ((), ()),
+    "power-only": ((), ()),
+    "reboot-required": ((), ()),
+    "kw-units": ((), ()),
+    "no-finishing": ((), ()),
+    "no-smart-charging": ((), (14, 15)),
+    "slow": ((), ()),
+    "ignore-heartbeat-interval": ((2,), ()),
+    "no-voltage": ((8,), ()),
+    "ignore-remote-stop": ((7,), ()),
+    "start-when-refused": ((6,), ()),
+    "empty-configuration": ((4,), ()),
+    "no-reboot-on-reset": ((9,), ()),
+    "trigger-ignored": ((18,), ()),
+}
+
+
+def test_profiles_name_the_items_they_break_and_the_items_they_do_not_support():
+    assert {name: (p.breaks, p.unsupported) for name, p in PROFILES.items()} == EXPECTED
+
+
+def test_every_variant_and_fault_names_its_ocpp_clause():
+    unnamed = [name for name, p in PROFILES.items() if "§" not in p.description]
+    assert unnamed == ["default", "slow"]  # the baseline, and a delay no clause limits
+
+
+def test_a_charger_without_optional_profiles_has_none_of_their_keys():
+    store = ConfigStore(feature_profiles=("Core",))
+    assert store.keys["SupportedFeatureProfiles"].value == "Core"
+    assert not {"LocalAuthListEnabled", "ReserveConnectorZeroSupported", "ChargeProfileMaxStackLevel"} & set(store.keys)
+    assert "AuthorizationCacheEnabled" not in ConfigStore(absent=("AuthorizationCacheEnabled",)).keys
+
+
+def test_a_reboot_required_key_keeps_its_value_until_the_reboot():
+    store = ConfigStore(reboot_keys=("MeterValueSampleInterval",))
+    assert store.change("MeterValueSampleInterval", "15") == "RebootRequired"
+    assert store.int("MeterValueSampleInterval") == 60
+    store.apply_pending()
+    assert store.int("MeterValueSampleInterval") == 15
+
+
+def test_the_meter_reports_kilowatt_hours_and_per_phase_voltage_in_kw_units():
+    meter = Meter(energy_wh=12_345)
+    meter.set_current(10)
+    values = meter.sample(
+        ["Energy.Active.Import.Register", "Power.Active.Import", "Voltage"], "Sample.Periodic", kw=True
+    )
+    energy, power, *volts = values["sampledValue"]
+    assert (energy["unit"], float(energy["value"])) == ("kWh", 12.345)
+    assert (power["unit"], float(power["value"])) == ("kW", 6.9)
+    assert [v["phase"] for v in volts] == ["L1", "L2", "L3"]
+
+
+def test_a_power_only_charger_rejects_profiles_in_amperes_and_limits_current_from_watts():
+    sim = SimulatedCharger(SimulatorOptions(profile="power-only"))
+
+    def profile(pid, unit, limit):
+        return {
+            "charging_profile_id": pid,
+            "stack_level": 0,
+            "charging_profile_purpose": "TxDefaultProfile",
+            "charging_profile_kind": "Absolute",
+            "charging_schedule": {
+                "charging_rate_unit": unit,
+                "charging_schedule_period": [{"start_period": 0, "limit": limit}],
+            },
+        }
+
+    assert sim.set_profile(1, profile(1, "A", 10.0)) == "Rejected"
+    assert sim.set_profile(1, profile(2, "W", 6900.0)) == "Accepted"
+    assert sim.current_limit(sim.connectors[1]) == 10.0  # 6900 W over three phases at 230 V

@@ -28,7 +28,16 @@ class Command(BaseCommand):
         parser.add_argument("--meter-type", default=defaults.meter_type)
         parser.add_argument("--password", default="", help="Basic-auth AuthorizationKey (security profile 1)")
         parser.add_argument("--count", type=int, default=1, help="run N chargers: <id>-001 ... <id>-N")
-        parser.add_argument("--profile", default="default", choices=sorted(PROFILES))
+        legal = ", ".join(n for n, p in PROFILES.items() if not p.breaks and n != "default")
+        faulty = ", ".join(f"{n} (fails {', '.join(map(str, p.breaks))})" for n, p in PROFILES.items() if p.breaks)
+        parser.add_argument(
+            "--profile",
+            default="default",
+            choices=sorted(PROFILES),
+            metavar="PROFILE",
+            help=f"behaviour: default; a legal OCPP 1.6 variant: {legal}; or a fault: {faulty}. "
+            "Each is described in chargers/simulator/profiles.py",
+        )
         parser.add_argument("--control-port", type=int, default=0, help="local HTTP control port (0: off)")
         parser.add_argument("--stdin", action="store_true", help="read control lines from stdin")
         parser.add_argument("--duration", type=float, default=0, help="seconds to run (0: until stopped)")
