@@ -268,6 +268,15 @@ def test_a_complete_simulated_run_fits_in_twelve_pages_with_a_right_chart(live_s
     assert "Firmware Version: 2.4.1" in text
     assert re.search(r"Firmware: 2\.4\.1 when the session began; (\S+) after the update", text)
     assert "fw.bin" in text and SessionFile.objects.get(session=session, kind="firmware").sha256 in text
+    # The received diagnostics file: named, fingerprinted and attached (it is under 5 MB).
+    diagnostics = SessionFile.objects.get(session=session, kind="diagnostics")
+    assert diagnostics.sha256 in text
+    with diagnostics.file.open("rb") as handle:
+        assert PdfReader(io.BytesIO(pdf)).attachments[diagnostics.name] == [handle.read()]
+    # Every font the PDF uses is embedded in it.
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    embedded = [re.search(r"\s(yes|no)\s+(yes|no)\s+(yes|no)\s", line).group(1) for line in fonts]
+    assert embedded and set(embedded) == {"yes"}, fonts
 
     page = chart_page(path)
     image = render(path, page, tmp_path)
