@@ -101,7 +101,7 @@ def frame_line(frame, secrets: Iterable[str] = ()) -> dict:
         "action": "connection"
         if frame.direction == "event"
         else " ".join(p for p in (frame.action, KINDS.get(frame.message_type, "")) if p) or frame.kind,
-        "fields": _cut(redact(_fields(frame), secrets)),
+        "fields": _cut(redact(_fields(frame) + (f" [note: {frame.note}]" if frame.note else ""), secrets)),
     }
 
 
