@@ -1,12 +1,15 @@
 """Who may connect: Basic auth (profile 1), TLS (profile 2), known chargers only.
-Each against a real daphne process configured as a lab would configure it."""
+Each against a real daphne process configured as a lab would configure it; the
+attempts run once per module, each test checks one behaviour of them."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
 import ssl
+from dataclasses import dataclass, field
 
 import pytest
 import websockets
@@ -59,48 +62,105 @@ def set_key(env: dict, cp_id: str, key: str, profile: int) -> None:
     )
 
 
-@pytest.fixture
-def lab(tmp_path):
-    env = base_env(tmp_path, OCPP_ADMISSION="known")
+WRONG_CREDENTIALS = {
+    "no credentials": {},
+    "wrong key": basic("AUTH-1", b"not-the-key"),
+    "wrong user": basic("OTHER", KEY_HEX.encode()),
+}
+RIGHT_KEYS = {
+    "hex digits": KEY_HEX.encode(),
+    "upper-case hex digits": KEY_HEX.upper().encode(),
+    "raw bytes": bytes.fromhex(KEY_HEX),
+}
+
+
+@dataclass
+class Attempts:
+    """Answers to connection attempts, and what the server kept of them."""
+
+    status: dict = field(default_factory=dict)
+    answer: dict = field(default_factory=dict)
+    events: list = field(default_factory=list)
+    rejected: str = ""
+    log: str = ""
+
+
+@pytest.fixture(scope="module")
+def known_only(tmp_path_factory) -> Attempts:
+    """A lab admitting known chargers only, one of them with an AuthorizationKey."""
+    env = base_env(tmp_path_factory.mktemp("known"), OCPP_ADMISSION="known")
     prepare(env)
     manage(env, "shell", "-c", "from chargers.models import Charger; Charger.objects.create(charge_point_id='KNOWN-1')")
     set_key(env, "AUTH-1", KEY_HEX, 1)
     daphne = Daphne(env)
-    yield env, daphne
-    daphne.stop()
-
-
-async def test_basic_auth_and_known_chargers_only(lab):
-    env, daphne = lab
     url = daphne.server.ws_url
-    # Known chargers only: a stranger is refused before the upgrade and listed.
-    assert await refused(url + "STRANGER") == 403
-    assert (await heartbeat(url + "KNOWN-1"))[0] == 3
-    # Profile 1: no credentials, wrong key, wrong user: refused.
-    assert await refused(url + "AUTH-1") == 403
-    assert await refused(url + "AUTH-1", additional_headers=basic("AUTH-1", b"not-the-key")) == 403
-    assert await refused(url + "AUTH-1", additional_headers=basic("OTHER", KEY_HEX.encode())) == 403
-    # The key as hex digits, upper case, or as its raw 20 bytes: all admitted.
-    for password in (KEY_HEX.encode(), KEY_HEX.upper().encode(), bytes.fromhex(KEY_HEX)):
-        assert (await heartbeat(url + "AUTH-1", additional_headers=basic("AUTH-1", password)))[0] == 3
-    events = evidence(env, "AUTH-1")
-    security = [e for e in events if e["event"] == "security"]
-    assert [e["reason"] for e in security] == [
+    seen = Attempts()
+
+    async def attempts() -> None:
+        seen.status["STRANGER"] = await refused(url + "STRANGER")
+        seen.answer["KNOWN-1"] = await heartbeat(url + "KNOWN-1")
+        for name, headers in WRONG_CREDENTIALS.items():
+            seen.status[name] = await refused(url + "AUTH-1", additional_headers=headers)
+        for name, password in RIGHT_KEYS.items():
+            seen.answer[name] = await heartbeat(url + "AUTH-1", additional_headers=basic("AUTH-1", password))
+
+    try:
+        asyncio.run(attempts())
+        seen.events = [e for e in evidence(env, "AUTH-1") if e["event"] == "security"]
+        seen.rejected = manage(
+            env,
+            "shell",
+            "-c",
+            "from chargers.models import *; print(list(RejectedAttempt.objects.values_list('charge_point_id', 'reason')))",
+        )
+    finally:
+        seen.log = daphne.stop()
+    return seen
+
+
+def test_a_stranger_is_refused_before_the_upgrade(known_only):
+    assert known_only.status["STRANGER"] == 403
+
+
+def test_a_stranger_is_listed_as_a_rejected_attempt(known_only):
+    assert "STRANGER" in known_only.rejected
+    assert "known chargers only" in known_only.rejected
+
+
+def test_a_known_charger_is_served(known_only):
+    assert known_only.answer["KNOWN-1"][0] == 3
+
+
+@pytest.mark.parametrize("attempt", list(WRONG_CREDENTIALS))
+def test_a_profile_1_charger_without_its_key_is_refused(known_only, attempt):
+    assert known_only.status[attempt] == 403
+
+
+@pytest.mark.parametrize("form", list(RIGHT_KEYS))
+def test_a_profile_1_charger_is_admitted_with_its_key_in_any_form(known_only, form):
+    assert known_only.answer[form][0] == 3
+
+
+def test_each_refusal_is_kept_as_a_security_event_with_its_reason(known_only):
+    assert [e["reason"] for e in known_only.events] == [
         "missing HTTP Basic credentials (security profile 1)",
         "wrong AuthorizationKey",
         "Basic auth user name is not the charge point id",
     ]
-    assert all(e["remote"].startswith("127.0.0.1:") for e in security)
-    rejected = manage(
-        env,
-        "shell",
-        "-c",
-        "from chargers.models import *; print(list(RejectedAttempt.objects.values_list('charge_point_id', 'reason')))",
-    )
-    assert "STRANGER" in rejected and "known chargers only" in rejected
-    log = daphne.stop()
-    assert "STRANGER" in log and "AUTH-1" in log
-    assert KEY_HEX not in log and "not-the-key" not in log
+
+
+def test_a_security_event_names_the_remote_address(known_only):
+    assert all(e["remote"].startswith("127.0.0.1:") for e in known_only.events)
+
+
+def test_refusals_are_logged_with_the_charge_point_id(known_only):
+    assert "STRANGER" in known_only.log
+    assert "AUTH-1" in known_only.log
+
+
+def test_the_log_never_shows_a_key_or_a_password_tried(known_only):
+    assert KEY_HEX not in known_only.log
+    assert "not-the-key" not in known_only.log
 
 
 def make_ca_and_server_cert(directory):
@@ -140,25 +200,50 @@ def make_ca_and_server_cert(directory):
     )
 
 
-async def test_profile_2_needs_tls_and_basic_auth(tmp_path):
-    make_ca_and_server_cert(tmp_path)
+@pytest.fixture(scope="module")
+def profile_2(tmp_path_factory) -> Attempts:
+    """A profile-2 charger trying plain ws:// and wss://, with and without its key."""
+    folder = tmp_path_factory.mktemp("tls")
+    make_ca_and_server_cert(folder)
     tls_port = free_port()
-    env = base_env(tmp_path, OCPP_TLS_PORT=str(tls_port))
+    env = base_env(folder, OCPP_TLS_PORT=str(tls_port))
     prepare(env)
     set_key(env, "TLS-1", "a-secret-of-16-bytes-or-more", 2)
-    endpoint = f"ssl:port={tls_port}:interface=127.0.0.1:privateKey={tmp_path / 'server.key'}:certKey={tmp_path / 'server.pem'}"
+    endpoint = (
+        f"ssl:port={tls_port}:interface=127.0.0.1:privateKey={folder / 'server.key'}:certKey={folder / 'server.pem'}"
+    )
     daphne = Daphne(env, extra_args=("-e", endpoint))
-    try:
-        context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
-        auth = basic("TLS-1", b"a-secret-of-16-bytes-or-more")
-        # Plain ws:// is refused even with the right key.
-        assert await refused(daphne.server.ws_url + "TLS-1", additional_headers=auth) == 403
-        wss = f"wss://127.0.0.1:{tls_port}/ocpp/TLS-1"
+    context = ssl.create_default_context(cafile=str(folder / "ca.pem"))
+    auth = basic("TLS-1", b"a-secret-of-16-bytes-or-more")
+    wss = f"wss://127.0.0.1:{tls_port}/ocpp/TLS-1"
+    seen = Attempts()
+
+    async def attempts() -> None:
+        seen.status["ws with key"] = await refused(daphne.server.ws_url + "TLS-1", additional_headers=auth)
         async with websockets.connect(wss, subprotocols=["ocpp1.6"], ssl=context, additional_headers=auth) as ws:
-            assert ws.transport.get_extra_info("ssl_object").version() in ("TLSv1.2", "TLSv1.3")
+            seen.answer["tls version"] = ws.transport.get_extra_info("ssl_object").version()
             await ws.send('[2,"1","Heartbeat",{}]')
-            assert json.loads(await ws.recv())[0] == 3
-        # Over TLS but without the key: refused.
-        assert await refused(wss, ssl=context) == 403
+            seen.answer["wss with key"] = json.loads(await ws.recv())
+        seen.status["wss without key"] = await refused(wss, ssl=context)
+
+    try:
+        asyncio.run(attempts())
     finally:
         daphne.stop()
+    return seen
+
+
+def test_plain_ws_is_refused_for_a_profile_2_charger_even_with_its_key(profile_2):
+    assert profile_2.status["ws with key"] == 403
+
+
+def test_a_profile_2_charger_is_served_over_tls_with_its_key(profile_2):
+    assert profile_2.answer["wss with key"][0] == 3
+
+
+def test_the_tls_endpoint_speaks_tls_12_or_13(profile_2):
+    assert profile_2.answer["tls version"] in ("TLSv1.2", "TLSv1.3")
+
+
+def test_a_profile_2_charger_over_tls_without_its_key_is_refused(profile_2):
+    assert profile_2.status["wss without key"] == 403
