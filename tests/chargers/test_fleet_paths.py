@@ -56,25 +56,33 @@ def test_charger_groups_do_not_expire_after_a_day():
     assert config["group_expiry"] >= 365 * 86400
 
 
-async def test_a_live_page_picks_its_chargers_out_of_the_one_announcement():
-    """Frames of all chargers are announced together on one group; a charger
-    page marks only its charger, the dashboard marks every one."""
+def live_page(all_chargers: bool, chargers: set[int]):
+    """A live socket's consumer showing all chargers or some (frames of all
+    chargers are announced together on one group)."""
     from chargers.live import LiveConsumer
 
-    def page(all_chargers: bool, chargers: set[int]) -> LiveConsumer:
-        consumer = LiveConsumer()
-        consumer.all_chargers, consumer.chargers, consumer.dirty, consumer.flusher = all_chargers, chargers, set(), None
-        return consumer
+    consumer = LiveConsumer()
+    consumer.all_chargers, consumer.chargers, consumer.dirty, consumer.flusher = all_chargers, chargers, set(), None
+    return consumer
 
-    charger_page, dashboard = page(False, {7}), page(True, set())
-    await charger_page.frames_stored({"type": "frames.stored", "chargers": [3, 5]})
-    assert charger_page.dirty == set()
-    await charger_page.frames_stored({"type": "frames.stored", "chargers": [3, 7]})
-    await dashboard.frames_stored({"type": "frames.stored", "chargers": [3, 7]})
-    assert charger_page.dirty == {"frames", "charger-7"}
-    assert dashboard.dirty == {"frames", "charger-3", "charger-7"}
-    for consumer in (charger_page, dashboard):
+
+async def announced(consumer, chargers: list[int]) -> set[str]:
+    await consumer.frames_stored({"type": "frames.stored", "chargers": chargers})
+    if consumer.flusher:
         consumer.flusher.cancel()
+    return consumer.dirty
+
+
+async def test_a_charger_page_ignores_an_announcement_without_its_charger():
+    assert await announced(live_page(False, {7}), [3, 5]) == set()
+
+
+async def test_a_charger_page_marks_its_charger_from_the_one_announcement():
+    assert await announced(live_page(False, {7}), [3, 7]) == {"frames", "charger-7"}
+
+
+async def test_the_dashboard_marks_every_charger_announced():
+    assert await announced(live_page(True, set()), [3, 7]) == {"frames", "charger-3", "charger-7"}
 
 
 def test_redis_reads_outlast_the_blocking_receive():

@@ -8,6 +8,7 @@ import json
 import socket
 import time
 
+import pytest
 import websockets
 
 from tests.servers import Daphne, base_env, manage, prepare
@@ -49,17 +50,30 @@ def test_a_half_open_socket_is_closed_within_ping_interval_plus_timeout(tmp_path
         daphne.stop()
 
 
-async def test_a_flooding_charger_is_throttled_not_dropped(tmp_path):
-    env = base_env(tmp_path, OCPP_RATE_LIMIT="20")
+@pytest.fixture(scope="module")
+def flood(tmp_path_factory) -> dict:
+    """100 heartbeats sent at once to a server that allows 20 frames/s."""
+    env = base_env(tmp_path_factory.mktemp("flood"), OCPP_RATE_LIMIT="20")
     prepare(env)
     daphne = Daphne(env)
-    try:
+    seen: dict = {}
+
+    async def scenario() -> None:
         async with websockets.connect(daphne.server.ws_url + "CP-FLOOD", subprotocols=["ocpp1.6"]) as ws:
             for n in range(100):
                 await ws.send(json.dumps([2, f"h{n}", "Heartbeat", {}]))
-            answers = [json.loads(await asyncio.wait_for(ws.recv(), 20)) for _ in range(100)]
-        assert [a[1] for a in answers] == [f"h{n}" for n in range(100)]
-        assert all(a[0] == 3 for a in answers)
+            seen["answers"] = [json.loads(await asyncio.wait_for(ws.recv(), 20)) for _ in range(100)]
+
+    try:
+        asyncio.run(scenario())
     finally:
-        log = daphne.stop()
-    assert "throttled" in log
+        seen["log"] = daphne.stop()
+    return seen
+
+
+def test_a_flooding_charger_gets_every_answer_in_order(flood):
+    assert [(a[0], a[1]) for a in flood["answers"]] == [(3, f"h{n}") for n in range(100)]
+
+
+def test_a_flooding_charger_is_logged_as_throttled(flood):
+    assert "throttled" in flood["log"]
