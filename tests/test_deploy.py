@@ -4,10 +4,13 @@ production refuses to start without a SECRET_KEY; the lab makes its own."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
@@ -69,6 +72,16 @@ def test_production_secures_cookies_by_default(tmp_path):
 def test_the_lab_runs_commands_without_secret_key_or_debug(tmp_path):
     done = run_manage("check", VAR_DIR=str(tmp_path))
     assert done.returncode == 0, done.stderr
+
+
+README_COMMANDS = sorted(set(re.findall(r"manage\.py ([a-z_]+)", (ROOT / "README.md").read_text())))
+
+
+@pytest.mark.parametrize("command", README_COMMANDS)
+def test_each_command_the_readme_shows_starts_on_a_fresh_checkout(tmp_path, command):
+    done = run_manage(command, "--help", VAR_DIR=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "usage:" in done.stdout
 
 
 def test_the_lab_runs_with_debug_off_by_default(tmp_path):
