@@ -3,17 +3,20 @@ the rest of /api). The headless `certify` command drives sessions through it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from ninja import Body, Router, Schema
 from ninja.errors import HttpError
 
 from chargers.api import COMMAND_HTTP_STATUS, CommandOut, ErrorOut, caller
+from chargers.models import Frame
 from chargers.roles import can_operate
 
-from . import catalog, services
+from . import catalog, report, services
 from .engine import evaluate_session
 from .models import CertSession, ItemResult
 
@@ -35,6 +38,7 @@ class ItemOut(Schema):
     reason: str
     remark: str
     evidence: list[int]
+    evidence_seqs: list[int]
     timings: dict
     override_verdict: str
     override_remark: str
@@ -50,6 +54,7 @@ class SessionOut(Schema):
     lab: str
     started_at: datetime
     finished_at: datetime | None
+    start_seq: int
     facts: dict
     summary: dict
 
@@ -67,6 +72,21 @@ class OfflineOut(Schema):
     charge_point_id: str
     seconds: float
     until: datetime
+
+
+class SignIn(Schema):
+    name: str
+    role: str
+    statement: str = "I have run this certification and the results above are what the charger did."
+    date: dt.date | None = None
+
+
+class SignOut(SessionOut):
+    signer_name: str
+    signer_role: str
+    signed_at: datetime | None
+    report_sha256: str
+    log_sha256: str
 
 
 class OverrideIn(Schema):
@@ -96,6 +116,7 @@ def _out(session: CertSession) -> dict:
         "lab": session.lab,
         "started_at": session.started_at,
         "finished_at": session.finished_at,
+        "start_seq": session.start_seq,
         "facts": session.facts,
         "summary": services.session_summary(session)["counts"],
     }
@@ -103,6 +124,8 @@ def _out(session: CertSession) -> dict:
 
 def _items(session: CertSession) -> list[dict]:
     results = {r.number: r for r in session.items.all()}
+    wanted = {fid for r in results.values() for fid in r.evidence}
+    seqs = dict(Frame.objects.filter(pk__in=wanted).values_list("pk", "seq")) if wanted else {}
     out = []
     for item in catalog.items(session.catalog):
         result = results.get(item.number) or ItemResult(number=item.number)
@@ -115,6 +138,7 @@ def _items(session: CertSession) -> list[dict]:
                 "reason": result.auto_reason,
                 "remark": result.override_remark or result.remark,
                 "evidence": result.evidence,
+                "evidence_seqs": sorted(seqs[fid] for fid in result.evidence if fid in seqs),
                 "timings": result.timings,
                 "override_verdict": result.override_verdict,
                 "override_remark": result.override_remark,
@@ -205,6 +229,52 @@ def override(request, pk: int, number: int, body: OverrideIn):
     except ValidationError as exc:
         raise HttpError(400, "; ".join(exc.messages)) from None
     return next(i for i in _items(session) if i["number"] == number)
+
+
+@router.post("/{pk}/sign", response={200: SignOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def sign(request, pk: int, body: SignIn):
+    """Sign the session off as the dashboard does: render and sign the PDF
+    report (the lab's certificate), attach the evidence, finalize the session.
+    Then GET /api/sessions/{id}/report.pdf."""
+    _require_engineer(request)
+    session = _session(pk)
+    try:
+        report.sign_off(session, request.auth.user, body.name, body.role, body.statement, body.date)
+    except ValidationError as exc:
+        raise HttpError(400, "; ".join(exc.messages)) from None
+    return {
+        **_out(session),
+        "signer_name": session.signer_name,
+        "signer_role": session.signer_role,
+        "signed_at": session.signed_at,
+        "report_sha256": session.report_sha256,
+        "log_sha256": session.log_sha256,
+    }
+
+
+@router.get(
+    "/{pk}/report.pdf",
+    response={404: ErrorOut},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The signed PDF report (PAdES; the evidence log attached)",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def report_pdf(request, pk: int):
+    """The signed report of a session signed off (POST /api/sessions/{id}/sign)."""
+    session = _session(pk)
+    if not session.report:
+        raise HttpError(404, f"Session {pk} has not been signed off yet")
+    return FileResponse(
+        session.report.open("rb"),
+        as_attachment=True,
+        filename=f"ocpp-certify-session-{pk}-rev{session.revision}.pdf",
+        content_type="application/pdf",
+    )
 
 
 @router.get("/{pk}/summary")

@@ -1,5 +1,6 @@
 """A whole certification against the built-in simulator over real sockets,
-driven through the same API calls the buttons make (certify.headless)."""
+driven through the same API calls the buttons make (certify.headless), its
+physical steps through the step interface (certify.steps)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from certify import headless
+from certify import headless, steps
 from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, SessionFile
 from certify.transfer import store
@@ -32,8 +33,11 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
             store(CertSession.objects.get(pk=session["id"]), SessionFile.FIRMWARE, "fw.bin", TEST_FIRMWARE, "upload")
 
         await sync_to_async(host)()
-        run = headless.Run(api, session["id"], cp_id, sim)
-        return await headless.drive(run, numbers, timeout, progress=lambda line: None)
+        options = headless.RunOptions(
+            cp_id, numbers, timeout=timeout, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
+        )
+        run = headless.Run(api, session["id"], options, steps.SimulatorPerformer(sim), progress=lambda line: None)
+        return await headless.drive(run, session["start_seq"])
     finally:
         await sim.stop()
         task.cancel()

@@ -1,62 +1,99 @@
-"""`python manage.py certify --charger CP1 --url ws://127.0.0.1:8000/ocpp/`"""
+"""`python manage.py certify --charger CP1 --url ws://127.0.0.1:8000/ocpp/`: a
+headless certification run for pipelines (certify.headless), its artifacts
+(certify.artifacts) and its exit status: 0 passed, 1 an item failed, 2 an
+automatic item still open, 3 could not run."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from certify import headless
+from certify import artifacts, headless, steps
 from certify.catalog import items as catalog_items
 from certify.models import CertSession, SessionFile
+from certify.services import DEFAULT_ID_TAG, DEFAULT_REFUSED_ID_TAG
 from certify.transfer import store
 from chargers.models import ApiToken
 
 TEST_FIRMWARE = b"OCPP Certify test firmware image\n" * 64
+SIGNER_ROLE = "automatic run"
+STATEMENT = "Signed by an automatic run of manage.py certify; the verdicts are the server's rules' own."
+
+
+class CouldNotRun(Exception):
+    """Exit status 3, with a message a pipeline log can show."""
 
 
 class Command(BaseCommand):
     help = (
-        "Run the automatic part of a certification session headless against a charger connected to a running "
-        "server, print the verdict table, and exit 1 if an automatic item failed."
+        "Certify a charger headless against a running server: work the automatic items, print the verdict table, "
+        "write the signed report, JUnit and JSON if asked. Exit 0: passed; 1: an item failed; 2: an automatic item "
+        "is still open; 3: could not run."
     )
 
     def add_arguments(self, parser):
+        defaults = headless.RunOptions(charger="", items=[])
         parser.add_argument("--charger", required=True, help="charge point id")
         parser.add_argument("--url", default="ws://127.0.0.1:8000/ocpp/", help="the server's OCPP endpoint")
         parser.add_argument(
             "--api-token",
             default=settings.CERTIFY_API_TOKEN,
-            help="an engineer's API token (default: $CERTIFY_API_TOKEN, else one is made)",
+            help="an engineer's API token (default: $CERTIFY_API_TOKEN, else one is made in this database)",
         )
-        parser.add_argument("--simulate", action="store_true", help="also run the built-in simulator as the charger")
-        parser.add_argument("--profile", default="default", help="simulator behaviour profile (with --simulate)")
         parser.add_argument("--items", default="", help="comma-separated item numbers (default: all)")
-        parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for each item's verdict")
-        parser.add_argument("--json", action="store_true", help="print the result as JSON")
-        parser.add_argument("--engineer", default="certify-cli", help="the name recorded on the session")
+        parser.add_argument("--wait-connect", type=float, default=120, help="seconds to wait for the charger (exit 3)")
+        parser.add_argument(
+            "--physical-hook",
+            default="",
+            metavar="CMD",
+            help="run CMD through sh -c for each physical step (CERTIFY_STEP, CERTIFY_CHARGER, CERTIFY_CONNECTOR, "
+            "CERTIFY_ID_TAG, CERTIFY_ERROR_CODE, CERTIFY_ITEM); without it the steps are printed on stderr",
+        )
+        parser.add_argument(
+            "--step-timeout", type=float, default=defaults.step_timeout, help="seconds to wait for a step's evidence"
+        )
+        parser.add_argument("--simulate", action="store_true", help="run the built-in simulator as the charger")
+        parser.add_argument("--profile", default="default", help="simulator behaviour profile (with --simulate)")
+        parser.add_argument("--id-tag", default=DEFAULT_ID_TAG, help="the card that is Accepted")
+        parser.add_argument("--refused-id-tag", default=DEFAULT_REFUSED_ID_TAG, help="the card answered Invalid")
+        parser.add_argument("--timeout", type=float, default=defaults.timeout, help="seconds per item")
+        parser.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="minutes for the run")
+        parser.add_argument(
+            "--interval",
+            type=int,
+            default=defaults.interval,
+            help="first value tried for HeartbeatInterval, MeterValueSampleInterval and ConnectionTimeOut "
+            "(the next larger on rejection)",
+        )
+        parser.add_argument(
+            "--offline-seconds", type=float, default=defaults.offline_seconds, help="item 16's offline window"
+        )
+        parser.add_argument("--engineer", default="certify-cli", help="the name on the session and the report")
+        parser.add_argument("--report", default="", metavar="FILE.pdf", help="sign the session and write its report")
+        parser.add_argument("--junit", default="", metavar="FILE.xml", help="write a JUnit XML file")
+        parser.add_argument(
+            "--json", nargs="?", const="-", default="", metavar="FILE", help="write the JSON result (alone: stdout)"
+        )
 
     def handle(self, *args, **options):
         numbers = [int(n) for n in options["items"].split(",") if n.strip()] or [i.number for i in catalog_items()]
-        token = options["api_token"] or self._token()
         try:
-            items, session_pk = asyncio.run(self._run(numbers, token, options))
-        except headless.ApiError as exc:
-            raise CommandError(str(exc)) from exc
-        if options["json"]:
-            self.stdout.write(json.dumps({"session": session_pk, "items": items}, indent=2))
-        else:
-            self.stdout.write(f"Session {session_pk} of {options['charger']}\n" + headless.table(items))
-        failed = [n for n, item in items.items() if item["verdict"] == "failed"]
-        if failed:
-            self.stderr.write(f"Failed items: {', '.join(map(str, failed))}")
-            sys.exit(1)
+            token = options["api_token"] or self._token()
+            items, runs, session_pk, pdf = asyncio.run(self._run(numbers, token, options))
+        except (headless.ApiError, CouldNotRun) as exc:
+            self.stderr.write(f"certify: could not run: {exc}")
+            sys.exit(artifacts.EXIT_COULD_NOT_RUN)
+        sys.exit(self._write(items, runs, session_pk, pdf, options))
 
     def _token(self) -> str:
         """An engineer's token for the run, kept in the shared database."""
@@ -64,7 +101,10 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get_or_create(name="engineer")[0])
         return ApiToken.issue(user, "certify command")[1]
 
-    async def _run(self, numbers: list[int], token: str, options: dict):
+    def _say(self, line: str) -> None:
+        self.stderr.write(line)
+
+    async def _run(self, numbers: list[int], token: str, options: dict) -> tuple[dict, dict, int, bytes]:
         api = headless.Api(headless.http_base(options["url"]), token)
         sim = sim_task = None
         if options["simulate"]:
@@ -74,27 +114,113 @@ class Command(BaseCommand):
                 SimulatorOptions(url=options["url"], charge_point_id=options["charger"], profile=options["profile"])
             )
             sim_task = asyncio.create_task(sim.run())
-            await sim.wait_booted(30)
+            performer: steps.Performer = steps.SimulatorPerformer(sim)
+        elif options["physical_hook"]:
+            performer = steps.HookPerformer(options["physical_hook"], options["charger"])
+        else:
+            performer = steps.PromptPerformer(self._say)
         try:
-            status, body = await api.call(
-                "POST", "/sessions", {"charge_point_id": options["charger"], "engineer_name": options["engineer"]}
-            )
-            if status != 201:
-                raise headless.ApiError(f"Could not open a session: HTTP {status} {body}")
-            session_pk = body["id"]
-            await sync_to_async(self._host_firmware)(session_pk)
-            run = headless.Run(api, session_pk, options["charger"], sim)
-            items = await headless.drive(run, numbers, options["timeout"], progress=self._progress)
-            return items, session_pk
+            await self._wait_connect(api, options["charger"], options["wait_connect"])
+            return await self._certify(api, numbers, options, performer)
         finally:
             if sim is not None:
                 await sim.stop()
                 sim_task.cancel()
 
-    def _progress(self, line: str) -> None:
-        self.stderr.write(line)
+    async def _wait_connect(self, api: headless.Api, charger: str, seconds: float) -> None:
+        """Until the charger is connected and its BootNotification accepted."""
+        deadline = time.monotonic() + seconds
+        said = False
+        while True:
+            status, body = await api.call("GET", f"/chargers/{quote(charger, safe='')}")
+            if status == 200 and body["connected"] and body["booted_at"]:
+                return
+            if status not in (200, 404):
+                raise CouldNotRun(f"{api.base} answered HTTP {status} for charger {charger}")
+            if time.monotonic() >= deadline:
+                raise CouldNotRun(f"charger {charger} did not connect and boot within {seconds:g} s")
+            if not said:
+                self._say(f"certify: waiting up to {seconds:g} s for {charger} to connect and boot")
+                said = True
+            await asyncio.sleep(0.5)
+
+    async def _certify(self, api: headless.Api, numbers: list[int], options: dict, performer) -> tuple:
+        charger = options["charger"]
+        status, body = await api.call(
+            "POST",
+            "/sessions",
+            {
+                "charge_point_id": charger,
+                "engineer_name": options["engineer"],
+                "options": {"id_tag": options["id_tag"], "refused_id_tag": options["refused_id_tag"]},
+            },
+        )
+        if status != 201:
+            raise CouldNotRun(f"could not open a session: HTTP {status} {body}")
+        session_pk = body["id"]
+        start_seq = body.get("start_seq", 0)
+        if 12 in numbers:
+            await sync_to_async(self._host_firmware)(session_pk)
+        run_options = headless.RunOptions(
+            charger=charger,
+            items=numbers,
+            timeout=options["timeout"],
+            step_timeout=options["step_timeout"],
+            max_minutes=options["max_minutes"],
+            interval=options["interval"],
+            offline_seconds=options["offline_seconds"],
+            id_tag=options["id_tag"],
+            refused_id_tag=options["refused_id_tag"],
+        )
+        run = headless.Run(api, session_pk, run_options, performer, progress=self._say)
+        self._say(f"certify: session {session_pk} of {charger}, items {','.join(map(str, numbers))}")
+        items = await headless.drive(run, start_seq)
+        pdf = await self._report(api, session_pk, options["engineer"]) if options["report"] else b""
+        return items, run.runs, session_pk, pdf
+
+    def _write(self, items: dict, runs: dict, session_pk: int, pdf: bytes, options: dict) -> int:
+        """The artifacts and the exit status."""
+        charger = options["charger"]
+        code = artifacts.exit_code(items)
+        if options["report"]:
+            Path(options["report"]).write_bytes(pdf)
+            self._say(f"certify: signed report written to {options['report']} ({len(pdf)} bytes)")
+        if options["junit"]:
+            Path(options["junit"]).write_text(artifacts.junit(items, runs, charger, session_pk))
+        if options["json"]:
+            text = json.dumps(artifacts.result(items, runs, charger, session_pk, code), indent=2)
+            if options["json"] == "-":
+                self.stdout.write(text)
+            else:
+                Path(options["json"]).write_text(text + "\n")
+        if options["json"] != "-":
+            self.stdout.write(f"Session {session_pk} of {charger}\n" + artifacts.table(items, runs))
+        failed = [n for n, item in items.items() if item["verdict"] == "failed"]
+        still = [n for n, item in items.items() if item["verdict"] == "open" and item.get("automatic", True)]
+        if failed:
+            self._say(f"certify: failed items: {', '.join(map(str, failed))}")
+        if still:
+            self._say(f"certify: automatic items still open: {', '.join(map(str, still))}")
+        return code
+
+    async def _report(self, api: headless.Api, session_pk: int, engineer: str) -> bytes:
+        """Sign off as the dashboard would, then fetch the signed PDF."""
+        status, body = await api.call(
+            "POST", f"/sessions/{session_pk}/sign", {"name": engineer, "role": SIGNER_ROLE, "statement": STATEMENT}
+        )
+        if status != 200:
+            raise CouldNotRun(f"could not sign session {session_pk}: HTTP {status} {body}")
+        status, pdf = await api.call("GET", f"/sessions/{session_pk}/report.pdf", raw=True)
+        if status != 200:
+            raise CouldNotRun(f"could not fetch the report of session {session_pk}: HTTP {status}")
+        return pdf
 
     def _host_firmware(self, session_pk: int) -> None:
-        session = CertSession.objects.get(pk=session_pk)
+        """A test image for item 12, when this command shares the server's
+        database (on another machine, upload one on the session's page)."""
+        session = CertSession.objects.filter(pk=session_pk).first()
+        if session is None:
+            self._say("certify: no firmware hosted for item 12 (this database is not the server's)")
+            return
         if not SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).exists():
             store(session, SessionFile.FIRMWARE, "certify-test-firmware.bin", TEST_FIRMWARE, "upload")

@@ -1,0 +1,110 @@
+"""What a headless run leaves behind for a pipeline: the verdict table on
+stdout, a JUnit XML file, a JSON result, and the exit status (issue 16):
+
+    0  no item failed and every automatic item has a final verdict
+    1  an item failed
+    2  an automatic item is still open at the end
+    3  could not run (server unreachable, bad token, charger never connected)
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from .headless import ItemRun
+
+EXIT_OK, EXIT_FAILED, EXIT_OPEN, EXIT_COULD_NOT_RUN = 0, 1, 2, 3
+SKIPPED = {"not_supported": "Not supported", "not_applicable": "Not applicable", "open": "Still open"}
+
+
+def result_text(item: dict, run: ItemRun | None) -> str:
+    """The Result column: the remark of a pass, else the reason; why a step
+    could not be done for an item left open; the run's notes after."""
+    if item["verdict"] == "passed" and item.get("remark"):
+        text = item["remark"]
+    elif item["verdict"] == "open" and run is not None and run.blocked:
+        text = run.blocked
+    else:
+        text = item.get("reason", "")
+    if run is not None and run.notes:
+        text = "; ".join(filter(None, [text, *run.notes]))
+    return text
+
+
+def exit_code(items: dict[int, dict]) -> int:
+    if any(item["verdict"] == "failed" for item in items.values()):
+        return EXIT_FAILED
+    if any(item["verdict"] == "open" and item.get("automatic", True) for item in items.values()):
+        return EXIT_OPEN
+    return EXIT_OK
+
+
+def table(items: dict[int, dict], runs: dict[int, ItemRun]) -> str:
+    rows = [f"{'#':>2}  {'Function':<58} {'Verdict':<14} Result"]
+    for number, item in sorted(items.items()):
+        text = result_text(item, runs.get(number))
+        rows.append(f"{number:>2}  {item['function'][:58]:<58} {item['verdict']:<14} {text}")
+    return "\n".join(rows)
+
+
+def testcase_name(item: dict) -> str:
+    return f"{item['number']:02d} {item['function']}"
+
+
+def junit(items: dict[int, dict], runs: dict[int, ItemRun], charger: str, session: int) -> str:
+    """One testsuite, one testcase per item: failure for Failed (with the
+    reason), skipped with a message for Not supported, Not applicable and open."""
+    suite = ET.Element("testsuite", name=f"OCPP certification of {charger}")
+    counts = {"tests": 0, "failures": 0, "skipped": 0}
+    total = 0.0
+    for number, item in sorted(items.items()):
+        run = runs.get(number)
+        duration = (run.duration if run else None) or 0.0
+        total += duration
+        case = ET.SubElement(
+            suite, "testcase", name=testcase_name(item), classname=f"certify.{charger}", time=f"{duration:.1f}"
+        )
+        counts["tests"] += 1
+        text = result_text(item, run)
+        if item["verdict"] == "failed":
+            counts["failures"] += 1
+            failure = ET.SubElement(case, "failure", message=text[:500], type="failed")
+            failure.text = text
+        elif item["verdict"] in SKIPPED:
+            counts["skipped"] += 1
+            ET.SubElement(case, "skipped", message=f"{SKIPPED[item['verdict']]}: {text}"[:500])
+        out = ET.SubElement(case, "system-out")
+        out.text = f"session {session}; verdict {item['verdict']}; evidence seqs {item.get('evidence_seqs', [])}"
+    suite.set("tests", str(counts["tests"]))
+    suite.set("failures", str(counts["failures"]))
+    suite.set("errors", "0")
+    suite.set("skipped", str(counts["skipped"]))
+    suite.set("time", f"{total:.1f}")
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def result(items: dict[int, dict], runs: dict[int, ItemRun], charger: str, session: int, code: int) -> dict:
+    """The JSON result: every item's verdict, reason, remark, attempts, timings
+    and the sequence numbers of its evidence frames."""
+    out = []
+    for number, item in sorted(items.items()):
+        run = runs.get(number)
+        out.append(
+            {
+                "number": number,
+                "function": item["function"],
+                "verdict": item["verdict"],
+                "reason": run.blocked if run and run.blocked and item["verdict"] == "open" else item.get("reason", ""),
+                "remark": item.get("remark", ""),
+                "notes": run.notes if run else [],
+                "automatic": item.get("automatic", True),
+                "attempts": item.get("attempts", []),
+                "timings": item.get("timings", {}),
+                "duration_s": run.duration if run else None,
+                "commands": run.commands if run else [],
+                "evidence": item.get("evidence", []),
+                "evidence_seqs": item.get("evidence_seqs", []),
+            }
+        )
+    return {"session": session, "charger": charger, "exit_code": code, "items": out}

@@ -1,0 +1,161 @@
+"""`manage.py certify` as a pipeline runs it: a real server process, the
+built-in simulator in a process of its own with its control port, and the
+physical steps done only through --physical-hook by a small script that posts
+to that port. Exit statuses, the JUnit file, the JSON result and the signed
+PDF are read as a pipeline would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.servers import MANAGE, ROOT, Daphne, base_env, prepare, wait_for_port
+
+HOOK = """\
+import json, os, sys, urllib.parse, urllib.request
+step = os.environ["CERTIFY_STEP"]
+with open(os.environ["HOOK_LOG"], "a") as log:
+    log.write(json.dumps({k: v for k, v in os.environ.items() if k.startswith("CERTIFY_")}) + "\\n")
+if step in os.environ.get("HOOK_FAILS", "").split(","):
+    print(f"the rig has no actuator for {step}")
+    sys.exit(4)
+query = urllib.parse.urlencode({
+    "connector": os.environ["CERTIFY_CONNECTOR"],
+    "tag": os.environ["CERTIFY_ID_TAG"],
+    "code": os.environ["CERTIFY_ERROR_CODE"] or "GroundFailure",
+})
+charger = urllib.parse.quote(os.environ["CERTIFY_CHARGER"], safe="")
+url = f"http://127.0.0.1:{os.environ['CONTROL_PORT']}/{charger}/{step}?{query}"
+urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10).read()
+"""
+# Short intervals: the simulator accepts them, and the suite stays fast.
+FAST = ["--interval", "2", "--offline-seconds", "4", "--timeout", "60", "--step-timeout", "15", "--max-minutes", "8"]
+
+
+@pytest.fixture
+def rig(tmp_path):
+    """A server, and a way to start the simulator and run certify against it."""
+    env = base_env(tmp_path, OCPP_HEARTBEAT_INTERVAL="60")
+    token = prepare(env)
+    server = Daphne(env, token)
+    hook = tmp_path / "hook.py"
+    hook.write_text(HOOK)
+    rig = Rig(env, token, server.server.ws_url, tmp_path, hook)
+    rig.api = server.server.api
+    yield rig
+    rig.stop()
+    server.stop()
+
+
+class Rig:
+    def __init__(self, env: dict, token: str, ws_url: str, tmp: Path, hook: Path) -> None:
+        self.env, self.token, self.ws_url, self.tmp, self.hook = env, token, ws_url, tmp, hook
+        self.simulators: list[subprocess.Popen] = []
+        self.control_port = 0
+
+    def simulate(self, cp_id: str, profile: str = "default") -> None:
+        self.control_port = free_port()
+        args = [*MANAGE, "simulate_charger", "--url", self.ws_url, "--id", cp_id, "--profile", profile]
+        args += ["--control-port", str(self.control_port)]
+        self.simulators.append(
+            subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        )
+        wait_for_port(self.control_port, time.monotonic() + 30)
+
+    def certify(self, cp_id: str, *extra: str, fails: str = "") -> subprocess.CompletedProcess:
+        env = {**self.env, "CONTROL_PORT": str(self.control_port), "HOOK_LOG": str(self.tmp / "hook.log")}
+        env["HOOK_FAILS"] = fails
+        args = [*MANAGE, "certify", "--charger", cp_id, "--url", self.ws_url, "--api-token", self.token]
+        args += ["--physical-hook", f"{sys.executable} {self.hook}", *FAST, *extra]
+        return subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+    def hook_calls(self) -> list[dict]:
+        log = self.tmp / "hook.log"
+        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+    def stop(self) -> None:
+        for proc in self.simulators:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def table_rows(stdout: str) -> dict[int, tuple[str, str]]:
+    """The stdout table: number -> (function, verdict)."""
+    rows = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if parts and parts[0].isdigit():
+            function = line[4:62].strip()
+            rows[int(parts[0])] = (function, line[63:77].strip())
+    return rows
+
+
+def test_a_full_run_through_the_hook_passes_with_its_artifacts(rig):
+    rig.simulate("SIM-CI")
+    junit, report, result = rig.tmp / "junit.xml", rig.tmp / "report.pdf", rig.tmp / "result.json"
+    done = rig.certify(
+        "SIM-CI", "--report", str(report), "--junit", str(junit), "--json", str(result), "--engineer", "CI Bot"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-4000:]
+    rows = table_rows(done.stdout)
+    assert {n: v for n, (_, v) in rows.items()} == {n: ("open" if n == 15 else "passed") for n in range(1, 19)}
+    # Every physical step went through the hook, with the contract's variables.
+    calls = rig.hook_calls()
+    assert {c["CERTIFY_STEP"] for c in calls} == {"plug", "unplug", "swipe", "fault", "clear-fault"}
+    assert all(c["CERTIFY_CHARGER"] == "SIM-CI" and c["CERTIFY_ITEM"].isdigit() for c in calls)
+    assert {c["CERTIFY_ID_TAG"] for c in calls if c["CERTIFY_STEP"] == "swipe"} == {"CERTIFY-OK", "CERTIFY-REFUSED"}
+    assert {c["CERTIFY_ERROR_CODE"] for c in calls if c["CERTIFY_STEP"] == "fault"} == {"GroundFailure"}
+    # The JUnit file matches the table (whose Function column is cut at 58 characters).
+    suite = ET.parse(junit).getroot()
+    assert suite.tag == "testsuite" and suite.get("tests") == "18" and suite.get("failures") == "0"
+    cases = [c for c in suite.iter("testcase")]
+    assert [c.get("name")[:61] for c in cases] == [f"{n:02d} {function}" for n, (function, _) in sorted(rows.items())]
+    skipped = [c.get("name")[:2] for c in cases if c.find("skipped") is not None]
+    assert skipped == ["15"] and cases[14].find("skipped").get("message").startswith("Still open")
+    # The JSON result, and the signed report.
+    data = json.loads(result.read_text())
+    assert data["exit_code"] == 0 and [i["number"] for i in data["items"]] == list(range(1, 19))
+    assert all(i["evidence_seqs"] for i in data["items"] if i["number"] != 15)
+    assert any("local authorization list" in note for note in data["items"][15]["notes"])
+    verified = subprocess.run(
+        [*MANAGE, "verify_report", str(report)], env=rig.env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert verified.returncode == 0 and "VALID" in verified.stdout, verified.stdout + verified.stderr
+    status, sessions = rig.api("GET", "/sessions")
+    assert status == 200 and [(x["state"], x["engineer_name"]) for x in sessions] == [("signed", "CI Bot")]
+
+
+@pytest.mark.parametrize("profile, numbers, broken", [("no-finishing", "6,7,17", 7), ("no-iccid", "1,17", 1)])
+def test_a_misbehaving_charger_fails_exactly_its_items(rig, profile, numbers, broken):
+    rig.simulate(f"SIM-{profile}", profile)
+    done = rig.certify(f"SIM-{profile}", "--items", numbers)
+    assert done.returncode == 1, done.stdout + done.stderr[-4000:]
+    verdicts = {n: v for n, (_, v) in table_rows(done.stdout).items()}
+    assert verdicts == {int(n): ("failed" if int(n) == broken else "passed") for n in numbers.split(",")}
+
+
+def test_a_charger_that_never_connects_exits_3(rig):
+    done = rig.certify("SIM-NOBODY", "--wait-connect", "2")
+    assert done.returncode == 3
+    assert "SIM-NOBODY did not connect" in done.stderr
+
+
+def test_a_step_the_hook_cannot_do_leaves_its_item_open_and_the_run_goes_on(rig):
+    rig.simulate("SIM-NOFAULT")
+    result = rig.tmp / "result.json"
+    done = rig.certify("SIM-NOFAULT", "--items", "10,17", "--json", str(result), fails="fault")
+    assert done.returncode == 2, done.stdout + done.stderr[-4000:]
+    items = {i["number"]: i for i in json.loads(result.read_text())["items"]}
+    assert items[10]["verdict"] == "open"
+    assert "could not fault (exit status 4): the rig has no actuator for fault" in items[10]["reason"]
+    assert items[17]["verdict"] == "passed"
