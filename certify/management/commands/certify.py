@@ -132,15 +132,20 @@ class Command(BaseCommand):
         deadline = time.monotonic() + seconds
         said = False
         while True:
-            status, body = await api.call("GET", f"/chargers/{quote(charger, safe='')}")
+            try:
+                status, body = await api.call("GET", f"/chargers/{quote(charger, safe='')}")
+            except headless.Unreachable:  # a server still starting: wait for it too
+                if time.monotonic() >= deadline:
+                    raise
+                status, body = 0, None
             if status == 200 and body["connected"] and body["booted_at"]:
                 return
-            if status not in (200, 404):
+            if status not in (0, 200, 404):
                 raise CouldNotRun(f"{api.base} answered HTTP {status} for charger {charger}")
             if time.monotonic() >= deadline:
                 raise CouldNotRun(f"charger {charger} did not connect and boot within {seconds:g} s")
             if not said:
-                self._say(f"certify: waiting up to {seconds:g} s for {charger} to connect and boot")
+                self._say(f"certify: waiting up to {seconds:g} s for the server and {charger} to connect and boot")
                 said = True
             await asyncio.sleep(0.5)
 
