@@ -90,18 +90,24 @@ LINE_CHARS = 240
 
 
 def frame_line(frame, secrets: Iterable[str] = ()) -> dict:
-    """{seq, ts, time, direction, action, fields} of a Frame (ts: UTC date and time, time: without the date): the fields that decide
+    """{seq, ts, time, direction, action, fields} of a Frame: ts is the UTC date
+    and time, time the same without the date; fields are the ones that decide
     verdicts (status, connectorId, transactionId, errorCode, idTag status,
-    measurands with values and units) as one short text."""
+    measurands with values and units) as one short text, with the frame's note."""
+    if frame.direction == "event":
+        action = "connection"
+    else:
+        action = " ".join(p for p in (frame.action, KINDS.get(frame.message_type, "")) if p) or frame.kind
+    fields = _fields(frame)
+    if frame.note:
+        fields = f"{fields} [note: {frame.note}]".strip()
     return {
         "seq": frame.seq,
         "ts": frame.ts.isoformat(sep=" ", timespec="milliseconds")[:23],
         "time": frame.ts.isoformat(timespec="milliseconds")[11:23],
         "direction": DIRECTIONS.get(frame.direction, frame.direction),
-        "action": "connection"
-        if frame.direction == "event"
-        else " ".join(p for p in (frame.action, KINDS.get(frame.message_type, "")) if p) or frame.kind,
-        "fields": _cut(redact(_fields(frame) + (f" [note: {frame.note}]" if frame.note else ""), secrets)),
+        "action": action,
+        "fields": _cut(redact(fields, secrets)),
     }
 
 

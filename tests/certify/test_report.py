@@ -180,9 +180,10 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
 
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
 
     signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-    assert validate_pdf_signature(signature).intact  # pyHanko's own check, no trust root
+    assert validate_pdf_signature(signature, ValidationContext(trust_roots=[])).intact  # pyHanko's own, no root
 
     # Finalized: verdicts cannot change; a new revision starts fresh.
     with pytest.raises(Exception, match="signed"):
@@ -349,6 +350,65 @@ def axis_labels(path: Path, page: int) -> tuple[dict[str, list[str]], list[str]]
             rows.setdefault(round(y0), []).append(w)
     x_axis = max(rows.values(), key=len, default=[])
     return y_axes, x_axis
+
+
+def test_an_evidence_line_carries_the_fields_that_decide():
+    charger = Charger.objects.create(charge_point_id="CP-LINE")
+    at = datetime(2026, 1, 1, 12, 0, 1, 234000, tzinfo=UTC)
+
+    def line(direction, message_type, action, message, note=""):
+        frame = Frame(
+            charger=charger, seq=42, ts=at, direction=direction, message_type=message_type, action=action, note=note
+        )
+        frame.raw = json.dumps(message)
+        return evidence.frame_line(frame, ["s3cret-password"])
+
+    status = line(
+        "in",
+        2,
+        "StatusNotification",
+        [2, "1", "StatusNotification", {"connectorId": 0, "errorCode": "GroundFailure", "status": "Faulted"}],
+    )
+    assert status == {
+        "seq": 42,
+        "ts": "2026-01-01 12:00:01.234",
+        "time": "12:00:01.234",
+        "direction": "CP→CS",
+        "action": "StatusNotification",
+        "fields": "connectorId=0, status=Faulted, errorCode=GroundFailure",
+    }
+    answer = line("out", 3, "StartTransaction", [3, "1", {"transactionId": 7, "idTagInfo": {"status": "Invalid"}}])
+    assert (answer["action"], answer["fields"]) == ("StartTransaction result", "transactionId=7, idTag status=Invalid")
+    meter = {
+        "connectorId": 1,
+        "transactionId": 7,
+        "meterValue": [
+            {
+                "timestamp": "2026-01-01T12:00:00Z",
+                "sampledValue": [
+                    {
+                        "value": "12.5",
+                        "measurand": "Energy.Active.Import.Register",
+                        "unit": "kWh",
+                        "context": "Transaction.Begin",
+                    },
+                    *({"value": "16", "measurand": "Current.Import", "unit": "A", "phase": p} for p in ("L1", "L2")),
+                ],
+            }
+        ],
+    }
+    values = line("in", 2, "MeterValues", [2, "2", "MeterValues", meter])
+    assert (
+        values["fields"] == "connectorId=1, transactionId=7, Energy 12.5 kWh, Current L1/L2 16/16 A [Transaction.Begin]"
+    )
+    ftp = line("out", 2, "GetDiagnostics", [2, "3", "GetDiagnostics", {"location": "ftp://s1:s3cret-password@h:21/"}])
+    assert ftp["fields"] == "location=ftp://s1:***@h:21/"
+    error = line("in", 4, "Reset", [4, "4", "NotImplemented", "no reset here", {}])
+    assert (error["action"], error["fields"]) == ("Reset error", "NotImplemented: no reset here")
+    event = line("event", None, "", {"event": "disconnected", "code": 1006}, note="")
+    assert (event["direction"], event["action"], event["fields"]) == ("event", "connection", "disconnected, code 1006")
+    noted = line("in", 2, "Heartbeat", [2, "5", "Heartbeat", {}], note="schema: extra field")
+    assert noted["fields"] == "[note: schema: extra field]"
 
 
 def test_chart_ticks_are_distinct_round_values_with_units():
