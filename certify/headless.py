@@ -263,6 +263,7 @@ class RunOptions:
     id_tag: str = "CERTIFY-OK"
     refused_id_tag: str = "CERTIFY-REFUSED"
     error_code: str = "GroundFailure"
+    diagnostics: str = "http"  # item 13's upload: the session's HTTP URL, or "ftp" (the built-in FTP server)
     reboot_timeout: float = 180.0
 
 
@@ -616,7 +617,13 @@ async def item_firmware(r: Run) -> None:
 async def item_diagnostics(r: Run) -> None:
     mark = r.evidence.seq
     await r.command(
-        13, "GetDiagnostics", {"location": "{diagnostics_http_url}", "startTime": "{hour_ago}", "stopTime": "{now}"}
+        13,
+        "GetDiagnostics",
+        {
+            "location": "{diagnostics_url}" if r.options.diagnostics == "ftp" else "{diagnostics_http_url}",
+            "startTime": "{hour_ago}",
+            "stopTime": "{now}",
+        },
     )
     await r.wait(
         13,

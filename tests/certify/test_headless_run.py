@@ -159,3 +159,19 @@ def test_a_step_the_hook_cannot_do_leaves_its_item_open_and_the_run_goes_on(rig)
     assert items[10]["verdict"] == "open"
     assert "could not fault (exit status 4): the rig has no actuator for fault" in items[10]["reason"]
     assert items[17]["verdict"] == "passed"
+
+
+def test_a_bad_token_exits_3_at_once(rig):
+    rig.token = "oc_not-a-token"
+    done = rig.certify("SIM-ANY", "--wait-connect", "60")
+    assert done.returncode == 3 and "refused the API token" in done.stderr
+
+
+def test_simulate_runs_the_builtin_simulator_and_json_alone_goes_to_stdout(rig):
+    args = [*MANAGE, "certify", "--charger", "SIM-INPROC", "--url", rig.ws_url, "--api-token", rig.token]
+    args += ["--simulate", "--items", "4,10,17", "--json", *FAST]
+    done = subprocess.run(args, env=rig.env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr[-4000:]
+    data = json.loads(done.stdout)
+    assert [(i["number"], i["verdict"]) for i in data["items"]] == [(4, "passed"), (10, "passed"), (17, "passed")]
+    assert "item 10: raise a fault" not in done.stderr  # the simulator did it, no person was asked

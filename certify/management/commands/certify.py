@@ -78,6 +78,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--offline-seconds", type=float, default=defaults.offline_seconds, help="item 16's offline window"
         )
+        parser.add_argument(
+            "--firmware", default="", metavar="FILE", help="the image item 12 installs (default: a test image)"
+        )
+        parser.add_argument(
+            "--diagnostics",
+            choices=("http", "ftp"),
+            default="http",
+            help="where item 13's upload goes: the session's HTTP URL or the built-in FTP server",
+        )
         parser.add_argument("--engineer", default="certify-cli", help="the name on the session and the report")
         parser.add_argument("--report", default="", metavar="FILE.pdf", help="sign the session and write its report")
         parser.add_argument("--junit", default="", metavar="FILE.xml", help="write a JUnit XML file")
@@ -165,7 +174,7 @@ class Command(BaseCommand):
         session_pk = body["id"]
         start_seq = body.get("start_seq", 0)
         if 12 in numbers:
-            await sync_to_async(self._host_firmware)(session_pk)
+            await sync_to_async(self._host_firmware)(session_pk, options["firmware"])
         run_options = headless.RunOptions(
             charger=charger,
             items=numbers,
@@ -176,6 +185,7 @@ class Command(BaseCommand):
             offline_seconds=options["offline_seconds"],
             id_tag=options["id_tag"],
             refused_id_tag=options["refused_id_tag"],
+            diagnostics=options["diagnostics"],
         )
         run = headless.Run(api, session_pk, run_options, performer, progress=self._say)
         self._say(f"certify: session {session_pk} of {charger}, items {','.join(map(str, numbers))}")
@@ -220,12 +230,15 @@ class Command(BaseCommand):
             raise CouldNotRun(f"could not fetch the report of session {session_pk}: HTTP {status}")
         return pdf
 
-    def _host_firmware(self, session_pk: int) -> None:
-        """A test image for item 12, when this command shares the server's
-        database (on another machine, upload one on the session's page)."""
+    def _host_firmware(self, session_pk: int, path: str) -> None:
+        """The image for item 12 (--firmware, else a test image), when this
+        command shares the server's database (otherwise upload one on the
+        session's page)."""
         session = CertSession.objects.filter(pk=session_pk).first()
         if session is None:
             self._say("certify: no firmware hosted for item 12 (this database is not the server's)")
             return
-        if not SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).exists():
+        if path:
+            store(session, SessionFile.FIRMWARE, Path(path).name, Path(path).read_bytes(), "upload")
+        elif not SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).exists():
             store(session, SessionFile.FIRMWARE, "certify-test-firmware.bin", TEST_FIRMWARE, "upload")
