@@ -18,7 +18,7 @@ from django.core.management import call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from certify import catalog, charts, evidence, headless, report, services
+from certify import catalog, charts, evidence, headless, report, services, steps
 from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, ItemResult, SessionFile
 from certify.signing import verify
@@ -99,8 +99,11 @@ async def drive(server, cp_id: str, numbers: list[int], *, firmware: bool = Fals
                 store(CertSession.objects.get(pk=pk), SessionFile.FIRMWARE, "fw.bin", TEST_FIRMWARE, "upload")
 
             await sync_to_async(host)()
-        run = headless.Run(api, session["id"], cp_id, sim)
-        await headless.drive(run, numbers, 40, progress=lambda line: None)
+        options = headless.RunOptions(
+            cp_id, numbers, timeout=40, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
+        )
+        run = headless.Run(api, session["id"], options, steps.SimulatorPerformer(sim), progress=lambda line: None)
+        await headless.drive(run, session["start_seq"])
         if extra:
             await extra(run)
         return session["id"]
@@ -115,7 +118,8 @@ def engineer():
 
 async def ask_diagnostics_over_ftp(run: headless.Run) -> None:
     """The catalog's GetDiagnostics: its location carries the session's FTP password."""
-    await run.command(13, "GetDiagnostics", {"location": "{diagnostics_url}", "startTime": "{hour_ago}"})
+    payload = {"location": "{diagnostics_url}", "startTime": "{hour_ago}"}
+    await run.api.call("POST", f"/sessions/{run.session}/items/13/commands/GetDiagnostics", payload)
 
 
 def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
