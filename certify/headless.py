@@ -238,6 +238,7 @@ class ItemRun:
     ended_at: float | None = None
     notes: list[str] = field(default_factory=list)  # e.g. "HeartbeatInterval 10 s rejected; 15 s used"
     blocked: str = ""  # a step that could not be done: the item stays open with this reason
+    deferred: bool = False  # its verdict comes with a later item (a key applied after a reboot)
     commands: list[str] = field(default_factory=list)
 
     @property
@@ -287,6 +288,7 @@ class Run:
         self.deadline = self.began + options.max_minutes * 60
         self.meter_interval = 0
         self.attempts_api = True
+        self.reboot_required: set[str] = set()  # keys answered RebootRequired
 
     # -- talking --------------------------------------------------------------------
 
@@ -378,6 +380,8 @@ class Run:
             answer = await self.command(item, "ChangeConfiguration", {"key": key, "value": str(value)})
             status = (answer or {}).get("status")
             if status in ("Accepted", "RebootRequired"):
+                if status == "RebootRequired":
+                    self.reboot_required.add(key)
                 if rejected:
                     self.runs[item].notes.append(f"{key} {', '.join(rejected)} s rejected; {value} s used")
                 return value
@@ -490,6 +494,9 @@ async def item_change_configuration(r: Run) -> None:
     if value:
         r.meter_interval = value
         await r.command(5, "GetConfiguration", {"key": ["MeterValueSampleInterval"]})  # read back
+    if r.reboot_required:  # applied after a reboot: read back after item 9's
+        r.runs[5].notes.append("RebootRequired: read back after the reset of item 9")
+        r.runs[5].deferred = True
 
 
 async def item_start(r: Run) -> None:
@@ -553,10 +560,16 @@ async def item_nothing(r: Run) -> None:
 async def item_reset(r: Run) -> None:
     for kind in ("Hard", "Soft"):
         await r.idle(9)
-        mark = r.evidence.seq
-        answer = await r.command(9, "Reset", {"type": kind})
+        for attempt in range(3):  # Rejected is a legal answer (§5.14, §7.41): try again later
+            mark = r.evidence.seq
+            answer = await r.command(9, "Reset", {"type": kind})
+            if (answer or {}).get("status") != "Rejected":
+                break
+            await r.pause(9, 5.0 * (attempt + 1), f"Reset {kind} rejected; trying again")
         if (answer or {}).get("status") == "Accepted":
             await r.reboot(9, mark)
+    if r.reboot_required and 5 in r.runs:  # keys applied after the reboot: read them back (item 5)
+        await r.command(5, "GetConfiguration", {"key": sorted(r.reboot_required)})
 
 
 async def item_error(r: Run) -> None:
@@ -774,7 +787,7 @@ async def work(r: Run, number: int) -> None:
         await WORKERS[number](r)
     except Blocked as exc:
         run.blocked = str(exc)
-    if not run.blocked:
+    if not run.blocked and not run.deferred:
         item = await r.settle(number)
         r.say(f"item {number}: {item['verdict']} {item.get('remark') or item.get('reason', '')}")
     run.ended_at = time.monotonic()

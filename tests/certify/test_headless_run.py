@@ -37,6 +37,7 @@ urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10).r
 """
 # Short intervals: the simulator accepts them, and the suite stays fast.
 FAST = ["--interval", "2", "--offline-seconds", "4", "--timeout", "60", "--step-timeout", "15", "--max-minutes", "8"]
+FAST += ["--effect-timeout", "10"]  # an effect that never comes is judged after 10 s
 
 
 @pytest.fixture

@@ -87,6 +87,12 @@ class Command(BaseCommand):
             default="http",
             help="where item 13's upload goes: the session's HTTP URL or the built-in FTP server",
         )
+        parser.add_argument(
+            "--effect-timeout",
+            type=float,
+            default=0,
+            help="seconds the rules give an effect to follow a command (default: the server's, 60)",
+        )
         parser.add_argument("--engineer", default="certify-cli", help="the name on the session and the report")
         parser.add_argument("--report", default="", metavar="FILE.pdf", help="sign the session and write its report")
         parser.add_argument("--junit", default="", metavar="FILE.xml", help="write a JUnit XML file")
@@ -166,7 +172,11 @@ class Command(BaseCommand):
             {
                 "charge_point_id": charger,
                 "engineer_name": options["engineer"],
-                "options": {"id_tag": options["id_tag"], "refused_id_tag": options["refused_id_tag"]},
+                "options": {
+                    "id_tag": options["id_tag"],
+                    "refused_id_tag": options["refused_id_tag"],
+                    **({"effect_timeout": options["effect_timeout"]} if options["effect_timeout"] else {}),
+                },
             },
         )
         if status != 201:
