@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import pytest
 import websockets
@@ -15,14 +16,31 @@ from tests.chargers.client import boot, connected
 from tests.servers import Daphne, base_env, prepare
 
 
-@pytest.fixture
-def two_servers(tmp_path, redis_url):
-    env = base_env(tmp_path, REDIS_URL=redis_url)
+@pytest.fixture(params=["sqlite", "postgres"])
+def two_servers(request, tmp_path, redis_url):
+    extra = {"REDIS_URL": redis_url}
+    dropdb = None
+    if request.param == "postgres":
+        import psycopg
+
+        base = request.getfixturevalue("postgres_url")
+        name = f"certify_offline_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        extra["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + name
+
+        def dropdb():
+            with psycopg.connect(base, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    env = base_env(tmp_path, **extra)
     token = prepare(env)
     daphnes = [Daphne(env, token) for _ in range(2)]
     yield [d.server for d in daphnes]
     for d in daphnes:
-        print(d.stop()[-3000:])
+        d.stop()
+    if dropdb:
+        dropdb()
 
 
 async def refused(ws_url: str, cp_id: str) -> bool:
