@@ -753,12 +753,14 @@ WORKERS: dict[int, Callable[[Run], Awaitable[None]]] = {
 # lane's items in order. Lanes of a stage never spoil each other's evidence:
 # the connectors lane owns the connectors and transactions, the commands lane
 # sends only commands that change no connector, the heartbeat lane only waits.
-# Item 4 comes first (its configuration shapes the rest), the offline item alone
-# (a closed socket would break every other lane), ClearCache after it (the cache
-# may be how the card is accepted offline), resets and firmware last.
+# Items 4 and 1 come first: the configuration shapes the rest, and item 1's
+# triggered boot hands out a new HeartbeatInterval (§4.2), which would end item
+# 2's interval early. The offline item runs alone (a closed socket would break
+# every other lane), ClearCache after it (the cache may be how the card is
+# accepted offline), resets and firmware last.
 PLAN: tuple[tuple[tuple[int, ...], ...], ...] = (
-    ((4,),),
-    ((5, 6, 7, 8, 11, 10, 3), (1, 14, 13, 18), (2,)),
+    ((4, 1),),
+    ((5, 6, 7, 8, 11, 10, 3), (14, 13, 18), (2,)),
     ((16,),),
     ((17,),),
     ((9,),),
