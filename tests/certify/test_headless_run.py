@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -178,3 +179,23 @@ def test_simulate_runs_the_builtin_simulator_and_json_alone_goes_to_stdout(rig):
     data = json.loads(done.stdout)
     assert [(i["number"], i["verdict"]) for i in data["items"]] == [(4, "passed"), (10, "passed"), (17, "passed")]
     assert "item 10: raise a fault" not in done.stderr  # the simulator did it, no person was asked
+
+
+def test_without_a_hook_each_step_is_printed_and_its_evidence_awaited(rig):
+    """A person at the bench (here: a reader of stderr posting to the control
+    port) follows the printed steps; the run waits for what the charger reports."""
+    rig.simulate("SIM-BENCH")
+    args = [*MANAGE, "certify", "--charger", "SIM-BENCH", "--url", rig.ws_url, "--api-token", rig.token]
+    args += ["--items", "10", *FAST]
+    proc = subprocess.Popen(args, env=rig.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stderr:
+        seen.append(line.strip())
+        for prompt, verb in (("raise a fault (GroundFailure)", "fault"), ("clear the fault", "clear-fault")):
+            if line.strip().startswith(f"item 10: {prompt}"):
+                url = f"http://127.0.0.1:{rig.control_port}/SIM-BENCH/{verb}?connector=0&code=GroundFailure"
+                urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10).read()
+    assert proc.wait(120) == 0, "\n".join(seen)
+    assert "item 10: raise a fault (GroundFailure) on the station (connector 0)" in seen
+    assert "item 10: clear the fault on the station (connector 0)" in seen
+    assert "passed" in proc.stdout.read()
