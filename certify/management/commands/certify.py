@@ -123,8 +123,10 @@ class Command(BaseCommand):
         api = headless.Api(headless.http_base(options["url"]), token)
         sim = sim_task = None
         if options["simulate"]:
-            from chargers.simulator import SimulatedCharger, SimulatorOptions
+            from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
 
+            if options["profile"] not in PROFILES:
+                raise CouldNotRun(f"no simulator profile {options['profile']!r}; one of {', '.join(sorted(PROFILES))}")
             sim = SimulatedCharger(
                 SimulatorOptions(url=options["url"], charge_point_id=options["charger"], profile=options["profile"])
             )
