@@ -2,38 +2,65 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
 from chargers.simulator.config import ConfigStore
 from chargers.simulator.meter import Meter
 
 
-def test_configuration_answers_as_ocpp_says():
-    store = ConfigStore(connectors=2)
-    keys, unknown = store.get(["HeartbeatInterval", "NoSuchKey"])
+def test_get_configuration_names_the_unknown_keys_apart():
+    keys, unknown = ConfigStore().get(["HeartbeatInterval", "NoSuchKey"])
     assert [k["key"] for k in keys] == ["HeartbeatInterval"] and unknown == ["NoSuchKey"]
-    assert len(store.get()[0]) > 40
+
+
+def test_get_configuration_without_keys_lists_them_all():
+    assert len(ConfigStore().get()[0]) > 40
+
+
+def test_change_configuration_accepts_a_valid_value_and_applies_it():
+    store = ConfigStore()
     assert store.change("HeartbeatInterval", "30") == "Accepted" and store.int("HeartbeatInterval") == 30
-    assert store.change("NumberOfConnectors", "4") == "Rejected"  # read-only
-    assert store.change("HeartbeatInterval", "soon") == "Rejected"
-    assert store.change("MeterValuesSampledData", "Voltage,Bogus") == "Rejected"
-    assert store.change("NoSuchKey", "1") == "NotSupported"
-    assert store.change("VendorNetworkMode", "lte") == "RebootRequired"  # applied at the next reboot
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("NumberOfConnectors", "4"), ("HeartbeatInterval", "soon"), ("MeterValuesSampledData", "Voltage,Bogus")],
+    ids=["read-only", "not-an-integer", "unknown-measurand"],
+)
+def test_change_configuration_rejects_a_read_only_key_or_a_bad_value(key, value):
+    assert ConfigStore().change(key, value) == "Rejected"
+
+
+def test_change_configuration_of_an_absent_key_is_not_supported():
+    assert ConfigStore().change("NoSuchKey", "1") == "NotSupported"
+
+
+def test_a_vendor_key_needs_a_reboot():
+    assert ConfigStore().change("VendorNetworkMode", "lte") == "RebootRequired"
+
+
+def test_without_smart_charging_its_keys_are_not_supported():
     without = ConfigStore(smart_charging=False)
     assert "SmartCharging" not in without.keys["SupportedFeatureProfiles"].value
     assert without.change("ChargeProfileMaxStackLevel", "2") == "NotSupported"
 
 
-def test_the_meter_counts_energy_and_reports_what_is_asked():
+def test_the_meter_draws_power_from_the_current_on_three_phases():
     meter = Meter(energy_wh=1000)
     meter.set_current(16)
-    assert meter.power_w == 16 * 230 * 3
-    sample = meter.sample(["Energy.Active.Import.Register", "Voltage", "Current.Import", "SoC"], "Sample.Periodic")
+    assert meter.power_w == 16 * 230 * 3 and meter.register() >= 1000
+
+
+def test_the_meter_reports_voltage_and_current_per_phase():
+    sample = Meter().sample(["Energy.Active.Import.Register", "Voltage", "Current.Import", "SoC"], "Sample.Periodic")
     measurands = [v["measurand"] for v in sample["sampledValue"]]
     assert measurands.count("Voltage") == 3 and measurands.count("Current.Import") == 3 and "SoC" in measurands
-    assert "Voltage" not in [
-        v["measurand"] for v in meter.sample(["Voltage"], "Sample.Periodic", voltage=False)["sampledValue"]
-    ]
-    assert meter.register() >= 1000
+
+
+def test_the_meter_leaves_voltage_out_when_told_to():
+    sample = Meter().sample(["Voltage"], "Sample.Periodic", voltage=False)
+    assert sample["sampledValue"] == []
 
 
 def test_composite_schedule_takes_the_highest_stack_capped_by_the_station_maximum():
