@@ -51,7 +51,7 @@ class SimulatorOptions:
     reboot_delay: float = 1.0
     auto_unplug: float = 1.0  # after a stop, the driver unplugs this much later
     slow_delay: float | None = None  # overrides the "slow" profile's delay
-    trigger_quiet: float = 5.0  # trigger-ignored: no own status this long after the trigger's answer
+    trigger_quiet: float = 5.0  # trigger-ignored: no status report of its own this long after the trigger
     charge_current: float = 16.0
 
 
@@ -98,8 +98,7 @@ class SimulatedCharger(Connection, Connectors, Transactions, SmartCharging, File
         self.updates = 0  # firmware updates installed
         self.last_sent = 0.0  # monotonic time of the last CALL sent
         self.resets = 0  # Reset requests answered
-        self.quiet_until = 0.0  # no own StatusNotification before this (trigger-ignored)
-        self._held: set[int] = set()  # connectors whose status waits for the quiet to end
+        self.quiet_until = 0.0  # no own status report before this (trigger-ignored)
 
     @property
     def answer_delay(self) -> float:

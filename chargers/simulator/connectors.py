@@ -42,17 +42,10 @@ class Connectors:
     connectors: dict[int, Connector]
     station_status: Connector
     quiet_until: float
-    _held: set[int]
 
     async def set_status(self, connector: Connector, status: str, error_code: str = "NoError", **extra) -> None:
-        """Report a status; offline it waits in the queue unless the profile drops
-        it, and during a quiet period (trigger-ignored) it waits for its end."""
+        """Report a status; offline it waits in the queue unless the profile drops it."""
         connector.status, connector.error_code = status, error_code
-        if time.monotonic() < self.quiet_until:
-            if not self._held:
-                self.spawn(self._release_held())
-            self._held.add(connector.number)
-            return
         await self.send(
             call.StatusNotification(
                 connector_id=connector.number, error_code=error_code, status=status, timestamp=now_iso(), **extra
@@ -60,18 +53,15 @@ class Connectors:
             queue_offline=self.profile.offline_statuses,
         )
 
-    async def _release_held(self) -> None:
-        while (wait := self.quiet_until - time.monotonic()) > 0:  # noqa: ASYNC110 (a later trigger extends it)
-            await asyncio.sleep(wait)
-        held, self._held = self._held, set()
-        for number in sorted(held):
-            target = self.station_status if number == 0 else self.connectors[number]
-            await self.set_status(target, target.status, target.error_code)
-
     async def _status_all(self) -> None:
-        await self.set_status(self.station_status, self.station_status.status, self.station_status.error_code)
-        for connector in self.connectors.values():
-            await self.set_status(connector, connector.status, connector.error_code)
+        """Every connector's status, as after a boot. Not within the quiet period
+        after an ignored TriggerMessage (trigger-ignored), so no status of its own
+        can pass for the one the trigger asked for; statuses an event causes still go."""
+        for target in (self.station_status, *self.connectors.values()):
+            if time.monotonic() < self.quiet_until:
+                self.note(f"status of connector {target.number} not reported: trigger ignored")
+                continue
+            await self.set_status(target, target.status, target.error_code)
 
     def change_availability(self, number: int, operative: bool) -> str:
         targets = list(self.connectors.values()) if number == 0 else [self.connectors.get(number)]

@@ -228,8 +228,8 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "trigger-ignored",
-            "Answers TriggerMessage StatusNotification Accepted and never sends it, nor any status for a while "
-            "after the answer (breaks §5.17).",
+            "Answers TriggerMessage StatusNotification Accepted and never sends it, nor a status report of its own "
+            "(as after a boot) for a while after the answer (breaks §5.17).",
             breaks=(18,),
             answer_trigger_status=False,
         ),
