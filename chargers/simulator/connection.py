@@ -205,6 +205,9 @@ class Connection:
             self.queue.popleft()
             if isinstance(payload, call.StartTransaction) and answer is not None:
                 self._confirm(payload, answer.transaction_id)
+                connector = self.connector_of(answer.transaction_id)
+                if connector is not None and (answer.id_tag_info or {}).get("status") != "Accepted":
+                    self.refused_start(connector, payload.id_tag)
 
     def _confirm(self, payload: call.StartTransaction, transaction_id: int) -> None:
         """The central system gave its id to a start made offline: use it for

@@ -115,12 +115,12 @@ class Transactions:
         connector.reservation_id = None
         if self.profile.charging_first:
             await self.set_status(connector, "Charging")
+        refused = False
         if self.online.is_set() and not self.queue:
             answer = await self.send(payload)
             if answer is None:
                 return
-            if (answer.id_tag_info or {}).get("status") != "Accepted":
-                self.note(f"StartTransaction of {id_tag} not accepted")
+            refused = (answer.id_tag_info or {}).get("status") != "Accepted"
             connector.transaction_id = answer.transaction_id
         else:
             connector.transaction_id = self.next_provisional
@@ -139,6 +139,15 @@ class Transactions:
             queue_offline=True,
         )
         connector.tasks.append(self.spawn(self._sample(connector, connector.transaction_id)))
+        if refused:
+            self.refused_start(connector, id_tag)
+
+    def refused_start(self, connector: Connector, id_tag: str) -> None:
+        """StartTransaction.conf refused the card: with StopTransactionOnInvalidId
+        the transaction stops at once, reason DeAuthorized (§9.1.24)."""
+        self.note(f"StartTransaction of {id_tag} not accepted")
+        if self.config.bool("StopTransactionOnInvalidId") and not self.profile.start_when_refused:
+            self.spawn(self.stop_transaction(connector, "DeAuthorized"))
 
     def measurands(self) -> list[str]:
         return self.config.list("MeterValuesSampledData") or ["Energy.Active.Import.Register"]

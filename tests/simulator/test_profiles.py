@@ -175,6 +175,18 @@ async def test_default_does_not_start_for_a_refused_card(live_server_ocpp):
     assert not await acalls("PRF-REFUSED2", "StartTransaction")
 
 
+async def test_default_stops_a_transaction_whose_start_the_central_system_refused(live_server_ocpp):
+    await sync_to_async(IdTag.objects.create)(id_tag="REFUSED-3", status="Invalid")
+    async with running(live_server_ocpp, "PRF-DEAUTH"):
+        _, body = await command(
+            live_server_ocpp, "PRF-DEAUTH", "RemoteStartTransaction", {"connectorId": 1, "idTag": "REFUSED-3"}
+        )
+        assert body["payload"]["status"] == "Accepted"  # AuthorizeRemoteTxRequests is false
+        await until(lambda: any(c.action == "StopTransaction" for c in calls("PRF-DEAUTH")))
+    start, stop = await acalls("PRF-DEAUTH", "StartTransaction", "StopTransaction")
+    assert start.payload["idTag"] == "REFUSED-3" and stop.payload["reason"] == "DeAuthorized"
+
+
 # -- boot and heartbeat -----------------------------------------------------------------
 
 
