@@ -523,8 +523,11 @@ async def item_start(r: Run) -> None:
 
 async def item_stop(r: Run) -> None:
     one, other, ok = r.connectors[0], r.second, r.options.id_tag
-    interval = r.meter_interval or r.options.interval
-    if r.evidence.started:  # item 8: periodic samples of a few intervals first
+    try:
+        interval = r.meter_interval or int(r.config.get("MeterValueSampleInterval", "")) or r.options.interval
+    except ValueError:
+        interval = r.options.interval
+    if r.evidence.started and 8 in r.runs:  # item 8: periodic samples of a few intervals first
         first = min(r.evidence.started.values())
         await r.pause(7, first + interval * 2.5 - time.monotonic(), "letting periodic meter values come (item 8)")
     tx = r.evidence.transactions.get(one)
@@ -553,8 +556,21 @@ async def item_stop(r: Run) -> None:
 
 
 async def item_nothing(r: Run) -> None:
-    """Judged from what other items caused (8 from the transactions of 6 and 7,
-    18 from the trigger the server sends after each boot)."""
+    """Judged from what other items caused (8 from the transactions of 6 and 7)."""
+
+
+async def item_trigger(r: Run) -> None:
+    """Judged from the trigger the server sends after item 1's boot; without
+    item 1 in the run, sent by hand as the item's page offers it."""
+    if 1 not in r.runs:
+        await r.command(18, "TriggerMessage", {"requestedMessage": "StatusNotification"})
+
+
+async def prepare_meter_values(r: Run) -> None:
+    """Item 8 needs transactions sampled at a short interval: item 5 sets it;
+    without item 5 in the run, item 8 sets it itself."""
+    if 5 not in r.runs:
+        r.meter_interval = await r.configure(8, "MeterValueSampleInterval") or 0
 
 
 async def item_reset(r: Run) -> None:
@@ -747,7 +763,7 @@ WORKERS: dict[int, Callable[[Run], Awaitable[None]]] = {
     14: item_profile,
     16: item_offline,
     17: item_clear_cache,
-    18: item_nothing,
+    18: item_trigger,
 }
 # The plan: stages one after the other; in a stage, lanes side by side, each
 # lane's items in order. Lanes of a stage never spoil each other's evidence:
@@ -783,6 +799,8 @@ async def work(r: Run, number: int) -> None:
     for rider, host in RIDES_ON.items():
         if host == number and rider in r.runs and r.runs[rider].started_at is None:
             await r.start_attempt(rider)
+            if rider == 8:
+                await prepare_meter_values(r)
     if run.started_at is None:
         await r.start_attempt(number)
     try:
