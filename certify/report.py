@@ -79,13 +79,16 @@ class Printed:
 
 
 def _chosen(ids: list[int]) -> list[int]:
+    """The frames printed of a verdict's: its first and last, each once."""
+    ids = list(dict.fromkeys(ids))
     if len(ids) <= PRINTED_HEAD + PRINTED_TAIL:
-        return list(ids)
-    return list(ids[:PRINTED_HEAD]) + list(ids[-PRINTED_TAIL:])
+        return ids
+    return ids[:PRINTED_HEAD] + ids[-PRINTED_TAIL:]
 
 
 def _printed(ids: list[int], frames: dict[int, Frame], secrets: list[str]) -> Printed:
     """The lines of the frames `_chosen` picked (already loaded in `frames`)."""
+    ids = list(dict.fromkeys(ids))
     chosen = sorted((frames[i] for i in _chosen(ids) if i in frames), key=lambda f: f.seq)
     lines = [evidence.frame_line(f, secrets) for f in chosen]
     if len(ids) <= PRINTED_HEAD + PRINTED_TAIL or len(chosen) < PRINTED_HEAD + PRINTED_TAIL:
@@ -227,7 +230,9 @@ def context(
 def render_html(session: CertSession, signoff: dict, log: bytes, sha: str, *, preview: bool = False) -> str:
     """The report as HTML; `log` is the evidence log it is signed with, `sha` its SHA-256."""
     page = context(session, signoff, sha, evidence_size=len(log), preview=preview)
-    return render_to_string("certify/report.html", page)
+    # The session's own secrets are masked in the whole page, not only in the
+    # frames: a verdict's text may quote a location that carries them.
+    return evidence.redact(render_to_string("certify/report.html", page), evidence.secrets_of(session))
 
 
 def render_pdf(session: CertSession, signoff: dict, log: bytes, sha: str) -> tuple[bytes, tuple | None]:

@@ -46,7 +46,7 @@ def everything_in(pdf: bytes, path: Path) -> str:
     (attachments included) and its text as poppler extracts it."""
     reader = PdfReader(io.BytesIO(pdf))
     parts = [pdf.decode("latin-1")]
-    for number in range(1, len(reader.xref_objStm) + sum(len(v) for v in reader.xref.values()) + 50):
+    for number in sorted({*reader.xref_objStm, *(n for numbers in reader.xref.values() for n in numbers)}):
         try:
             obj = reader.get_object(number)
         except Exception:
@@ -495,6 +495,18 @@ def test_a_long_session_prints_the_first_and_last_frames_a_verdict_rests_on():
     assert gap and int(gap.group(1)) == len(result.evidence) - shown
     assert (gap.group(2), gap.group(3)) == ("12", "2999")
     assert "connectorId=1, transactionId=7, Energy 2999" in text  # the last reading, in its deciding fields
+
+
+def test_a_secret_quoted_in_any_text_of_the_report_is_masked(tmp_path):
+    Charger.objects.create(charge_point_id="CP-QUOTE", vendor="V", model="M", firmware_version="1")
+    session = services.create_session("CP-QUOTE")
+    url = services.diagnostics_url(session)
+    result = ItemResult.objects.get(session=session, number=13)
+    services.override_item(result, "failed", f"The charger could not reach {url}", None)
+    session = report.sign_off(session, None, "Ada", "Engineer", "Quoted.")
+    contents = everything_in(session.report.read(), tmp_path / "report.pdf")
+    assert session.ftp_password not in contents
+    assert "The charger could not reach ftp://" in " ".join(contents.split())
 
 
 def test_the_sign_off_page_previews_the_report_before_signing(live_server_ocpp, client):
