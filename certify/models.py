@@ -20,7 +20,9 @@ VERDICT_LABELS = {
     NOT_SUPPORTED: "Not supported",
     NOT_APPLICABLE: "Not applicable",
 }
-AUTO_VERDICTS = [OPEN, PASSED, FAILED, NOT_APPLICABLE]
+ABANDONED = "abandoned"
+AUTO_VERDICTS = [OPEN, PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE]
+FINAL_VERDICTS = (PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE)
 OVERRIDE_VERDICTS = [PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE]
 
 
@@ -108,6 +110,16 @@ class ItemResult(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     override_at = models.DateTimeField(null=True, blank=True)
+    # Expected versus actual, and the clause a failure breaks (certify.evaluation).
+    expected = models.TextField(blank=True)
+    actual = models.TextField(blank=True)
+    clause = models.CharField(max_length=120, blank=True)
+    # For a pass seen outside an attempt: where its evidence came from.
+    source = models.CharField(max_length=200, blank=True)
+    warnings = models.JSONField(default=list, blank=True)  # wrong behaviour seen outside an attempt
+    history = models.JSONField(default=list, blank=True)  # every change of the verdict, with its cause
+    steps = models.JSONField(default=list, blank=True)  # [{"label", "done", "frame"}]
+    waiting = models.JSONField(default=dict, blank=True)  # {"for", "deadline", "person"}
 
     class Meta:
         ordering = ["session", "number"]
@@ -124,6 +136,70 @@ class ItemResult(models.Model):
     @property
     def is_overridden(self) -> bool:
         return bool(self.override_verdict)
+
+    def attempts_list(self) -> list[Attempt]:
+        """This item's attempts, oldest first."""
+        return list(Attempt.objects.filter(session_id=self.session_id, number=self.number).order_by("n"))
+
+    def attempt_summary(self, attempts: list[Attempt] | None = None) -> str:
+        """E.g. "passed on attempt 2; attempt 1 failed: No StopTransaction ..."."""
+        attempts = self.attempts_list() if attempts is None else attempts
+        if not attempts:
+            return ""
+        finished = [a for a in attempts if a.verdict in FINAL_VERDICTS]
+        parts = []
+        if finished and finished[-1].verdict == self.auto_verdict:
+            last = finished[-1]
+            parts.append(f"{VERDICT_LABELS[last.verdict].lower()} on attempt {last.n}")
+        for attempt in attempts:
+            if parts and finished and attempt is finished[-1]:
+                continue
+            label = VERDICT_LABELS.get(attempt.verdict, attempt.verdict).lower()
+            parts.append(f"attempt {attempt.n} {label}{': ' + attempt.reason if attempt.reason else ''}")
+        return "; ".join(parts)
+
+
+class Attempt(models.Model):
+    """One try at one item. A failure rests only on the frames inside an
+    attempt of the item's own (seq in (start_seq, end_seq]), so legal behaviour
+    during other work never fails an item."""
+
+    session = models.ForeignKey(CertSession, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    n = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by = models.CharField(max_length=150, blank=True)
+    start_seq = models.BigIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_seq = models.BigIntegerField(null=True, blank=True)
+    verdict = models.CharField(max_length=20, default=OPEN)
+    reason = models.CharField(max_length=500, blank=True)
+    remark = models.CharField(max_length=200, blank=True)
+    expected = models.TextField(blank=True)
+    actual = models.TextField(blank=True)
+    clause = models.CharField(max_length=120, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    commands = models.JSONField(default=list, blank=True)  # unique ids of our CALLs sent within it
+
+    class Meta:
+        ordering = ["session", "number", "n"]
+        constraints = [models.UniqueConstraint(fields=["session", "number", "n"], name="one_attempt_number")]
+
+    def __str__(self) -> str:
+        return f"Item {self.number}, attempt {self.n} ({self.verdict})"
+
+    @property
+    def label(self) -> str:
+        return f"attempt {self.n}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def verdict_label(self) -> str:
+        return VERDICT_LABELS.get(self.verdict, self.verdict.capitalize())
 
 
 class SessionFile(models.Model):
