@@ -16,8 +16,8 @@ from chargers.api import COMMAND_HTTP_STATUS, CommandOut, ErrorOut, caller
 from chargers.models import Frame
 from chargers.roles import can_operate
 
-from . import catalog, report, services
-from .engine import evaluate_session
+from . import attempts, catalog, report, services
+from .evaluation import evaluate_session
 from .models import CertSession, ItemResult
 
 router = Router(tags=["sessions"])
@@ -28,6 +28,18 @@ class SessionIn(Schema):
     engineer_name: str = ""
     lab: str = ""
     options: dict = {}
+
+
+class AttemptOut(Schema):
+    n: int
+    verdict: str
+    reason: str
+    remark: str
+    started_at: datetime
+    started_by: str
+    ended_at: datetime | None
+    evidence: list[int]
+    timings: dict
 
 
 class ItemOut(Schema):
@@ -43,6 +55,15 @@ class ItemOut(Schema):
     override_verdict: str
     override_remark: str
     automatic: bool
+    expected: str = ""
+    actual: str = ""
+    clause: str = ""
+    source: str = ""
+    warnings: list[dict] = []
+    waiting: dict = {}
+    steps: list[dict] = []
+    attempts: list[AttemptOut] = []
+    attempt_summary: str = ""
 
 
 class SessionOut(Schema):
@@ -122,10 +143,27 @@ def _out(session: CertSession) -> dict:
     }
 
 
+def _attempt(attempt) -> dict:
+    return {
+        "n": attempt.n,
+        "verdict": attempt.verdict,
+        "reason": attempt.reason,
+        "remark": attempt.remark,
+        "started_at": attempt.started_at,
+        "started_by": attempt.started_by,
+        "ended_at": attempt.ended_at,
+        "evidence": attempt.evidence,
+        "timings": attempt.timings,
+    }
+
+
 def _items(session: CertSession) -> list[dict]:
     results = {r.number: r for r in session.items.all()}
     wanted = {fid for r in results.values() for fid in r.evidence}
     seqs = dict(Frame.objects.filter(pk__in=wanted).values_list("pk", "seq")) if wanted else {}
+    tries: dict[int, list] = {}
+    for attempt in session.attempts.all():
+        tries.setdefault(attempt.number, []).append(attempt)
     out = []
     for item in catalog.items(session.catalog):
         result = results.get(item.number) or ItemResult(number=item.number)
@@ -143,6 +181,15 @@ def _items(session: CertSession) -> list[dict]:
                 "override_verdict": result.override_verdict,
                 "override_remark": result.override_remark,
                 "automatic": item.automatic,
+                "expected": result.expected,
+                "actual": result.actual,
+                "clause": result.clause,
+                "source": result.source,
+                "warnings": result.warnings,
+                "waiting": result.waiting,
+                "steps": result.steps,
+                "attempts": [_attempt(a) for a in tries.get(item.number, [])],
+                "attempt_summary": result.attempt_summary(tries.get(item.number, [])),
             }
         )
     return out
@@ -196,7 +243,7 @@ async def item_command(request, pk: int, number: int, action: str, payload: Body
         return session, services.fill_payload(session, payload or {}, request.get_host()), caller(request)
 
     session, filled, who = await sync_to_async(check)()
-    result = await services.run_command(session, action, filled, who)
+    result = await services.run_command(session, action, filled, who, item=number)
     return COMMAND_HTTP_STATUS.get(result.status, 500), result.as_dict()
 
 
@@ -215,6 +262,31 @@ async def offline(request, pk: int, body: OfflineIn):
     except ValidationError as exc:
         raise HttpError(400, "; ".join(exc.messages)) from None
     return {"charge_point_id": session.charge_point_id, "seconds": body.seconds, "until": until}
+
+
+@router.post("/{pk}/items/{number}/attempts", response={201: AttemptOut, 400: ErrorOut, 403: ErrorOut})
+def start_attempt(request, pk: int, number: int):
+    """Start an attempt at an item (a running one is abandoned); its failures
+    rest only on the frames from now on."""
+    _require_engineer(request)
+    session = _session(pk)
+    try:
+        attempt = attempts.start_attempt(session, number, caller(request))
+    except ValidationError as exc:
+        raise HttpError(400, "; ".join(exc.messages)) from None
+    evaluate_session(session)
+    attempt.refresh_from_db()
+    return 201, _attempt(attempt)
+
+
+@router.post("/{pk}/items/{number}/attempts/abandon", response={200: ItemOut, 403: ErrorOut})
+def abandon_attempt(request, pk: int, number: int):
+    """End the item's running attempt without a verdict."""
+    _require_engineer(request)
+    session = _session(pk)
+    attempts.abandon_attempt(session, number, caller(request))
+    evaluate_session(session)
+    return next(i for i in _items(session) if i["number"] == number)
 
 
 @router.post("/{pk}/items/{number}/override", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut})

@@ -13,6 +13,6 @@ class CertifyConfig(AppConfig):
         from . import engine, services
 
         hooks.frames_committed.register(engine.on_frames)
-        hooks.call_answered.register(services.trigger_status_after_boot)
+        hooks.call_answered.register(engine.trigger_status_after_boot)
         hooks.handshake_checks.register(services.refusing_check)
         hooks.id_tag_sources.register(services.session_card)

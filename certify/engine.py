@@ -1,10 +1,11 @@
-"""Evaluation of a session's verdicts, kept current while the charger talks.
+"""Reactions to what chargers do: verdicts kept current while they talk, the
+pre-flight read once a session's charger is there, item 18's trigger after a boot.
 
 The frame listener (registered in CertifyConfig.ready) hears of every commit;
-for a charger with an open session it schedules an evaluation at most every
-EVALUATE_EVERY seconds, in a thread, and tells the session's live pages. Parsed
-frames are cached per session and extended with new ones only, so a session of
-100,000 frames is not re-read on every tick.
+for a charger with an open session it schedules an evaluation
+(certify.evaluation) at most every EVALUATE_EVERY seconds, in a thread, and
+tells the session's live pages. Session operations live in certify.services;
+this module calls them, never the other way round.
 """
 
 from __future__ import annotations
@@ -12,162 +13,47 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import UTC, datetime
 
 from channels.db import database_sync_to_async
-from django.utils import timezone
 
+from chargers.commands import send_command
 from chargers.live import announce
-from chargers.models import Frame
 
-from . import catalog
-from .models import NOT_APPLICABLE, CertSession, ItemResult, SessionFile
-from .verdicts import RULES, SessionFrames
+from . import services
+from .evaluation import evaluate_session, session_frames
+from .models import CertSession
+from .open_sessions import forget, sessions_of
+from .verdicts import AUTO, item_tag
 
 log = logging.getLogger(__name__)
 
+__all__ = [
+    "evaluate_session",
+    "forget",
+    "on_frames",
+    "schedule",
+    "session_frames",
+    "sessions_of",
+    "trigger_status_after_boot",
+]
+
 EVALUATE_EVERY = 0.5
-# Parsed frames per session: (start_seq, SessionFrames).
-_cache: dict[int, tuple[int, SessionFrames]] = {}
-
-
-def session_frames(session: CertSession) -> SessionFrames:
-    """The session's frames parsed, reusing what was parsed before."""
-    cached = _cache.get(session.pk)
-    if cached is None or cached[0] != session.start_seq:
-        cached = (session.start_seq, SessionFrames(session.options))
-        _cache[session.pk] = cached
-    frames = cached[1]
-    frames.options.update(session.options or {})
-    if session.charger_id is not None:
-        newer = session.frames().filter(seq__gt=max(frames.last_seq, session.start_seq))
-        frames.extend(
-            newer.only("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "sent_by")
-        )
-    frames.files = [
-        {"id": f.pk, "kind": f.kind, "name": f.name, "size": f.size, "created_at": f.created_at}
-        for f in SessionFile.objects.filter(session=session)
-    ]
-    frames.now = datetime.now(UTC)
-    return frames
-
-
-def evaluate_session(session: CertSession) -> list[ItemResult]:
-    """Run every item's rule and store the automatic verdicts; overrides are
-    untouched, and a signed session never changes."""
-    results = {r.number: r for r in session.items.all()}
-    if session.is_signed:
-        return list(results.values())
-    frames = session_frames(session)
-    preflight = (session.options or {}).get("not_applicable", {})
-    for item in catalog.items(session.catalog):
-        result = results.get(item.number) or ItemResult(session=session, number=item.number)
-        verdict = RULES[item.rule](frames)
-        if str(item.number) in preflight and verdict.status not in ("passed", "failed"):
-            verdict.status, verdict.reason = NOT_APPLICABLE, preflight[str(item.number)]
-        changed = (
-            result.pk is None
-            or result.auto_verdict != verdict.status
-            or result.auto_reason != verdict.reason[:500]
-            or result.remark != verdict.remark[:200]
-            or result.evidence != verdict.evidence
-            or result.timings != verdict.timings
-        )
-        if changed:
-            result.auto_verdict = verdict.status
-            result.auto_reason = verdict.reason[:500]
-            result.remark = verdict.remark[:200]
-            result.evidence = verdict.evidence
-            result.timings = verdict.timings
-            result.auto_updated_at = timezone.now()
-            result.save()
-        results[item.number] = result
-    _refresh_facts(session)
-    return [results[n] for n in sorted(results)]
-
-
-def _refresh_facts(session: CertSession) -> None:
-    """The charger's facts as the report shows them, frozen at signing."""
-    charger = session.charger
-    if charger is None:
-        return
-    facts = {
-        "vendor": charger.vendor,
-        "model": charger.model,
-        "serial_number": charger.serial_number,
-        "charge_box_serial_number": charger.charge_box_serial_number,
-        "firmware_version": charger.firmware_version,
-        "iccid": charger.iccid,
-        "imsi": charger.imsi,
-        "meter_type": charger.meter_type,
-    }
-    if facts != session.facts:
-        CertSession.objects.filter(pk=session.pk).update(facts=facts)
-        session.facts = facts
-
-
-# -- keeping verdicts current ------------------------------------------------------
-
-# Open sessions of every charger, reloaded at most once a second in one query:
-# looked up per charger, it cost a query for nearly every frame of a large fleet,
-# and those queries queued on the one database thread that API requests need too.
-_open_sessions: dict[int, list[int]] = {}  # charger pk -> open session pks
-_open_loaded_at = float("-inf")
-_open_reload: asyncio.Future | None = None
-_open_generation = 0  # bumped by forget(): a reload begun before it is stale
+TRIGGER_ITEM = 18  # the test script's "after booting ... send a TriggerMessage"
 _scheduled: dict[int, asyncio.Task] = {}
 _last_run: dict[int, float] = {}
-
-
-def _all_open_sessions() -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
-    rows = CertSession.objects.filter(state=CertSession.STATE_OPEN, charger__isnull=False).values_list(
-        "charger_id", "pk"
-    )
-    for charger_pk, session_pk in rows:
-        found.setdefault(charger_pk, []).append(session_pk)
-    return found
-
-
-async def _reload_open_sessions() -> None:
-    global _open_sessions, _open_loaded_at
-    started, generation = time.monotonic(), _open_generation
-    found = await database_sync_to_async(_all_open_sessions)()
-    if generation == _open_generation:
-        _open_sessions, _open_loaded_at = found, started
-
-
-async def sessions_of(charger_pk: int) -> list[int]:
-    """Open sessions of a charger, as known at most a second ago."""
-    global _open_reload
-    if time.monotonic() - _open_loaded_at > 1.0:
-        loop = asyncio.get_running_loop()
-        if _open_reload is None or _open_reload.done() or _open_reload.get_loop() is not loop:
-            _open_reload = asyncio.ensure_future(_reload_open_sessions())
-        await asyncio.shield(_open_reload)
-        if _open_loaded_at == float("-inf"):  # forgotten meanwhile: read once more
-            await _reload_open_sessions()
-    return _open_sessions.get(charger_pk, [])
-
-
-def forget(charger_pk: int | None = None) -> None:
-    """Drop the open-session cache (a session was created, signed or revised)."""
-    global _open_loaded_at, _open_reload, _open_generation
-    _open_generation += 1
-    _open_loaded_at = float("-inf")
-    _open_reload = None
-
-
 _ticker: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 _preflighted: set[int] = set()
 _background: set[asyncio.Task] = set()
 
 
+def _keep(task: asyncio.Task) -> None:
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
 async def _preflight(session_pk: int) -> None:
     """Once per session, while the charger is connected: read its feature
     profiles and mark the items it cannot support (services.preflight)."""
-    from . import services
-
     session = await database_sync_to_async(
         lambda: CertSession.objects.select_related("charger").filter(pk=session_pk).first()
     )()
@@ -183,7 +69,7 @@ async def _preflight(session_pk: int) -> None:
     schedule(session_pk)
 
 
-async def on_frames(charger_pk: int, frames: list[Frame]) -> None:
+async def on_frames(charger_pk: int, frames: list) -> None:
     """Frame listener: schedule evaluations; never block the frame writer."""
     loop = asyncio.get_running_loop()
     if loop not in _ticker:
@@ -192,9 +78,7 @@ async def on_frames(charger_pk: int, frames: list[Frame]) -> None:
         schedule(session_pk)
         if session_pk not in _preflighted:
             _preflighted.add(session_pk)
-            task = asyncio.create_task(_preflight(session_pk))
-            _background.add(task)
-            task.add_done_callback(_background.discard)
+            _keep(asyncio.create_task(_preflight(session_pk)))
 
 
 def schedule(session_pk: int, delay: float | None = None) -> None:
@@ -239,3 +123,34 @@ async def tick() -> None:
             continue
         for pk in pks:
             schedule(pk)
+
+
+# -- item 18: the automatic trigger after every boot ------------------------------------
+
+
+async def trigger_status_after_boot(cs, action: str, payload: dict) -> None:
+    """call_answered hook (chargers.hooks): after a BootNotification, item 18's automatic trigger."""
+    if action != "BootNotification":
+        return
+    sessions = await sessions_of(cs.charger.pk)
+    if not sessions:
+        return
+    wanted = await database_sync_to_async(
+        lambda: CertSession.objects.filter(pk__in=sessions, options__auto_trigger_status=True).exists()
+    )()
+    if wanted:
+        # A task: awaiting the charger here would block the consumer that must
+        # deliver its answer.
+        _keep(asyncio.create_task(_trigger_status(cs.charger.charge_point_id)))
+
+
+async def _trigger_status(charge_point_id: str) -> None:
+    await asyncio.sleep(0.3)  # let the charger finish its own boot sequence first
+    result = await send_command(
+        charge_point_id,
+        "TriggerMessage",
+        {"requestedMessage": "StatusNotification"},
+        sent_by=AUTO + item_tag(TRIGGER_ITEM),
+    )
+    if not result.ok:
+        log.info("Automatic TriggerMessage to %s: %s", charge_point_id, result.message or result.status)

@@ -3,7 +3,6 @@ the headless `certify` command all call these functions."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import datetime, timedelta
@@ -21,10 +20,16 @@ from chargers.commands import CommandResult, send_command
 from chargers.frames import FrameRecord, store_frame
 from chargers.models import Charger, Frame
 
-from . import catalog, engine
+from . import attempts, catalog
+from .evaluation import evaluate_session, session_frames
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
+from .open_sessions import forget
+from .verdicts import PREFLIGHT, allowed_rate_units, item_tag
 
 log = logging.getLogger(__name__)
+
+# The limit of item 14's preset profiles in the unit the charger allows (§9.4.2).
+RATE_LIMITS = {"A": 16.0, "W": 11000.0}
 
 DEFAULT_ID_TAG = "CERTIFY-OK"
 DEFAULT_REFUSED_ID_TAG = "CERTIFY-REFUSED"
@@ -64,11 +69,25 @@ def create_session(
         },
     )
     session.ftp_user = f"s{session.pk}"
-    session.save(update_fields=["ftp_user"])
+    session.options["initial"] = initial_state(charger)
+    session.save(update_fields=["ftp_user", "options"])
     ItemResult.objects.bulk_create(ItemResult(session=session, number=i.number) for i in catalog.items(catalog_name))
-    engine.forget(charger.pk)
-    engine.evaluate_session(session)
+    forget(charger.pk)
+    evaluate_session(session)
     return session
+
+
+def initial_state(charger: Charger) -> dict:
+    """What the charger was doing when the session opened, for the rules: its
+    connectors' states, open transactions and the firmware under test."""
+    return {
+        "connectors": {str(c.connector_id): c.status for c in charger.connectors.all()},
+        "transactions": [
+            {"id": t.pk, "connector": t.connector_id} for t in charger.transactions.filter(stopped_at__isnull=True)
+        ],
+        "firmware_version": charger.firmware_version,
+        "vendor": charger.vendor,
+    }
 
 
 def announce(session: CertSession) -> None:
@@ -160,7 +179,10 @@ def fill_payload(session: CertSession, payload: dict, request_host: str | None =
     if session.charger_id:
         tx = session.charger.transactions.filter(stopped_at__isnull=True).first()
         active = tx.pk if tx else None
+    unit = allowed_rate_units(session_frames(session))[0] if session.charger_id else "A"
     values = {
+        "{rate_unit}": unit,
+        "{rate_limit}": RATE_LIMITS[unit],
         "{connector}": session.options.get("connector", 1),
         "{id_tag}": session.options.get("id_tag", DEFAULT_ID_TAG),
         "{transaction_id}": active if active is not None else 0,
@@ -186,18 +208,24 @@ def fill_payload(session: CertSession, payload: dict, request_host: str | None =
     return fill(payload)
 
 
-async def run_command(session: CertSession, action: str, payload: dict, user_label: str) -> CommandResult:
-    """Send one of an item's commands to the session's charger."""
+async def run_command(
+    session: CertSession, action: str, payload: dict, user_label: str, item: int | None = None
+) -> CommandResult:
+    """Send one of an item's commands to the session's charger. It belongs to
+    the item's running attempt, which it starts when none runs."""
     if session.is_signed:
         return CommandResult("invalid", action, session.charge_point_id, message="This session is signed.")
-    result = await send_command(session.charge_point_id, action, payload, sent_by=user_label)
-    engine.schedule(session.pk, delay=0.2)
-    return result
+    sent_by = user_label
+    if item is not None:
+        await database_sync_to_async(attempts.ensure_attempt)(session, item, user_label)
+        sent_by += item_tag(item)
+    return await send_command(session.charge_point_id, action, payload, sent_by=sent_by)
 
 
-async def preflight(session: CertSession, sent_by: str = "certify:preflight") -> dict:
+async def preflight(session: CertSession, sent_by: str = PREFLIGHT) -> dict:
     """Read SupportedFeatureProfiles and mark the items of absent profiles as
-    not applicable, automatically and overridably."""
+    not supported, automatically and overridably; the answer is state for the
+    rules (the configuration last read), never evidence."""
     result = await send_command(session.charge_point_id, "GetConfiguration", {}, sent_by=sent_by)
     if not result.ok:
         return {}
@@ -214,9 +242,9 @@ async def preflight(session: CertSession, sent_by: str = "certify:preflight") ->
 
     def save():
         session.refresh_from_db()
-        session.options = {**session.options, "not_applicable": marks, "profiles": sorted(profiles)}
+        session.options = {**session.options, "not_supported": marks, "profiles": sorted(profiles)}
         session.save(update_fields=["options"])
-        engine.evaluate_session(session)
+        evaluate_session(session)
 
     await database_sync_to_async(save)()
     return marks
@@ -259,7 +287,6 @@ async def take_offline(session: CertSession, seconds: float, by: str) -> datetim
         await layer.send(
             charger.channel_name, {"type": "connection.offline", "by": f"{by}: offline for {seconds:g} s (item 16)"}
         )
-    engine.schedule(session.pk, delay=0.2)
     return until
 
 
@@ -300,36 +327,3 @@ def session_card(charger_pk: int, id_tag: str) -> dict | None:
         if id_tag == (options or {}).get("refused_id_tag"):
             return {"status": "Invalid"}
     return None
-
-
-# -- hooks on every charger connection -----------------------------------------------------
-
-
-_triggers: set[asyncio.Task] = set()
-
-
-async def trigger_status_after_boot(cs, action: str, payload: dict) -> None:
-    """call_answered hook (chargers.hooks): after a BootNotification, item 18's automatic trigger."""
-    if action != "BootNotification":
-        return
-    sessions = await engine.sessions_of(cs.charger.pk)
-    if not sessions:
-        return
-    wanted = await database_sync_to_async(
-        lambda: CertSession.objects.filter(pk__in=sessions, options__auto_trigger_status=True).exists()
-    )()
-    if wanted:
-        # A task: awaiting the charger here would block the consumer that must
-        # deliver its answer.
-        task = asyncio.create_task(_trigger_status(cs.charger.charge_point_id))
-        _triggers.add(task)
-        task.add_done_callback(_triggers.discard)
-
-
-async def _trigger_status(charge_point_id: str) -> None:
-    await asyncio.sleep(0.3)  # let the charger finish its own boot sequence first
-    result = await send_command(
-        charge_point_id, "TriggerMessage", {"requestedMessage": "StatusNotification"}, sent_by="certify:auto"
-    )
-    if not result.ok:
-        log.info("Automatic TriggerMessage to %s: %s", charge_point_id, result.message or result.status)

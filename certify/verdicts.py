@@ -145,6 +145,7 @@ class SessionFrames:
         self.all_events: list[Record] = []
         self._event_seqs: list[int] = []
         self._open_calls: dict[tuple[str, str], Record] = {}
+        self.by_id: dict[int, Record] = {}
         self.files: list[dict] = []  # SessionFiles: {"id","kind","name","size","created_at"}
         self.last_seq = 0
         self.now = now or datetime.now(UTC)
@@ -185,6 +186,7 @@ class SessionFrames:
             self.last_seq = max(self.last_seq, frame.seq)
             self.records.append(record)
             self._seqs.append(record.seq)
+            self.by_id[record.id] = record
             if event:
                 self.all_events.append(record)
                 self._event_seqs.append(record.seq)
@@ -491,22 +493,27 @@ def boot_notification(s: SessionFrames) -> Verdict:
 
 
 def _gaps_while_connected(s: SessionFrames, start: datetime, end: datetime | None) -> list[float]:
-    """Seconds between consecutive messages from the charger (any CALL: the
-    interval is one of inactivity, §9.1.10), skipping spans in which the
-    server saw it disconnected, and up to now while it is still connected."""
+    """Seconds of silence from the charger while it was connected (any CALL
+    counts: the interval is one of inactivity, §9.1.10): a disconnection ends a
+    silence, a reconnection starts one, and up to now while still connected."""
     end = end or s.now
-    marks = [start] + [
-        r.ts for r in s.root.window() if r.direction == "in" and r.message_type == 2 and start < r.ts <= end
+    points = [
+        (r.ts, "msg") for r in s.root.window() if r.direction == "in" and r.message_type == 2 and start < r.ts <= end
     ]
+    for event in s.root.all_events:
+        if start < event.ts <= end:
+            kind = "back" if event.event == "connected" else "gone"
+            if event.event in ("connected", "disconnected", "replaced", "refused", "offline"):
+                points.append((event.ts, kind))
+    points.sort(key=lambda p: p[0])
     if end == s.now and s.connected_now():
-        marks.append(s.now)
-    windows = s.offline_windows()
-    gone = [e.ts for e in s.root.all_events if e.event in ("disconnected", "replaced", "refused", "offline")]
-    gaps = []
-    for a, b in itertools.pairwise(marks):
-        if any(w_gone < b and back > a for w_gone, back, _ in windows) or any(a < g < b for g in gone):
-            continue
-        gaps.append(_seconds(a, b))
+        points.append((s.now, "msg"))
+    gaps, last, connected = [], start, True
+    for when, kind in points:
+        if connected:
+            gaps.append(_seconds(last, when))
+        connected = kind != "gone"
+        last = when
     return gaps
 
 
@@ -1041,13 +1048,12 @@ def stop_transaction(s: SessionFrames) -> Verdict:
             # After a reboot or from the offline queue, historical statuses are not due (§4.9).
             continue
         window = timedelta(seconds=timeout + minimum)
+        own = [r for r in s.root.statuses(connector) if r.ts >= start.ts]
+        charging = [r.ts for r in own if r.get("status") in CHARGING_STATES and r.ts <= stop.ts]
+        # Finishing may come before the StopTransaction or after it: no order is mandated.
+        since = max([stop.ts - window, *charging[-1:]])
         left = next(
-            (
-                r
-                for r in s.root.statuses(connector)
-                if r.get("status") not in CHARGING_STATES and stop.ts - window <= r.ts <= stop.ts + window
-            ),
-            None,
+            (r for r in own if r.get("status") not in CHARGING_STATES and since < r.ts <= stop.ts + window), None
         )
         if left is None:
             if s.expired(stop.ts, timeout + minimum) and s.connected_now():
@@ -1184,8 +1190,8 @@ def meter_values(s: SessionFrames) -> Verdict:
         lacking = [name for name, measurand in SCRIPT_MEASURANDS if measurand not in found]
         steps = [
             step(f"Transaction {tx}: start and stop readings (meterStart, meterStop)", stop),
-            step("Periodic samples at the interval in force", own[0] if len(periodic) >= 2 else None),
-            step("Voltage, current and power sampled", own[0] if periodic and not lacking else None),
+            step("Periodic samples at the interval in force", (own or [stop])[0] if len(periodic) >= 2 else None),
+            step("Voltage, current and power sampled", (own or [stop])[0] if periodic and not lacking else None),
         ]
         if len(periodic) < 2 or lacking:
             what = (

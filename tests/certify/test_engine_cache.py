@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from certify import engine, services
+from certify import open_sessions as engine
+from certify import services
 from certify.models import CertSession
 from chargers.models import Charger
 

@@ -1,0 +1,60 @@
+"""Attempts: each item is worked in tries, so a failure rests only on frames of
+one of the item's own tries and a retry can pass it (certify.evaluation)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from chargers.models import Frame
+
+from . import catalog
+from .models import ABANDONED, Attempt, CertSession
+
+
+def current_attempt(session: CertSession, number: int) -> Attempt | None:
+    """The item's attempt still running, if any."""
+    return session.attempts.filter(number=number, ended_at__isnull=True).order_by("-n").first()
+
+
+def _last_seq(session: CertSession) -> int:
+    if session.charger_id is None:
+        return session.start_seq
+    last = Frame.objects.filter(charger_id=session.charger_id).aggregate(m=Max("seq"))["m"] or 0
+    return max(last, session.start_seq)
+
+
+def start_attempt(session: CertSession, number: int, started_by: str) -> Attempt:
+    """Begin a new attempt at an item; one still running is abandoned first."""
+    if session.is_signed:
+        raise ValidationError("This session is signed: its items can no longer be worked.")
+    try:
+        catalog.item(number, session.catalog)
+    except StopIteration:
+        raise ValidationError(f"Item {number} does not exist.") from None
+    with transaction.atomic():
+        abandon_attempt(session, number, started_by, why="restarted")
+        n = (session.attempts.filter(number=number).aggregate(m=Max("n"))["m"] or 0) + 1
+        return Attempt.objects.create(
+            session=session, number=number, n=n, started_by=started_by, start_seq=_last_seq(session)
+        )
+
+
+def ensure_attempt(session: CertSession, number: int, started_by: str) -> Attempt:
+    """The running attempt, or a new one (sending an item's command starts it)."""
+    return current_attempt(session, number) or start_attempt(session, number, started_by)
+
+
+def abandon_attempt(session: CertSession, number: int, by: str, why: str = "abandoned") -> Attempt | None:
+    """End the running attempt without a verdict."""
+    attempt = current_attempt(session, number)
+    if attempt is None:
+        return None
+    attempt.verdict = ABANDONED
+    attempt.ended_at = timezone.now()
+    attempt.end_seq = _last_seq(session)
+    attempt.reason = f"{why} by {by}"[:500] if by else why
+    attempt.save(update_fields=["verdict", "ended_at", "end_seq", "reason"])
+    return attempt
