@@ -33,6 +33,7 @@ DEFAULT_OPTIONS = {
     "diagnostics_timeout": 600,  # s for an upload to end
     "interval_tolerance": 0.5,  # fraction of an interval a sample may be late
     "interval_slack": 2,  # s added to every interval check
+    "refusal_wait": 10,  # s a refused card must start nothing before the refusal counts as shown
 }
 CHARGING_STATES = {"Charging", "SuspendedEV", "SuspendedEVSE"}
 OPERATIVE_STATES = {"Available", "Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Reserved"}
@@ -383,6 +384,9 @@ class SessionFrames:
         The server's window and the order of events decide, not the charger's
         clock alone."""
         stamp = parse_time(record.get("timestamp"))
+        if stamp is None and record.action == "MeterValues":
+            stamps = [parse_time(v.get("timestamp")) for v in record.get("meterValue", []) or []]
+            stamp = min([t for t in stamps if t], default=None)
         if stamp is None:
             return False
         stamp -= self.clock_offset()
@@ -392,14 +396,16 @@ class SessionFrames:
         )
 
     def clock_offset(self) -> timedelta:
-        """The charger's clock minus ours, from messages it sent live (outside
-        the first 30 s after each reconnect, when queues drain)."""
+        """The charger's clock minus ours, from the statuses it sent live
+        (outside the first 30 s after each reconnect, when queues drain); 0
+        when it sent none with a timestamp."""
         cached = self.root.__dict__.get("_offset")
         if cached is not None and cached[0] == self.root.last_seq:
             return cached[1]
         backs = [back for _, back, _ in self.offline_windows()]
         offsets = []
-        for action in ("StatusNotification", "StartTransaction", "StopTransaction"):
+        # Statuses travel live (historical ones SHOULD NOT be sent, §4.9); transaction messages may be queued.
+        for action in ("StatusNotification",):
             for record in self.root.by_action.get(action, []):
                 stamp = parse_time(record.get("timestamp")) if record.direction == "in" else None
                 if stamp is None or any(b <= record.ts <= b + timedelta(seconds=30) for b in backs):
@@ -427,6 +433,12 @@ def _seconds(a: datetime, b: datetime) -> float:
 
 def _at(record: Record | None) -> str:
     return f"{record.ts:%H:%M:%S} (frame #{record.seq})" if record is not None else ""
+
+
+def _lacks_profile(s: SessionFrames, profile: str) -> bool:
+    """SupportedFeatureProfiles was read and does not list the profile."""
+    value = s.config().get("SupportedFeatureProfiles")
+    return value is not None and profile not in {p.strip() for p in value.split(",")}
 
 
 def _not_supported(s: SessionFrames, command: Record, what: str) -> Verdict:
@@ -589,12 +601,13 @@ def heartbeat(s: SessionFrames) -> Verdict:
                 clause="§4.6 Heartbeat, §9.1.10 HeartbeatInterval",
             )
         steps.append(step(f"HeartbeatInterval set to {interval} s", change))
-        steps.append(step("Heartbeat at the new interval", after[0] if after else None))
-        if not after:
+        # The first Heartbeat after the change may be a triggered one or follow the old timer.
+        steps.append(step("Heartbeats at the new interval", after[1] if len(after) > 1 else None))
+        if len(after) < 2:
             return Verdict(
                 OPEN,
-                f"HeartbeatInterval set to {interval} s; awaiting a Heartbeat at that pace (leave the charger idle: "
-                "other messages may replace heartbeats, §4.6).",
+                f"HeartbeatInterval set to {interval} s; awaiting two Heartbeats at that pace (leave the charger "
+                "idle: other messages may replace heartbeats, §4.6).",
                 "",
                 evidence + _ids(change),
                 steps=steps,
@@ -944,7 +957,9 @@ def start_transaction(s: SessionFrames) -> Verdict:
                     actual=f"StartTransaction at {_at(start)}",
                     clause="§4.1 Authorize, §4.8 Start Transaction",
                 )
-            if s.expired(auth.answer.ts, timeout):
+            # Shown once the charger stayed put for a while, or moved on to another card.
+            moved_on = any(st.ts > auth.ts and st.get("idTag") != tag for st in starts)
+            if moved_on or s.expired(auth.answer.ts, s.opt("refusal_wait")):
                 refused_ok = auth
                 evidence += _ids(auth)
             continue
@@ -1146,12 +1161,9 @@ def meter_values(s: SessionFrames) -> Verdict:
         samples = [sample for m in own for sample in m.get("meterValue", []) or []]
         if stop is not None:
             samples += stop.get("transactionData", []) or []  # MeterValues and/or transactionData (§3.16)
-        periodic = (
-            sorted(
-                (t, sample) for sample in _periodic(samples) if (t := parse_time(sample.get("timestamp"))) is not None
-            )
-            if samples
-            else []
+        periodic = sorted(
+            ((t, sample) for sample in _periodic(samples) if (t := parse_time(sample.get("timestamp"))) is not None),
+            key=lambda pair: pair[0],
         )
         config = s.config(start.ts)
         interval = s.config_int("MeterValueSampleInterval", start.ts)
@@ -1668,7 +1680,11 @@ def charging_profile(s: SessionFrames) -> Verdict:
     for command in s.calls("SetChargingProfile", "out"):
         if command.answer is None:
             continue
-        if command.answer_status() in UNSUPPORTED_ANSWERS:
+        if command.answer_status() in UNSUPPORTED_ANSWERS or (
+            command.answer_status() != "Accepted"
+            and command.answer.message_type == 3
+            and _lacks_profile(s, "SmartCharging")
+        ):
             return _not_supported(s, command, "SetChargingProfile")
         status = command.answer_status()
         if status != "Accepted":
@@ -1720,6 +1736,9 @@ def offline_transactions(s: SessionFrames) -> Verdict:
     queued: list[Record] = []
     for action in ("StartTransaction", "StopTransaction"):
         queued += [r for r in s.calls(action, "in") if r.ok and s.from_queue(r)]
+    if queued:
+        # The meter values of the offline period came from the queue too.
+        queued += [r for r in s.calls("MeterValues", "in") if s.from_queue(r)]
     windows = [w for w in s.offline_windows() if s.lo < w[2].seq and (s.hi is None or w[2].seq <= s.hi)]
     steps = [
         step("Offline (the server saw the socket go)", windows[-1][2] if windows else None),
@@ -1736,7 +1755,7 @@ def offline_transactions(s: SessionFrames) -> Verdict:
             },
         )
     queued.sort(key=lambda r: r.seq)
-    actions = sorted({r.action for r in queued})
+    actions = sorted({r.action for r in queued if r.action != "MeterValues"})
     skew = s.clock_offset().total_seconds()
     return Verdict(
         PASSED,
@@ -1791,7 +1810,7 @@ def trigger_message(s: SessionFrames) -> Verdict:
         if trigger.get("requestedMessage") != "StatusNotification" or trigger.answer is None:
             continue
         status = trigger.answer_status()
-        if status in UNSUPPORTED_ANSWERS:
+        if status in UNSUPPORTED_ANSWERS or (status != "Accepted" and _lacks_profile(s, "RemoteTrigger")):
             return _not_supported(s, trigger, "TriggerMessage StatusNotification")
         if status != "Accepted":
             notes.append(f"TriggerMessage StatusNotification answered {status}")

@@ -466,6 +466,26 @@ def test_a_long_session_prints_the_first_and_last_frames_a_verdict_rests_on():
             charger=charger, seq=2, ts=start + timedelta(seconds=100), direction="event", raw='{"event":"connected"}'
         ),
     ]
+    # The offline transaction itself, delivered from the queue around its meter values.
+    for seq, (action, body) in (
+        (3, ("StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": offline})),
+        (3005, ("StopTransaction", {"transactionId": 7, "meterStop": 9, "timestamp": offline})),
+    ):
+        at = start + timedelta(seconds=100.5 if seq == 3 else 3200)
+        answer = {"transactionId": 7, "idTagInfo": {"status": "Accepted"}}
+        for offset, direction, message in ((0, "in", [2, f"q{seq}", action, body]), (1, "out", [3, f"q{seq}", answer])):
+            rows.append(
+                Frame(
+                    charger=charger,
+                    seq=seq + offset,
+                    ts=at,
+                    direction=direction,
+                    message_type=message[0],
+                    action=action,
+                    unique_id=f"q{seq}",
+                    raw=json.dumps(message),
+                )
+            )
     for n in range(3000):
         payload = (
             '{"connectorId":1,"transactionId":7,"meterValue":[{"timestamp":"%s","sampledValue":[{"value":"%d"}]}]}'
@@ -473,7 +493,7 @@ def test_a_long_session_prints_the_first_and_last_frames_a_verdict_rests_on():
         rows.append(
             Frame(
                 charger=charger,
-                seq=3 + n,
+                seq=5 + n,
                 ts=start + timedelta(seconds=101 + n),
                 direction="in",
                 message_type=2,
@@ -493,7 +513,9 @@ def test_a_long_session_prints_the_first_and_last_frames_a_verdict_rests_on():
     shown = report.PRINTED_HEAD + report.PRINTED_TAIL
     gap = re.search(r"… ([\d,]+) more frames this verdict rests on \(between seq (\d+) and (\d+)\)", text)
     assert gap and int(gap.group(1)) == len(result.evidence) - shown
-    assert (gap.group(2), gap.group(3)) == ("12", "2999")
+    seqs = sorted(Frame.objects.filter(pk__in=result.evidence).values_list("seq", flat=True))
+    hidden = seqs[report.PRINTED_HEAD : len(seqs) - report.PRINTED_TAIL]
+    assert (gap.group(2), gap.group(3)) == (str(hidden[0]), str(hidden[-1]))
     assert "connectorId=1, transactionId=7, Energy 2999" in text  # the last reading, in its deciding fields
 
 

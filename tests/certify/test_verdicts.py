@@ -266,6 +266,19 @@ ROWS = [
     ),
     # 2 -- Heartbeat
     Row(
+        "§9.1.10 a triggered Heartbeat right after the change does not show the new interval",
+        "heartbeat",
+        lambda: (
+            interval(boot(Log(), 0), "HeartbeatInterval", 2, at=1)
+            .at(1.5)
+            .us("TriggerMessage", {"requestedMessage": "Heartbeat"}, ACCEPTED)
+            .at(1.6)
+            .charger("Heartbeat", {}, {"currentTime": "x"})
+        ),
+        "failed",
+        now=30,
+    ),
+    Row(
         "§4.6 a Heartbeat registered passes",
         "heartbeat",
         lambda: Log().charger("Heartbeat", {}, {"currentTime": "x"}),
@@ -303,7 +316,7 @@ ROWS = [
     Row(
         "§4.6 a Heartbeat after idling at the new interval passes even when other messages replaced earlier ones",
         "heartbeat",
-        lambda: _beats(_traffic(interval(boot(Log(), 0), "HeartbeatInterval", 10, at=1), range(2, 60, 5)), (67,)),
+        lambda: _beats(_traffic(interval(boot(Log(), 0), "HeartbeatInterval", 10, at=1), range(2, 60, 5)), (67, 77)),
         "passed",
     ),
     Row(
@@ -585,6 +598,13 @@ ROWS = [
         lambda: refused_card(local_start(remote_start(Log()), 2, 10, authorize=False), 20),
         "passed",
         now=200,
+    ),
+    Row(
+        "§4.1 a refused card is shown once the charger moved on to another card",
+        "start_transaction",
+        lambda: local_start(refused_card(remote_start(Log()), 5), 2, 6),
+        "passed",
+        now=8,
     ),
     Row(
         "test script: the refused card is required for a pass",
@@ -987,6 +1007,12 @@ ROWS = [
         ),
         "failed",
         "test script requires Accepted",
+    ),
+    Row(
+        "§3.3 Rejected by a charger whose SupportedFeatureProfiles lacks SmartCharging is Not supported",
+        "charging_profile",
+        lambda: _profiles(Log().config(NumberOfConnectors=1, SupportedFeatureProfiles="Core"), (1,), status="Rejected"),
+        "not_supported",
     ),
     Row(
         "NotImplemented: SetChargingProfile of a charger without Smart Charging is Not supported",
