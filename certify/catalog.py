@@ -44,6 +44,24 @@ class Item:
     # Put before a pass's remark in the Result column, as the reference words it
     # ("Ok, Configuration (109)"); most remarks stand as they are ("Both ok").
     result_prefix: str = ""
+    # What the item's page shows beside its commands (see PANEL_PARTS).
+    panel: frozenset[str] = frozenset()
+    # Placeholders in `manual` filled per session, e.g. {id_tag}.
+    needs_card: bool = False
+
+
+# The parts an item's page may show, by name: the views and templates read these
+# from the Item, never an item number.
+PANEL_PARTS = {
+    "per_connector": "its commands once per connector (0 and each connector reported)",
+    "payload": "the filled payload of its commands (our URLs, the time window)",
+    "firmware_upload": "the upload of the manufacturer's firmware file",
+    "diagnostics_files": "the diagnostics files received",
+    "profile_presets": "charging-profile presets, in the units the charger allows",
+    "meter_chart": "the meter-value chart",
+    "offline_control": "'Take offline for N s'",
+    "cards": "the cards of the session (accepted and refused) and the link to the id-tag list",
+}
 
 
 OCPP16_TESTSCRIPT: tuple[Item, ...] = (
@@ -58,7 +76,7 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
         rule="boot_notification",
         manual="Power the charger on (or reset it) with its central system URL pointing at this server.",
         commands=(Command("Reset (Soft) to see a boot", "Reset", {"type": "Soft"}),),
-        clauses=("4.2 Boot Notification", "6.7 BootNotification.req"),
+        clauses=("4.2 Boot Notification", "6.3 BootNotification.req"),
         ctt=("TC_001", "TC_002"),
     ),
     Item(
@@ -75,7 +93,7 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
             Command("Set HeartbeatInterval", "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
             Command("Trigger a Heartbeat", "TriggerMessage", {"requestedMessage": "Heartbeat"}),
         ),
-        clauses=("4.6 Heartbeat", "9.1.9 HeartbeatInterval"),
+        clauses=("4.6 Heartbeat", "9.1.10 HeartbeatInterval"),
         ctt=("TC_001",),
     ),
     Item(
@@ -95,6 +113,7 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
             Command("Operative", "ChangeAvailability", {"connectorId": "{connector}", "type": "Operative"}),
         ),
         clauses=("5.2 Change Availability", "4.9 Status Notification"),
+        panel=frozenset({"per_connector"}),
         ctt=("TC_013", "TC_014", "TC_015", "TC_016", "TC_017"),
     ),
     Item(
@@ -118,7 +137,10 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
             '"Not Supported", "Not implemented")',
         ),
         rule="change_configuration",
-        commands=(Command("Change a key", "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),),
+        commands=(
+            Command("Change a key", "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
+            Command("Read the key back", "GetConfiguration", {"key": ["HeartbeatInterval"]}),
+        ),
         clauses=("5.3 Change Configuration",),
         ctt=("TC_021",),
     ),
@@ -134,8 +156,10 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
             "sequence must stop",
         ),
         rule="start_transaction",
-        manual="Plug the cable in. For the local start, present an accepted card; then present a card that the "
-        "id-tag list answers Invalid and check that no transaction starts.",
+        manual="Plug the cable in. For the local start, present the accepted card {id_tag}; then present the "
+        "refused card {refused_id_tag} (answered Invalid) and check that no transaction starts.",
+        panel=frozenset({"cards"}),
+        needs_card=True,
         commands=(
             Command("Remote start", "RemoteStartTransaction", {"connectorId": "{connector}", "idTag": "{id_tag}"}),
         ),
@@ -153,8 +177,10 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
             "When the charging cable is disconnected, a StopTransaction message must be received",
         ),
         rule="stop_transaction",
-        manual="For the local stop, present the card again or press stop; then start again and unplug the cable "
-        "while charging.",
+        manual="For the local stop, present the card {id_tag} again or press stop; then start again and unplug "
+        "the cable while charging.",
+        panel=frozenset({"cards"}),
+        needs_card=True,
         commands=(Command("Remote stop", "RemoteStopTransaction", {"transactionId": "{transaction_id}"}),),
         clauses=("5.12 Remote Stop Transaction", "4.10 Stop Transaction"),
         ctt=("TC_005", "TC_006", "TC_007", "TC_012"),
@@ -186,7 +212,8 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
                 },
             ),
         ),
-        clauses=("4.7 Meter Values", "9.1.17 MeterValueSampleInterval"),
+        clauses=("4.7 Meter Values", "9.1.19 MeterValueSampleInterval", "9.1.17 MeterValuesSampledData"),
+        panel=frozenset({"meter_chart"}),
         ctt=("TC_008", "TC_009"),
         shows=("meter_chart",),
     ),
@@ -251,7 +278,8 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
         commands=(
             Command("Update firmware", "UpdateFirmware", {"location": "{firmware_url}", "retrieveDate": "{now}"}),
         ),
-        clauses=("6.16 UpdateFirmware", "4.5 Firmware Status Notification"),
+        clauses=("5.19 Update Firmware", "6.55 UpdateFirmware.req", "4.5 Firmware Status Notification"),
+        panel=frozenset({"firmware_upload", "payload"}),
         ctt=("TC_044",),
         profile="FirmwareManagement",
         shows=("firmware",),
@@ -271,7 +299,8 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
                 {"location": "{diagnostics_url}", "startTime": "{hour_ago}", "stopTime": "{now}"},
             ),
         ),
-        clauses=("6.21 GetDiagnostics", "4.4 Diagnostics Status Notification"),
+        clauses=("5.9 Get Diagnostics", "6.25 GetDiagnostics.req", "4.4 Diagnostics Status Notification"),
+        panel=frozenset({"diagnostics_files", "payload"}),
         ctt=("TC_045",),
         profile="FirmwareManagement",
         shows=("diagnostics",),
@@ -293,8 +322,8 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
                         "chargingProfilePurpose": "TxDefaultProfile",
                         "chargingProfileKind": "Absolute",
                         "chargingSchedule": {
-                            "chargingRateUnit": "A",
-                            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
+                            "chargingRateUnit": "{rate_unit}",
+                            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": "{rate_limit}"}],
                         },
                     },
                 },
@@ -303,10 +332,11 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
             Command(
                 "Composite schedule",
                 "GetCompositeSchedule",
-                {"connectorId": "{connector}", "duration": 3600, "chargingRateUnit": "A"},
+                {"connectorId": "{connector}", "duration": 3600, "chargingRateUnit": "{rate_unit}"},
             ),
         ),
-        clauses=("5.16 Set Charging Profile", "3.13 Smart Charging"),
+        clauses=("5.16 Set Charging Profile", "3.13 Smart Charging", "9.4.2 ChargingScheduleAllowedChargingRateUnit"),
+        panel=frozenset({"profile_presets", "per_connector"}),
         ctt=("TC_056", "TC_057", "TC_059", "TC_066"),
         profile="SmartCharging",
     ),
@@ -328,9 +358,11 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
             "server automatically",
         ),
         rule="offline_transactions",
-        manual="Take the charger offline (or use 'Refuse reconnects'), start and stop a transaction while it is "
-        "offline, then let it reconnect.",
-        clauses=("3.5 Offline behaviour", "4.8 Start Transaction", "4.10 Stop Transaction"),
+        manual="Take the charger offline ('Take offline' below closes its socket and refuses its reconnects for "
+        "N s), start and stop a transaction with the card {id_tag} while it is offline, then let it reconnect.",
+        panel=frozenset({"offline_control", "cards"}),
+        needs_card=True,
+        clauses=("3.7 Transaction-related messages", "4.8 Start Transaction", "4.10 Stop Transaction"),
         ctt=("TC_036", "TC_037", "TC_038", "TC_039"),
     ),
     Item(
@@ -339,7 +371,7 @@ OCPP16_TESTSCRIPT: tuple[Item, ...] = (
         ("After sending the ClearCache, a message with status Accepted must be received",),
         rule="clear_cache",
         commands=(Command("Clear cache", "ClearCache", {}),),
-        clauses=("5.4 Clear Cache",),
+        clauses=("5.4 Clear Cache", "9.1.2 AuthorizationCacheEnabled"),
         ctt=("TC_061",),
     ),
     Item(
@@ -365,6 +397,15 @@ CATALOGS: dict[str, tuple[Item, ...]] = {"ocpp16-testscript": OCPP16_TESTSCRIPT}
 
 def items(catalog: str = "ocpp16-testscript") -> tuple[Item, ...]:
     return CATALOGS[catalog]
+
+
+def profile_items(catalog: str = "ocpp16-testscript") -> dict[str, tuple[int, ...]]:
+    """Feature profile -> the items that need it."""
+    found: dict[str, tuple[int, ...]] = {}
+    for entry in CATALOGS[catalog]:
+        if entry.profile:
+            found[entry.profile] = (*found.get(entry.profile, ()), entry.number)
+    return found
 
 
 def item(number: int, catalog: str = "ocpp16-testscript") -> Item:

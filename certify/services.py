@@ -33,12 +33,6 @@ RATE_LIMITS = {"A": 16.0, "W": 11000.0}
 
 DEFAULT_ID_TAG = "CERTIFY-OK"
 DEFAULT_REFUSED_ID_TAG = "CERTIFY-REFUSED"
-# Feature profile -> why its items do not apply (pre-flight probe).
-PROFILE_ITEMS = {
-    "SmartCharging": (14, 15),
-    "FirmwareManagement": (12, 13),
-    "RemoteTrigger": (18,),
-}
 
 
 def create_session(
@@ -233,7 +227,7 @@ async def preflight(session: CertSession, sent_by: str = PREFLIGHT) -> dict:
     profiles = {p.strip() for p in (keys.get("SupportedFeatureProfiles") or "").split(",") if p.strip()}
     marks = {}
     if profiles:
-        for profile, numbers in PROFILE_ITEMS.items():
+        for profile, numbers in catalog.profile_items(session.catalog).items():
             if profile not in profiles:
                 for number in numbers:
                     marks[str(number)] = (

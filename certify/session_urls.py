@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/items/", views.item_panel_closed, name="session-item-closed"),
     path("<int:pk>/items/<int:number>/", views.item_panel, name="session-item"),
     path("<int:pk>/items/<int:number>/status/", views.item_status, name="session-item-status"),
+    path("<int:pk>/items/<int:number>/attempt/", views.item_attempt, name="session-item-attempt"),
     path("<int:pk>/items/<int:number>/command/", views.item_command, name="session-item-command"),
     path("<int:pk>/items/<int:number>/command/form/", views.item_command_form, name="session-item-command-form"),
     path("<int:pk>/items/<int:number>/override/", views.item_override, name="session-item-override"),

@@ -308,6 +308,12 @@ class SessionFrames:
                 known[key] = str(value)
         return known
 
+    def config_known(self) -> bool:
+        """Whether the charger's whole configuration was read in this session."""
+        return any(
+            r.direction == "out" and r.ok and not r.get("key") for r in self.root.by_action.get("GetConfiguration", [])
+        )
+
     def config_int(self, key: str, before: datetime | None = None) -> int | None:
         try:
             return int(float(self.config(before)[key]))
@@ -797,7 +803,7 @@ def get_configuration(s: SessionFrames) -> Verdict:
     return Verdict(
         PASSED,
         f"GetConfiguration listed {len(keys)} keys",
-        f"Ok, Configuration ({len(keys)})",
+        f"Configuration ({len(keys)})",
         _ids(request),
         expected="the complete list of configuration keys",
         actual=f"{len(keys)} keys at {_at(request.answer)}",
@@ -1785,6 +1791,14 @@ def clear_cache(s: SessionFrames) -> Verdict:
             steps=[step("ClearCache Accepted", command)],
         )
     cache = s.config_bool("AuthorizationCacheEnabled")
+    if cache is None and not s.config_known():
+        return Verdict(
+            OPEN,
+            f"ClearCache answered {command.answer_status()}; awaiting the configuration (GetConfiguration) to tell "
+            "whether the charger has an authorization cache.",
+            "",
+            _ids(command),
+        )
     if not cache:
         return Verdict(
             NOT_APPLICABLE,

@@ -24,13 +24,12 @@ from chargers.protocol import FILTER_ACTIONS
 from chargers.roles import can_operate, engineer_required, viewer_required
 from chargers.views import frame_page
 
-from . import catalog, charts, services
+from . import attempts, catalog, charts, services
+from .evaluation import evaluate_session
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
+from .offline_views import offline_context
 
 SESSIONS_PER_PAGE = 100
-FIRMWARE_ITEM, DIAGNOSTICS_ITEM, PROFILE_ITEM, METER_ITEM, AVAILABILITY_ITEM = 12, 13, 14, 8, 3
-# Items whose payloads carry what the engineer must see (our URLs, time window).
-SHOW_PAYLOAD_ITEMS = {FIRMWARE_ITEM, DIAGNOSTICS_ITEM}
 
 
 # --- forms -------------------------------------------------------------------
@@ -179,7 +178,7 @@ def item_commands(session: CertSession, item: catalog.Item, host: str | None) ->
     offers each availability command per connector."""
     buttons: list[CommandButton] = []
     for command in item.commands:
-        if item.number == AVAILABILITY_ITEM and command.payload.get("connectorId") == "{connector}":
+        if "per_connector" in item.panel and command.payload.get("connectorId") == "{connector}":
             for connector in _connector_ids(session):
                 payload = services.fill_payload(session, {**command.payload, "connectorId": connector}, host)
                 buttons.append(CommandButton(0, f"{command.label}, connector {connector}", command.action, payload))
@@ -218,27 +217,58 @@ def _live_topics(session: CertSession) -> str:
     return ",".join(topics)
 
 
-def _item_context(request: HttpRequest, session: CertSession, number: int) -> dict:
-    item = _item(session, number)
-    result = _result(session, number)
-    context = {
+def _status_context(session: CertSession, item: catalog.Item) -> dict:
+    """What the item's live status shows: verdict, expected versus actual, the
+    steps seen and awaited, the attempts and the verdict's history."""
+    result = _result(session, item.number)
+    attempts = result.attempts_list()
+    return {
         "session": session,
         "item": item,
         "result": result,
         "evidence": _evidence(result),
+        "attempts": attempts,
+        "current_attempt": next((a for a in attempts if a.is_open), None),
+        "attempt_summary": result.attempt_summary(attempts),
+        "cards": _cards(session) if "cards" in item.panel or item.needs_card else None,
+    }
+
+
+def _cards(session: CertSession) -> dict:
+    from django.conf import settings
+
+    return {
+        "accepted": session.options.get("id_tag", services.DEFAULT_ID_TAG),
+        "refused": session.options.get("refused_id_tag", services.DEFAULT_REFUSED_ID_TAG),
+        "unknown": settings.OCPP_UNKNOWN_ID_TAG_STATUS,
+    }
+
+
+def _item_context(request: HttpRequest, session: CertSession, number: int) -> dict:
+    item = _item(session, number)
+    context = _status_context(session, item)
+    result = context["result"]
+    context |= {
+        "manual": item.manual.replace("{id_tag}", context["cards"]["accepted"]).replace(
+            "{refused_id_tag}", context["cards"]["refused"]
+        )
+        if context["cards"]
+        else item.manual,
         "buttons": item_commands(session, item, request.get_host()),
         "override_form": OverrideForm(initial={"verdict": result.override_verdict, "remark": result.override_remark}),
         "can_operate": can_operate(request.user),
-        "presets": PROFILE_PRESETS if number == PROFILE_ITEM else {},
-        "show_payload": number in SHOW_PAYLOAD_ITEMS,
+        "presets": PROFILE_PRESETS if "profile_presets" in item.panel else {},
+        "show_payload": "payload" in item.panel,
     }
-    if number == FIRMWARE_ITEM:
+    if "firmware_upload" in item.panel:
         context["firmware_form"] = FirmwareForm()
         context["firmware_files"] = session.files.filter(kind=SessionFile.FIRMWARE)
-    if number == DIAGNOSTICS_ITEM:
+    if "diagnostics_files" in item.panel:
         context["diagnostics_files"] = session.files.filter(kind=SessionFile.DIAGNOSTICS)
-    if number == METER_ITEM:
+    if "meter_chart" in item.panel:
         context.update(_chart_context(session))
+    if "offline_control" in item.panel:
+        context |= offline_context(session)
     return context
 
 
@@ -351,10 +381,33 @@ def item_panel_closed(request: HttpRequest, pk: int) -> HttpResponse:
 @viewer_required
 def item_status(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     session = _session(pk)
-    _item(session, number)
-    result = _result(session, number)
-    context = {"session": session, "result": result, "evidence": _evidence(result), "item": _item(session, number)}
+    context = _status_context(session, _item(session, number))
+    context["can_operate"] = can_operate(request.user)
     return render(request, "certify/_item_status.html", context)
+
+
+@engineer_required
+@require_POST
+def item_attempt(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """Start (or restart) the item's attempt, or abandon the running one."""
+    session = _session(pk)
+    item = _item(session, number)
+    who = f"user:{request.user.get_username()}"
+    error = ""
+    try:
+        if "abandon" in request.POST:
+            attempts.abandon_attempt(session, number, who)
+        else:
+            attempts.start_attempt(session, number, who)
+        evaluate_session(session)
+    except ValidationError as exc:
+        error = "; ".join(exc.messages)
+    context = _status_context(session, item)
+    context |= {"can_operate": True, "attempt_error": error}
+    response = render(request, "certify/_item_status.html", context, status=422 if error else 200)
+    if not error:
+        response["HX-Trigger"] = "session-changed"
+    return response
 
 
 @viewer_required
@@ -397,7 +450,7 @@ async def item_command(request: HttpRequest, pk: int, number: int) -> HttpRespon
         context["payload_error"] = f"Not valid JSON: {exc}"
         return render(request, "certify/_item_command.html", context, status=422)
     user = await request.auser()
-    result = await services.run_command(session, button.action, payload, f"user:{user.get_username()}")
+    result = await services.run_command(session, button.action, payload, f"user:{user.get_username()}", item=number)
     context["command_result"] = result
     context["result_json"] = json.dumps(result.payload, indent=2) if result.payload is not None else ""
     return render(request, "certify/_item_command.html", context)
@@ -457,7 +510,9 @@ def item_firmware(request: HttpRequest, pk: int) -> HttpResponse:
             status = 200
         except ValidationError as exc:
             _add_errors(form, exc)
-    context = _item_context(request, session, FIRMWARE_ITEM)
+    context = _item_context(
+        request, session, next(i.number for i in catalog.items(session.catalog) if "firmware_upload" in i.panel)
+    )
     if status != 200:
         context["firmware_form"] = form
     return render(request, "certify/_item_panel.html", context, status=status)

@@ -1058,6 +1058,12 @@ ROWS = [
         "not_applicable",
     ),
     Row(
+        "§5.4 Rejected while the configuration is still unknown is awaited, not judged",
+        "clear_cache",
+        lambda: Log().us("ClearCache", {}, {"status": "Rejected"}),
+        "open",
+    ),
+    Row(
         "§5.4 Rejected although AuthorizationCacheEnabled is true fails",
         "clear_cache",
         lambda: Log().config(AuthorizationCacheEnabled="true").us("ClearCache", {}, {"status": "Rejected"}),

@@ -122,10 +122,10 @@ class TestCharger(ChargePoint):
 
 
 @contextlib.asynccontextmanager
-async def connected(ws_url: str, cp_id: str, **connect_kwargs):
-    """A TestCharger on a live socket, its receive loop running."""
+async def connected(ws_url: str, cp_id: str, charger_class: type[TestCharger] | None = None, **connect_kwargs):
+    """A TestCharger (or a subclass) on a live socket, its receive loop running."""
     async with websockets.connect(ws_url + cp_id, subprotocols=["ocpp1.6"], **connect_kwargs) as ws:
-        charger = TestCharger(cp_id, ws, response_timeout=10)
+        charger = (charger_class or TestCharger)(cp_id, ws, response_timeout=10)
         charger.received = []
         task = asyncio.create_task(charger.start())
         try:
