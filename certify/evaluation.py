@@ -22,16 +22,17 @@ from . import catalog
 from .models import FAILED, FINAL_VERDICTS, NOT_SUPPORTED, OPEN, PASSED, Attempt, CertSession, ItemResult, SessionFile
 from .verdicts import RULES, SessionFrames, Verdict
 
-# Parsed frames per session: (start_seq, SessionFrames), extended with new frames only.
-_cache: dict[int, tuple[int, SessionFrames]] = {}
+# Parsed frames per session: ((start_seq, started_at), SessionFrames), extended with new frames only.
+_cache: dict[int, tuple[tuple, SessionFrames]] = {}
 MAX_WARNINGS = 10
 
 
 def session_frames(session: CertSession) -> SessionFrames:
     """The session's frames parsed, reusing what was parsed before."""
     cached = _cache.get(session.pk)
-    if cached is None or cached[0] != session.start_seq:
-        cached = (session.start_seq, SessionFrames(session.options))
+    key = (session.start_seq, session.started_at)
+    if cached is None or cached[0] != key:
+        cached = (key, SessionFrames(session.options))
         _cache[session.pk] = cached
     frames = cached[1]
     frames.options.update(session.options or {})
