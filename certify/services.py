@@ -28,6 +28,7 @@ from .verdicts import PREFLIGHT, allowed_rate_units, item_tag
 
 log = logging.getLogger(__name__)
 
+PREFLIGHT_TIMEOUT = 10  # s the session's own read of the configuration waits
 # The limit of item 14's preset profiles in the unit the charger allows (§9.4.2).
 RATE_LIMITS = {"A": 16.0, "W": 11000.0}
 
@@ -68,6 +69,11 @@ def create_session(
     ItemResult.objects.bulk_create(ItemResult(session=session, number=i.number) for i in catalog.items(catalog_name))
     forget(charger.pk)
     evaluate_session(session)
+    if charger.connected:
+        # Read the charger's configuration now, so the first commands and verdicts
+        # know its profiles and limits (and the engine does not wait for a frame).
+        async_to_sync(preflight)(session)
+        session.refresh_from_db()
     return session
 
 
@@ -220,7 +226,9 @@ async def preflight(session: CertSession, sent_by: str = PREFLIGHT) -> dict:
     """Read SupportedFeatureProfiles and mark the items of absent profiles as
     not supported, automatically and overridably; the answer is state for the
     rules (the configuration last read), never evidence."""
-    result = await send_command(session.charge_point_id, "GetConfiguration", {}, sent_by=sent_by)
+    result = await send_command(
+        session.charge_point_id, "GetConfiguration", {}, sent_by=sent_by, timeout=PREFLIGHT_TIMEOUT
+    )
     if not result.ok:
         return {}
     keys = {e.get("key"): e.get("value", "") for e in (result.payload or {}).get("configurationKey", [])}

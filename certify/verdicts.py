@@ -1045,7 +1045,17 @@ def stop_transaction(s: SessionFrames) -> Verdict:
             evidence += _ids(remote)
             continue
         remote_ids.add(tx)
-        stop = s.first_after(root_stops, remote.ts, lambda r, t=tx: r.get("transactionId") == t)
+        # Its StopTransaction within the tolerance (reason Remote, or none given); a
+        # stop for another cause later (the cable pulled) does not obey the command.
+        stop = s.first_after(
+            root_stops,
+            remote.ts,
+            lambda r, t=tx, a=remote.answer.ts: (
+                r.get("transactionId") == t
+                and r.get("reason", "Remote") == "Remote"
+                and r.ts - a <= timedelta(seconds=timeout)
+            ),
+        )
         if stop is None:
             if s.expired(remote.answer.ts, timeout):
                 return Verdict(
@@ -1694,6 +1704,9 @@ def charging_profile(s: SessionFrames) -> Verdict:
             return _not_supported(s, command, "SetChargingProfile")
         status = command.answer_status()
         if status != "Accepted":
+            if not s.config_known():
+                notes.append(f"connector {command.get('connectorId')}: Rejected while the charger's limits are unknown")
+                continue
             why = _profile_legal_reject(s, command)
             if why:
                 notes.append(f"connector {command.get('connectorId')}: Rejected, {why}")

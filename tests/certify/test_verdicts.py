@@ -685,6 +685,18 @@ ROWS = [
         now=100,
     ),
     Row(
+        "§5.12 a stop for another cause after the tolerance does not obey an accepted RemoteStopTransaction",
+        "stop_transaction",
+        lambda: stop(
+            remote_start(Log()).at(5).us("RemoteStopTransaction", {"transactionId": 1}, ACCEPTED),
+            90,
+            1,
+            "EVDisconnected",
+        ),
+        "failed",
+        now=100,
+    ),
+    Row(
         "§4.9 a connector that reports no status change after its transaction stopped fails",
         "stop_transaction",
         lambda: stop(remote_start(Log()), 5, 1, "Local"),
