@@ -259,14 +259,27 @@ class SessionFrames:
     def offline_windows(self) -> list[tuple[datetime, datetime, Record]]:
         """(went away, came back, the connected event) for each reconnection the
         server saw, over the whole session."""
+        root = self.root
+        cached = root.__dict__.get("_windows")
+        if cached is not None and cached[0] == root.last_seq:
+            return cached[1]
         windows = []
         gone: datetime | None = None
-        for event in self.root.all_events:
-            if event.event in ("disconnected", "replaced", "refused", "offline"):
+        for event in root.all_events:
+            if event.event == "replaced" and gone is None:
+                # A half-open socket: the server only learns of the outage when the
+                # charger connects anew; it went quiet after its last frame.
+                index = bisect_right(root._seqs, event.seq) - 1
+                last = next(
+                    (root.records[i] for i in range(index - 1, -1, -1) if root.records[i].direction == "in"), None
+                )
+                gone = last.ts if last is not None else event.ts
+            elif event.event in ("disconnected", "replaced", "refused", "offline"):
                 gone = gone or event.ts
             elif event.event == "connected" and gone is not None:
                 windows.append((gone, event.ts, event))
                 gone = None
+        root.__dict__["_windows"] = (root.last_seq, windows)
         return windows
 
     def connected_now(self) -> bool:
@@ -284,6 +297,9 @@ class SessionFrames:
         """Configuration keys as last read (GetConfiguration) or changed
         (ChangeConfiguration Accepted; RebootRequired after the next boot)."""
         root = self.root
+        cached = root.__dict__.get("_config")
+        if before is None and cached is not None and cached[0] == root.last_seq:
+            return cached[1]
         known: dict[str, str] = {
             k: str(v) for k, v in (root.options.get("initial", {}).get("config") or {}).items() if v is not None
         }
@@ -306,6 +322,8 @@ class SessionFrames:
                 continue
             if value is not None:
                 known[key] = str(value)
+        if before is None:
+            root.__dict__["_config"] = (root.last_seq, known)
         return known
 
     def config_known(self) -> bool:

@@ -1049,6 +1049,22 @@ ROWS = [
         "offset -120 s",
     ),
     Row(
+        "§3.7 an outage the server never saw (a half-open socket replaced at the reconnect) counts from the last frame",
+        "offline_transactions",
+        lambda: stop(
+            start(
+                Log().status(1, "Available", timestamp=ts(0)).at(60).event("replaced").at(60.1).event("connected"),
+                61,
+                9,
+                timestamp=ts(20),
+            ),
+            61.5,
+            9,
+            timestamp=ts(40),
+        ),
+        "passed",
+    ),
+    Row(
         "test script asks for cached transactions: a queued MeterValues alone is not one",
         "offline_transactions",
         lambda: (
