@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from chargers.commands import send_command
 from chargers.live import announce
@@ -58,6 +60,10 @@ async def _preflight(session_pk: int) -> None:
         lambda: CertSession.objects.select_related("charger").filter(pk=session_pk).first()
     )()
     if session is None or "profiles" in session.options or session.options.get("preflight") is False:
+        return
+    begun = session.options.get("preflight_at")
+    if begun and timezone.now() - datetime.fromisoformat(begun) < timedelta(seconds=services.PREFLIGHT_TIMEOUT + 5):
+        _preflighted.discard(session_pk)  # the session's creation is reading it; look again later
         return
     if not session.charger or not session.charger.connected:
         _preflighted.discard(session_pk)  # try again when it talks next

@@ -71,7 +71,9 @@ def create_session(
     evaluate_session(session)
     if charger.connected:
         # Read the charger's configuration now, so the first commands and verdicts
-        # know its profiles and limits (and the engine does not wait for a frame).
+        # know its profiles and limits; the engine, seeing the mark, does not read twice.
+        session.options["preflight_at"] = timezone.now().isoformat()
+        session.save(update_fields=["options"])
         async_to_sync(preflight)(session)
         session.refresh_from_db()
     return session
