@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from .models import FAILED, NOT_APPLICABLE, NOT_SUPPORTED, OPEN, PASSED
 
@@ -463,6 +464,14 @@ def _lacks_profile(s: SessionFrames, profile: str) -> bool:
     """SupportedFeatureProfiles was read and does not list the profile."""
     value = s.config().get("SupportedFeatureProfiles")
     return value is not None and profile not in {p.strip() for p in value.split(",")}
+
+
+def _without_credentials(url: str) -> str:
+    """A location as a report may print it: no user or password (they stay in the log)."""
+    parts = urlsplit(str(url))
+    if not parts.netloc or "@" not in parts.netloc:
+        return str(url)
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def _not_supported(s: SessionFrames, command: Record, what: str) -> Verdict:
@@ -1611,7 +1620,7 @@ def diagnostics(s: SessionFrames) -> Verdict:
         if "UploadFailed" in states and "Uploaded" not in states:
             return Verdict(
                 FAILED,
-                f"Diagnostics upload failed (UploadFailed); check the charger can reach {command.get('location', '')}",
+                f"Diagnostics upload failed (UploadFailed); check the charger can reach {_without_credentials(command.get('location', ''))}",
                 "",
                 _ids(command, *after),
                 expected="Uploaded, and the file at our location",

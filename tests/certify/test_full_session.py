@@ -109,4 +109,4 @@ async def test_each_profile_ends_as_the_specification_says(live_server_ocpp, nam
     lacking = [n for n, i in items.items() if i["verdict"] in ("not_supported", "not_applicable")]
     assert lacking == sorted(set(profile.unsupported) - {15}), summary(items)
     others = [n for n in numbers if n not in profile.breaks and n not in profile.unsupported]
-    assert all(items[n]["verdict"] == "passed" for n in others), summary(items)
+    assert {n: summary(items)[n] for n in others if items[n]["verdict"] != "passed"} == {}

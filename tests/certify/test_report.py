@@ -514,8 +514,9 @@ def test_a_long_session_prints_the_first_and_last_frames_a_verdict_rests_on():
     gap = re.search(r"… ([\d,]+) more frames this verdict rests on \(between seq (\d+) and (\d+)\)", text)
     assert gap and int(gap.group(1)) == len(result.evidence) - shown
     seqs = sorted(Frame.objects.filter(pk__in=result.evidence).values_list("seq", flat=True))
-    hidden = seqs[report.PRINTED_HEAD : len(seqs) - report.PRINTED_TAIL]
-    assert (gap.group(2), gap.group(3)) == (str(hidden[0]), str(hidden[-1]))
+    # The gap is named by the printed frames either side of it.
+    around = (seqs[report.PRINTED_HEAD - 1], seqs[len(seqs) - report.PRINTED_TAIL])
+    assert (gap.group(2), gap.group(3)) == tuple(map(str, around))
     assert "connectorId=1, transactionId=7, Energy 2999" in text  # the last reading, in its deciding fields
 
 
