@@ -742,6 +742,13 @@ async def item_offline(r: Run) -> None:
     )
 
 
+async def item_trigger(r: Run) -> None:
+    """Item 18 rides on item 1's boot (the server's own trigger after it); in a
+    run without item 1 it sends its TriggerMessage itself."""
+    if 1 not in r.runs:
+        await r.command(18, "TriggerMessage", {"requestedMessage": "StatusNotification"})
+
+
 async def item_clear_cache(r: Run) -> None:
     await r.command(17, "ClearCache", {})
 

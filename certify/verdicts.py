@@ -1250,10 +1250,11 @@ def meter_values(s: SessionFrames) -> Verdict:
         ]
         if len(periodic) < 2 or lacking:
             what = (
-                f"lacks {', '.join(lacking)} (configure MeterValuesSampledData: the spec default is energy only, "
-                "§9.1.17)"
-                if lacking
-                else "had fewer than two periodic samples; charge longer"
+                f"had {len(periodic)} periodic sample(s); charge for a few MeterValueSampleInterval"
+                f" ({interval if interval else '?'} s)"
+                if len(periodic) < 2
+                else f"lacks {', '.join(lacking)} (configure MeterValuesSampledData: the spec default is energy "
+                "only, §9.1.17)"
             )
             best = best or Verdict(OPEN, f"Transaction {tx} {what}.", "", _ids(start, stop), steps=steps)
             continue

@@ -79,7 +79,7 @@ TOUCHES = {
     "reject-first-reset": [9],
     "power-only": [14],
     "reboot-required": [5, 9],
-    "kw-units": [6, 7, 8],
+    "kw-units": [5, 6, 7, 8],
     "no-finishing": [6, 7],
     "no-smart-charging": [5],
     "slow": [4],
