@@ -164,7 +164,8 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "reboot-required",
             "ChangeConfiguration of MeterValueSampleInterval and HeartbeatInterval answered RebootRequired "
-            "(§5.3, §7.22); the value takes effect (and reads back) after the next reboot.",
+            "(§5.3, §7.22); the value takes effect (and reads back) after the next reboot, where a HeartbeatInterval "
+            "then yields to the BootNotification.conf interval (§4.2).",
             reboot_keys=("MeterValueSampleInterval", "HeartbeatInterval"),
         ),
         Profile(
