@@ -5,7 +5,8 @@ The run talks to the server only through its JSON API, exactly as the buttons
 do, so it works against a server in another process or on another machine. It
 reads the charger's evidence log (GET /api/chargers/<id>/frames) to know what
 the charger did, and waits for that evidence after every command and physical
-step, never for a fixed time. Physical steps go to a Performer
+step; it pauses for a fixed time only where time itself is the test (charging
+for a few sample intervals, a moment between two drivers). Physical steps go to a Performer
 (certify.steps): a hook script, a person reading stderr, or the simulator.
 
 Order and state: items whose evidence cannot spoil each other run side by side
