@@ -560,13 +560,6 @@ async def item_nothing(r: Run) -> None:
     """Judged from what other items caused (8 from the transactions of 6 and 7)."""
 
 
-async def item_trigger(r: Run) -> None:
-    """Judged from the trigger the server sends after item 1's boot; without
-    item 1 in the run, sent by hand as the item's page offers it."""
-    if 1 not in r.runs:
-        await r.command(18, "TriggerMessage", {"requestedMessage": "StatusNotification"})
-
-
 async def prepare_meter_values(r: Run) -> None:
     """Item 8 needs transactions sampled at a short interval: item 5 sets it;
     without item 5 in the run, item 8 sets it itself."""
