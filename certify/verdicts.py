@@ -388,7 +388,7 @@ class SessionFrames:
 
     def stops(self) -> list[Record]:
         """StopTransactions answered, one per transaction (retries with a new
-        message id are the same stop, §3.7)."""
+        message id are the same stop, §3.7.1)."""
         seen, stops = set(), []
         for record in self.calls("StopTransaction", "in"):
             if record.ok and record.get("transactionId") not in seen:
@@ -478,7 +478,8 @@ def _not_supported(s: SessionFrames, command: Record, what: str) -> Verdict:
     return Verdict(
         NOT_SUPPORTED,
         f"{what} answered {command.answer_status()}: the charger does not implement this optional feature "
-        "(§5.17 / §4.9 of the OCPP-J errors: NotImplemented and NotSupported are correct answers)",
+        "(§3.3: only Core is required; NotImplemented and NotSupported are correct answers: OCPP-J §4.2.3, "
+        "§7.11, §7.44)",
         f"Not supported by {s.vendor()}",
         _ids(command),
         expected=f"{what} Accepted",
@@ -696,7 +697,7 @@ def change_availability(s: SessionFrames) -> Verdict:
     for index, command in enumerate(commands):
         status, kind, connector = command.answer_status(), command.get("type"), command.get("connectorId")
         if status not in ("Accepted", "Scheduled"):
-            # Rejected: e.g. a busy or missing connector (§5.2).
+            # Rejected: the change is not possible, e.g. no such connector (§5.2; with a transaction: Scheduled).
             notes.append(f"ChangeAvailability {kind} on connector {connector} answered {status}")
             evidence += _ids(command)
             continue
@@ -1144,7 +1145,7 @@ def stop_transaction(s: SessionFrames) -> Verdict:
     missing = [x for x in steps if not x["done"]]
     note = f" ({'; '.join(notes)})" if notes else ""
     if unplug_waived and seen["unplug"] is None:
-        note += " (StopTransactionOnEVSideDisconnect is false, so unplugging does not stop: §9.1.28)"
+        note += " (StopTransactionOnEVSideDisconnect is false, so unplugging does not stop: §4.10, §9.1.23)"
     if not missing:
         return Verdict(
             PASSED,
@@ -1843,8 +1844,9 @@ def clear_cache(s: SessionFrames) -> Verdict:
     if not cache:
         return Verdict(
             NOT_APPLICABLE,
-            f"ClearCache answered {command.answer_status()}, and the charger has no authorization cache "
-            f"(AuthorizationCacheEnabled {'false' if cache is False else 'absent'}; the cache is optional, §3.5, §9.1.2)",
+            f"ClearCache answered {command.answer_status()}, and the charger's authorization cache is "
+            f"{'disabled' if cache is False else 'absent'} (AuthorizationCacheEnabled "
+            f"{'false' if cache is False else 'absent'}; the cache is optional, §3.5.1, §9.1.2)",
             "Not applicable: no authorization cache",
             _ids(command),
         )

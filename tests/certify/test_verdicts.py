@@ -665,7 +665,7 @@ ROWS = [
         now=300,
     ),
     Row(
-        "§3.7 a StopTransaction retried with a new message id is one stop",
+        "§3.7.1 a StopTransaction retried with a new message id is one stop",
         "stop_transaction",
         lambda: stop(_stops_all(Log()), 26, 3, "EVDisconnected"),
         "passed",
@@ -704,7 +704,7 @@ ROWS = [
         now=100,
     ),
     Row(
-        "§9.1.28 StopTransactionOnEVSideDisconnect=false waives the stop on unplug",
+        "§4.10/§9.1.23 StopTransactionOnEVSideDisconnect=false waives the stop on unplug",
         "stop_transaction",
         lambda: _remote_and_local_stops(Log().config(StopTransactionOnEVSideDisconnect="false")),
         "passed",
@@ -739,7 +739,8 @@ ROWS = [
         "passed",
     ),
     Row(
-        "§3.16.5 no values in StopTransaction when StopTxnSampledData is empty: meterStart and meterStop suffice",
+        "§3.16.5 no values in StopTransaction when StopTxnSampledData and StopTxnAlignedData are empty: meterStart "
+        "and meterStop suffice",
         "meter_values",
         lambda: metered(interval(Log(), "MeterValueSampleInterval", 2), end_data=False),
         "passed",
@@ -751,7 +752,7 @@ ROWS = [
         "passed",
     ),
     Row(
-        "§7.31/§7.32 power in kW, voltage and current per phase",
+        "§7.31/§7.34/§7.45 power in kW, voltage and current per phase",
         "meter_values",
         lambda: metered(interval(Log(), "MeterValueSampleInterval", 2), unit="kW", phases=True),
         "passed",
@@ -909,7 +910,7 @@ ROWS = [
         "passed",
     ),
     Row(
-        "§5.19 DownloadFailed followed by a successful retry passes",
+        "§5.19/§6.55 DownloadFailed followed by a successful retry (retries) passes",
         "firmware_update",
         lambda: _firmware(
             states=("Downloading", "DownloadFailed", "Downloading", "Downloaded", "Installing", "Installed")
@@ -924,7 +925,7 @@ ROWS = [
         "version unchanged",
     ),
     Row(
-        "§5.17-style NotImplemented: UpdateFirmware of a charger without Firmware Management is Not supported",
+        "§3.3/OCPP-J §4.2.3 NotImplemented: UpdateFirmware of a charger without Firmware Management is Not supported",
         "firmware_update",
         lambda: boot(Log(), 0).us("UpdateFirmware", {"location": "x", "retrieveDate": ts(0)}, error="NotImplemented"),
         "not_supported",
