@@ -153,16 +153,43 @@ def attachments(session: CertSession) -> list[signing.Attachment]:
     return out
 
 
+WARNINGS_SHOWN = 5  # per item; the rest are counted
+
+
+def _span(ids: list[int], seqs: dict[int, int]) -> str:
+    """ "3 frames, seq 36 to 41": where in the log a list of frames lies."""
+    known = sorted(seqs[i] for i in dict.fromkeys(ids) if i in seqs)
+    if not known:
+        return ""
+    count = len(dict.fromkeys(ids))
+    where = f"seq {known[0]}" if known[0] == known[-1] else f"seq {known[0]} to {known[-1]}"
+    return f"{count} frame{'s' if count != 1 else ''}, {where}"
+
+
+def _ends(ids: list[int]) -> list[int]:
+    ids = list(dict.fromkeys(ids))
+    return ids[:1] + ids[-1:]
+
+
 def context(
     session: CertSession, signoff: dict, evidence_sha256: str, *, evidence_size: int = 0, preview: bool = False
 ) -> dict:
     results = {r.number: r for r in session.items.select_related("override_by")}
+    tries: dict[int, list] = {}
+    for attempt in session.attempts.order_by("number", "n"):
+        tries.setdefault(attempt.number, []).append(attempt)
     secrets = evidence.secrets_of(session)
     wanted = {fid for r in results.values() for fid in _chosen(r.evidence)}
+    located = {step.get("frame") for r in results.values() for step in r.steps if isinstance(step, dict)}
     for r in results.values():
-        for warning in getattr(r, "warnings", None) or []:
-            wanted.update(_chosen(warning.get("evidence") or []))
+        for warning in r.warnings[:WARNINGS_SHOWN]:
+            located.update(_ends(warning.get("evidence") or []))
+    for attempts in tries.values():
+        for attempt in attempts:
+            located.update(_ends(attempt.evidence))
     frames = {f.pk: f for f in Frame.objects.filter(pk__in=wanted)}
+    seqs = {pk: f.seq for pk, f in frames.items()}
+    seqs.update(Frame.objects.filter(pk__in=[i for i in located if isinstance(i, int)]).values_list("pk", "seq"))
     files = _files(session)
     firmware = firmware_versions(session)
     rows = []
@@ -173,11 +200,7 @@ def context(
         counts[result.verdict] += 1
         label = VERDICT_LABELS[result.verdict]
         overridden = result.is_overridden
-        warnings = [
-            {**w, "printed": _printed(w.get("evidence") or [], frames, secrets)}
-            for w in getattr(result, "warnings", None) or []
-            if isinstance(w, dict)
-        ]
+        attempts = tries.get(item.number, [])
         rows.append(
             {
                 "item": item,
@@ -190,7 +213,24 @@ def context(
                 "heading": f"{item.number}. {item.function} — {label}"
                 + (f" (set by hand; automatic: {VERDICT_LABELS.get(result.auto_verdict)})" if overridden else ""),
                 "printed": _printed(result.evidence, frames, secrets),
-                "warnings": warnings,
+                "attempt_summary": result.attempt_summary(attempts) if attempts else "",
+                # One attempt that decided the verdict says all in the summary; more get a table.
+                "attempts": [
+                    {"attempt": a, "frames": _span(a.evidence, seqs)}
+                    for a in attempts
+                    if len(attempts) > 1 or a.verdict != result.auto_verdict
+                ],
+                "steps": [
+                    {"label": step.get("label", ""), "done": step.get("done"), "seq": seqs.get(step.get("frame"))}
+                    for step in result.steps
+                    if isinstance(step, dict)
+                ],
+                "warnings": [
+                    {**w, "frames": _span(w.get("evidence") or [], seqs)}
+                    for w in result.warnings[:WARNINGS_SHOWN]
+                    if isinstance(w, dict)
+                ],
+                "more_warnings": max(0, len(result.warnings) - WARNINGS_SHOWN),
                 "timings": list((result.timings or {}).items()),
                 "files": [
                     f

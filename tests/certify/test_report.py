@@ -63,6 +63,14 @@ def everything_in(pdf: bytes, path: Path) -> str:
     return "\n".join(parts)
 
 
+def item_sections(text: str) -> list[str]:
+    """Each item's section of the evidence part, from its heading to the next."""
+    evidence_part = text[text.index("Evidence Per item:") :]
+    starts = [evidence_part.index(f"{item.number}. {item.function} — ") for item in catalog.items()]
+    ends = [*starts[1:], evidence_part.index("Sign-off")]
+    return [evidence_part[a:b] for a, b in zip(starts, ends, strict=True)]
+
+
 def outline_titles(pdf: bytes) -> list[str]:
     def walk(items):
         for item in items:
@@ -74,7 +82,9 @@ def outline_titles(pdf: bytes) -> list[str]:
     return list(walk(PdfReader(io.BytesIO(pdf)).outline))
 
 
-async def drive(server, cp_id: str, numbers: list[int], *, firmware: bool = False, extra=None) -> int:
+async def drive(
+    server, cp_id: str, numbers: list[int], *, firmware: bool = False, before=None, extra=None, profile: str = "default"
+) -> int:
     """A session of the simulator driven through the API as the buttons do; its id."""
     sim = SimulatedCharger(
         SimulatorOptions(
@@ -84,6 +94,7 @@ async def drive(server, cp_id: str, numbers: list[int], *, firmware: bool = Fals
             model="Volt-22",
             firmware="2.4.1",
             serial="SN-77",
+            profile=profile,
             **FAST,
         )
     )
@@ -103,6 +114,8 @@ async def drive(server, cp_id: str, numbers: list[int], *, firmware: bool = Fals
             cp_id, numbers, timeout=40, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
         )
         run = headless.Run(api, session["id"], options, steps.SimulatorPerformer(sim), progress=lambda line: None)
+        if before:
+            await before(run)
         await headless.drive(run, session["start_seq"])
         if extra:
             await extra(run)
@@ -151,7 +164,8 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
     for item in catalog.items():
         assert f"{item.number} {item.function.split(' (')[0][:20]}" in text, item.function
     assert "Passed: Ok, Configuration (" in text and "Support triggermessage" in text
-    assert text.count(EVIDENCE_HEADER) == len(catalog.items())
+    for section in item_sections(text):
+        assert EVIDENCE_HEADER in section, section[:200]
     # Headers and footers on every page; hashes on the last.
     for n in range(1, pages + 1):
         assert f"page {n} of {pages}" in text
@@ -194,6 +208,21 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
         services.override_item(ItemResult.objects.get(session=session, number=17), "failed", "x", None)
     revision = report.new_revision(session)
     assert (revision.revision, revision.revision_of_id, revision.state) == (2, pk, "open")
+
+
+async def abandon_a_first_attempt_at_item_17(run: headless.Run) -> None:
+    for path in ("attempts", "attempts/abandon"):
+        status, _ = await run.api.call("POST", f"/sessions/{run.session}/items/17/{path}", {})
+        assert status in (200, 201), path
+
+
+def test_an_item_tried_twice_shows_both_attempts(live_server_ocpp):
+    pk = asyncio.run(drive(live_server_ocpp, "SIM-TWICE", [17], before=abandon_a_first_attempt_at_item_17))
+    session = report.sign_off(CertSession.objects.get(pk=pk), None, "Ada", "Engineer", "Tried twice.")
+    section = item_sections(text_of(session.report.read()))[16]
+    assert "Expected:" in section and "Actual:" in section
+    assert "Attempts: passed on attempt 2; attempt 1 abandoned" in section, section
+    assert re.search(r"attempt verdict started \(UTC\), by reason frames 1 Abandoned .* 2 Passed", section), section
 
 
 def test_verify_report_gives_its_verdict_as_text_and_as_json(live_server_ocpp, tmp_path):
