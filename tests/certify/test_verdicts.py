@@ -519,6 +519,25 @@ ROWS = [
         "RebootRequired",
     ),
     Row(
+        "§4.2 a HeartbeatInterval read back after a boot handed out its own interval is not a failure",
+        "change_configuration",
+        lambda: _read(
+            boot(interval(Log(), "HeartbeatInterval", 30, "RebootRequired"), 2), "HeartbeatInterval", "60", at=5
+        ),
+        "open",
+    ),
+    Row(
+        "§5.3 a value read back in another case or spacing is the same value",
+        "change_configuration",
+        lambda: _read(
+            interval(Log(), "MeterValuesSampledData", "Energy.Active.Import.Register,Voltage"),
+            "MeterValuesSampledData",
+            "energy.active.import.register, voltage",
+            at=1,
+        ),
+        "passed",
+    ),
+    Row(
         "§5.3 Accepted but another value read back fails",
         "change_configuration",
         lambda: _read(interval(Log(), "HeartbeatInterval", 60), "HeartbeatInterval", "300", at=1),
@@ -768,6 +787,19 @@ ROWS = [
         "meter_values",
         lambda: interval(
             metered(interval(Log(), "MeterValueSampleInterval", 2)), "MeterValueSampleInterval", 60, at=30
+        ),
+        "passed",
+    ),
+    Row(
+        "§9.1.17 a configured measurand may carry its phase (Voltage.L1); the sample names the phase apart",
+        "meter_values",
+        lambda: metered(
+            interval(
+                interval(Log(), "MeterValueSampleInterval", 2),
+                "MeterValuesSampledData",
+                "Energy.Active.Import.Register,Power.Active.Import,Current.Import.L1,Voltage.L1",
+            ),
+            phases=True,
         ),
         "passed",
     ),
