@@ -880,7 +880,8 @@ def change_configuration(s: SessionFrames) -> Verdict:
             waiting_for = waiting_for or f"{key} changed ({status}); read it back (GetConfiguration)"
             continue
         boots = [b for b in s.root.calls("BootNotification", "in") if change.ts < b.ts <= read.answer.ts and b.ok]
-        if key == "HeartbeatInterval" and boots and str(boots[-1].answer.get("interval")) == str(found):
+        overridden = boots and str(boots[-1].answer.get("interval")) == str(found)
+        if key == "HeartbeatInterval" and overridden and _normal(found) != _normal(value):
             # A boot in between handed out its own interval (§4.2): the change cannot be read back.
             notes.append(f"{key}={value}: a BootNotification set the interval to {found} before the read-back (§4.2)")
             continue
