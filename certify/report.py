@@ -66,16 +66,22 @@ def person(user) -> str:
 
 @dataclass
 class Printed:
-    """An item's evidence as printed: lines, and the gap between head and tail."""
+    """An item's evidence as printed: its lines (each with the number of the
+    item's frames left out before it, "gap_before", and the seq the gap starts
+    after, "gap_from"), and how many frames the verdict rests on."""
 
     lines: list[dict]
     total: int
-    gap: int = 0
-    gap_after: int = 0  # index in lines after which the gap is
-    gap_from: int = 0
-    gap_to: int = 0
     head: int = PRINTED_HEAD
     tail: int = PRINTED_TAIL
+
+    @property
+    def gap(self) -> int:
+        return self.total - len(self.lines)
+
+    @property
+    def decided(self) -> bool:
+        return any(line["decides"] for line in self.lines)
 
 
 def _chosen(ids: list[int]) -> list[int]:
@@ -86,15 +92,24 @@ def _chosen(ids: list[int]) -> list[int]:
     return ids[:PRINTED_HEAD] + ids[-PRINTED_TAIL:]
 
 
-def _printed(ids: list[int], frames: dict[int, Frame], secrets: list[str]) -> Printed:
-    """The lines of the frames `_chosen` picked (already loaded in `frames`)."""
+def _printed(ids: list[int], frames: dict[int, Frame], secrets: list[str], deciding: set = frozenset()) -> Printed:
+    """The lines of the frames `_chosen` picked and of those that decided a
+    step (all already loaded in `frames`), in log order; a deciding frame is
+    marked, the others accompany it (answers, statuses)."""
     ids = list(dict.fromkeys(ids))
-    chosen = sorted((frames[i] for i in _chosen(ids) if i in frames), key=lambda f: f.seq)
-    lines = [evidence.frame_line(f, secrets) for f in chosen]
-    if len(ids) <= PRINTED_HEAD + PRINTED_TAIL or len(chosen) < PRINTED_HEAD + PRINTED_TAIL:
-        return Printed(lines, len(ids))
-    head_last, tail_first = chosen[PRINTED_HEAD - 1], chosen[PRINTED_HEAD]
-    return Printed(lines, len(ids), len(ids) - len(chosen), PRINTED_HEAD - 1, head_last.seq, tail_first.seq)
+    picked = set(_chosen(ids)) | (set(ids) & deciding)
+    lines, previous = [], None
+    for index, fid in enumerate(ids):
+        frame = frames.get(fid)
+        if fid not in picked or frame is None:
+            continue
+        line = evidence.frame_line(frame, secrets)
+        line["decides"] = fid in deciding
+        line["gap_before"] = index - previous[0] - 1 if previous else 0
+        line["gap_from"] = previous[1] if previous else None
+        lines.append(line)
+        previous = (index, frame.seq)
+    return Printed(lines, len(ids))
 
 
 def firmware_versions(session: CertSession) -> dict:
@@ -166,6 +181,13 @@ def _span(ids: list[int], seqs: dict[int, int]) -> str:
     return f"{count} frame{'s' if count != 1 else ''}, {where}"
 
 
+def _deciding(result: ItemResult) -> set[int]:
+    """The frames the item's steps name: the ones that decided it."""
+    return {
+        s["frame"] for s in result.steps if isinstance(s, dict) and s.get("done") and isinstance(s.get("frame"), int)
+    }
+
+
 def _ends(ids: list[int]) -> list[int]:
     ids = list(dict.fromkeys(ids))
     return ids[:1] + ids[-1:]
@@ -179,7 +201,7 @@ def context(
     for attempt in session.attempts.order_by("number", "n"):
         tries.setdefault(attempt.number, []).append(attempt)
     secrets = evidence.secrets_of(session)
-    wanted = {fid for r in results.values() for fid in _chosen(r.evidence)}
+    wanted = {fid for r in results.values() for fid in (*_chosen(r.evidence), *_deciding(r))}
     located = {step.get("frame") for r in results.values() for step in r.steps if isinstance(step, dict)}
     for r in results.values():
         for warning in r.warnings[:WARNINGS_SHOWN]:
@@ -212,7 +234,7 @@ def context(
                 "override_by": person(result.override_by) if overridden else "",
                 "heading": f"{item.number}. {item.function} — {label}"
                 + (f" (set by hand; automatic: {VERDICT_LABELS.get(result.auto_verdict)})" if overridden else ""),
-                "printed": _printed(result.evidence, frames, secrets),
+                "printed": _printed(result.evidence, frames, secrets, _deciding(result)),
                 "attempt_summary": result.attempt_summary(attempts) if attempts else "",
                 # One attempt that decided the verdict says all in the summary; more get a table.
                 "attempts": [

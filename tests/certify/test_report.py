@@ -444,6 +444,21 @@ def test_an_evidence_line_carries_the_fields_that_decide():
     assert noted["fields"] == "[note: schema: extra field]"
 
 
+def test_a_frame_that_decided_a_step_is_printed_and_marked_even_in_the_middle():
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    frames = {
+        n: Frame(pk=n, seq=100 + n, ts=at, direction="in", message_type=2, action="MeterValues", raw="[2]")
+        for n in range(1, 41)
+    }
+    printed = report._printed(list(frames), frames, [], deciding={20})
+    seqs = [line["seq"] for line in printed.lines]
+    assert seqs == [*range(101, 111), 120, *range(137, 141)]
+    assert [line["seq"] for line in printed.lines if line["decides"]] == [120] and printed.decided
+    gaps = [(line["gap_before"], line["gap_from"], line["seq"]) for line in printed.lines if line["gap_before"]]
+    assert gaps == [(9, 110, 120), (16, 120, 137)]
+    assert printed.gap == 25 == sum(g for g, _, _ in gaps)
+
+
 def test_chart_ticks_are_distinct_round_values_with_units():
     for low, high, unit in ((11000, 11000, "W"), (230.0, 230.8, "V"), (12345, 12368, "Wh"), (0, 3, "A"), (16, 16, "A")):
         ticks = charts.nice_ticks(low, high)
