@@ -1209,6 +1209,36 @@ def _periodic(samples: Iterable[dict]) -> list[dict]:
     ]
 
 
+def _transaction_samples(s: SessionFrames, start: Record, stop: Record | None, meters: list[Record]):
+    """A transaction's MeterValues, its periodic samples by their own
+    timestamps and the measurands sampled; worked out once per evaluation (a long
+    transaction has tens of thousands of samples)."""
+    cache = s.root.__dict__.setdefault("_samples", {})
+    key = (start.id, stop.id if stop else None, s.root.last_seq)
+    if key in cache:
+        return cache[key]
+    tx, connector = start.answer.get("transactionId"), start.get("connectorId")
+    end_ts = stop.ts if stop else s.now
+    own = [
+        m
+        for m in meters
+        if m.get("transactionId") == tx
+        or (m.get("transactionId") is None and m.get("connectorId") == connector and start.ts <= m.ts <= end_ts)
+    ]
+    samples = [sample for m in own for sample in m.get("meterValue", []) or []]
+    if stop is not None:
+        samples += stop.get("transactionData", []) or []  # MeterValues and/or transactionData (§3.16)
+    sampled = _periodic(samples)
+    periodic = sorted(
+        ((t, sample) for sample in sampled if (t := parse_time(sample.get("timestamp"))) is not None),
+        key=lambda pair: pair[0],
+    )
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = result = (own, periodic, _measurands(sampled))
+    return result
+
+
 def meter_values(s: SessionFrames) -> Verdict:
     stops = {r.get("transactionId"): r for r in s.root.stops()}
     meters = s.root.calls("MeterValues", "in")
@@ -1217,21 +1247,7 @@ def meter_values(s: SessionFrames) -> Verdict:
     for start in s.started():
         tx = start.answer.get("transactionId")
         stop = stops.get(tx)
-        connector = start.get("connectorId")
-        end_ts = stop.ts if stop else s.now
-        own = [
-            m
-            for m in meters
-            if m.get("transactionId") == tx
-            or (m.get("transactionId") is None and m.get("connectorId") == connector and start.ts <= m.ts <= end_ts)
-        ]
-        samples = [sample for m in own for sample in m.get("meterValue", []) or []]
-        if stop is not None:
-            samples += stop.get("transactionData", []) or []  # MeterValues and/or transactionData (§3.16)
-        periodic = sorted(
-            ((t, sample) for sample in _periodic(samples) if (t := parse_time(sample.get("timestamp"))) is not None),
-            key=lambda pair: pair[0],
-        )
+        own, periodic, found = _transaction_samples(s, start, stop, meters)
         config = s.config(start.ts)
         interval = s.config_int("MeterValueSampleInterval", start.ts)
         configured = {
@@ -1239,7 +1255,6 @@ def meter_values(s: SessionFrames) -> Verdict:
             for m in (config.get("MeterValuesSampledData") or DEFAULT_MEASURAND).split(",")
             if m.strip()
         }
-        found = _measurands(_periodic(samples))
         ignored = sorted(m for m in configured - found if m != DEFAULT_MEASURAND or not found)
         if len(periodic) >= 2 and ignored and stop is not None:
             return Verdict(
