@@ -279,12 +279,17 @@ def start_attempt(request, pk: int, number: int):
     return 201, _attempt(attempt)
 
 
+class AbandonIn(Schema):
+    reason: str = ""  # why, e.g. the physical step the headless run could not have done
+
+
 @router.post("/{pk}/items/{number}/attempts/abandon", response={200: ItemOut, 403: ErrorOut})
-def abandon_attempt(request, pk: int, number: int):
-    """End the item's running attempt without a verdict."""
+def abandon_attempt(request, pk: int, number: int, body: AbandonIn | None = None):
+    """End the item's running attempt without a verdict (the item stays open)."""
     _require_engineer(request)
     session = _session(pk)
-    attempts.abandon_attempt(session, number, caller(request))
+    why = (body.reason.strip()[:400] if body else "") or "abandoned"
+    attempts.abandon_attempt(session, number, caller(request), why)
     evaluate_session(session)
     return next(i for i in _items(session) if i["number"] == number)
 

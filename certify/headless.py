@@ -808,6 +808,8 @@ async def work(r: Run, number: int) -> None:
         await WORKERS[number](r)
     except Blocked as exc:
         run.blocked = str(exc)
+        if r.attempts_api:  # the item's page says why it stays open
+            await r.api.call("POST", f"/sessions/{r.session}/items/{number}/attempts/abandon", {"reason": run.blocked})
     if not run.blocked and not run.deferred:
         item = await r.settle(number)
         r.say(f"item {number}: {item['verdict']} {item.get('remark') or item.get('reason', '')}")

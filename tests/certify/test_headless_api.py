@@ -1,6 +1,6 @@
 """What a pipeline that drives the API directly gets: sign-off, the report and
-"take offline" described in the OpenAPI document; and the dashboard's "Take
-offline" button of item 16 (engineer only)."""
+"take offline" described in the OpenAPI document, an attempt abandoned with its
+reason; and the dashboard's "Take offline" button of item 16 (engineer only)."""
 
 from __future__ import annotations
 
@@ -56,3 +56,13 @@ def test_a_viewer_cannot_take_a_charger_offline():
     response = login("viewer").post(f"/sessions/{session.pk}/offline/", {"seconds": "30"})
     assert response.status_code == 403
     assert Charger.objects.get(charge_point_id="CP-BUTTON3").offline_until is None
+
+
+def test_an_attempt_is_abandoned_with_a_reason_or_without_one(live_server_ocpp):
+    server = live_server_ocpp
+    _, session = server.api("POST", "/sessions", {"charge_point_id": "CP-ABANDON"})
+    for n, body, why in ((10, {"reason": "no actuator for fault"}, "no actuator for fault"), (17, None, "abandoned")):
+        assert server.api("POST", f"/sessions/{session['id']}/items/{n}/attempts", {})[0] == 201
+        status, item = server.api("POST", f"/sessions/{session['id']}/items/{n}/attempts/abandon", body)
+        assert status == 200 and item["verdict"] == "open"
+        assert item["attempts"][-1]["verdict"] == "abandoned" and item["attempts"][-1]["reason"].startswith(why)

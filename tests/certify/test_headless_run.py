@@ -163,6 +163,9 @@ def test_a_step_the_hook_cannot_do_leaves_its_item_open_and_the_run_goes_on(rig)
     assert items[10]["verdict"] == "open"
     assert "could not fault (exit status 4): the rig has no actuator for fault" in items[10]["reason"]
     assert items[17]["verdict"] == "passed"
+    # The item's page says so too: its attempt ended without a verdict, with the reason.
+    (attempt,) = items[10]["attempts"]
+    assert attempt["verdict"] == "abandoned" and "the rig has no actuator for fault" in attempt["reason"]
 
 
 def test_a_bad_token_exits_3_at_once(rig):
