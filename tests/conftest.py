@@ -14,6 +14,8 @@ import shutil
 import socket
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -62,11 +64,16 @@ def postgres_url() -> str:
     return url
 
 
-@pytest.fixture
-def chromium_path() -> str:
+def chromium_binary() -> str:
+    """Debian's Chromium, or a skip (a failure under CI) saying it is missing."""
     if not CHROMIUM:
         missing("Chromium is not installed (apt-get install chromium)")
     return CHROMIUM
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    return chromium_binary()
 
 
 # Waits shortened for tests through settings, never through sleeps.
@@ -195,3 +202,37 @@ def live_server_ocpp(daphne_server, transactional_db) -> LiveServer:
     user = get_user_model().objects.create_superuser(server.username, "", server.password)
     _, server.token = ApiToken.issue(user, "tests")
     return server
+
+
+# -- for modules that run one conversation once (a module-scoped fixture) and check each of its
+# behaviours in a test of its own
+
+
+@pytest.fixture(scope="module")
+def db_access(django_db_setup, django_db_blocker) -> Callable:
+    """Run `fn(*args)` with the test database unblocked (for module-scoped scenarios)."""
+
+    def run(fn: Callable, *args):
+        with django_db_blocker.unblock():
+            return fn(*args)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def module_server(daphne_server, db_access) -> Callable[[], LiveServer]:
+    """Makes the shared daphne's LiveServer with a user and an API token of its
+    own. Called by each scenario as it starts: the tests between two scenarios
+    empty the database."""
+
+    def make() -> LiveServer:
+        from django.contrib.auth import get_user_model
+
+        from chargers.models import ApiToken
+
+        server = LiveServer(daphne_server, username=f"engineer-{uuid.uuid4().hex[:8]}")
+        user = db_access(get_user_model().objects.create_superuser, server.username, "", server.password)
+        _, server.token = db_access(ApiToken.issue, user, "tests")
+        return server
+
+    return make
