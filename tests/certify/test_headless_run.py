@@ -134,6 +134,8 @@ def test_a_full_run_through_the_hook_passes_with_its_artifacts(rig):
         [*MANAGE, "verify_report", str(report)], env=rig.env, cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert verified.returncode == 0 and "VALID" in verified.stdout, verified.stdout + verified.stderr
+    text = subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True, timeout=60).stdout
+    assert "automatic run" in text and "accepted offline from the local" in " ".join(text.split())
     status, sessions = rig.api("GET", "/sessions")
     assert status == 200 and [(x["state"], x["engineer_name"]) for x in sessions] == [("signed", "CI Bot")]
 

@@ -202,7 +202,9 @@ class Command(BaseCommand):
         run = headless.Run(api, session_pk, run_options, performer, progress=self._say)
         self._say(f"certify: session {session_pk} of {charger}, items {','.join(map(str, numbers))}")
         items = await headless.drive(run, start_seq)
-        pdf = await self._report(api, session_pk, options["engineer"]) if options["report"] else b""
+        notes = [f"item {n}: {note}" for n, item_run in sorted(run.runs.items()) for note in item_run.notes]
+        statement = " ".join([STATEMENT, *(["Run notes: " + "; ".join(notes) + "."] if notes else [])])
+        pdf = await self._report(api, session_pk, options["engineer"], statement) if options["report"] else b""
         return items, run.runs, session_pk, pdf
 
     def _write(self, items: dict, runs: dict, session_pk: int, pdf: bytes, options: dict) -> int:
@@ -230,10 +232,12 @@ class Command(BaseCommand):
             self._say(f"certify: automatic items still open: {', '.join(map(str, still))}")
         return code
 
-    async def _report(self, api: headless.Api, session_pk: int, engineer: str) -> bytes:
-        """Sign off as the dashboard would, then fetch the signed PDF."""
+    async def _report(self, api: headless.Api, session_pk: int, engineer: str, statement: str) -> bytes:
+        """Sign off as the dashboard would, then fetch the signed PDF; the
+        statement carries the run's notes (how the card was accepted offline,
+        intervals the charger rejected)."""
         status, body = await api.call(
-            "POST", f"/sessions/{session_pk}/sign", {"name": engineer, "role": SIGNER_ROLE, "statement": STATEMENT}
+            "POST", f"/sessions/{session_pk}/sign", {"name": engineer, "role": SIGNER_ROLE, "statement": statement}
         )
         if status != 200:
             raise CouldNotRun(f"could not sign session {session_pk}: HTTP {status} {body}")
