@@ -204,3 +204,13 @@ def test_without_a_hook_each_step_is_printed_and_its_evidence_awaited(rig):
     assert "item 10: raise a fault (GroundFailure) on the station (connector 0)" in seen
     assert "item 10: clear the fault on the station (connector 0)" in seen
     assert "passed" in proc.stdout.read()
+
+
+def test_a_report_that_cannot_be_signed_exits_3_and_keeps_the_other_artifacts(rig):
+    rig.simulate("SIM-NOSIGN")
+    junit, report = rig.tmp / "junit.xml", rig.tmp / "report.pdf"
+    done = rig.certify("SIM-NOSIGN", "--items", "17", "--engineer", " ", "--report", str(report), "--junit", str(junit))
+    assert done.returncode == 3, done.stdout + done.stderr[-4000:]
+    assert "no report: could not sign session" in done.stderr and "Name and role are needed" in done.stderr
+    assert not report.exists() and ET.parse(junit).getroot().get("tests") == "1"
+    assert "passed" in done.stdout

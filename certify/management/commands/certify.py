@@ -35,6 +35,7 @@ class CouldNotRun(Exception):
 
 
 class Command(BaseCommand):
+    report_error = ""  # --report could not be signed or fetched: exit 3, the other artifacts all the same
     help = (
         "Certify a charger headless against a running server: work the automatic items, print the verdict table, "
         "write the signed report, JUnit and JSON if asked. Exit 0: passed; 1: an item failed; 2: an automatic item "
@@ -204,14 +205,19 @@ class Command(BaseCommand):
         items = await headless.drive(run, start_seq)
         notes = [f"item {n}: {note}" for n, item_run in sorted(run.runs.items()) for note in item_run.notes]
         statement = " ".join([STATEMENT, *(["Run notes: " + "; ".join(notes) + "."] if notes else [])])
-        pdf = await self._report(api, session_pk, options["engineer"], statement) if options["report"] else b""
+        pdf = b""
+        if options["report"]:
+            try:
+                pdf = await self._report(api, session_pk, options["engineer"], statement)
+            except (headless.ApiError, CouldNotRun) as exc:  # the verdicts are still written
+                self.report_error = str(exc)
         return items, run.runs, session_pk, pdf
 
     def _write(self, items: dict, runs: dict, session_pk: int, pdf: bytes, options: dict) -> int:
         """The artifacts and the exit status."""
         charger = options["charger"]
         code = artifacts.exit_code(items)
-        if options["report"]:
+        if options["report"] and pdf:
             Path(options["report"]).write_bytes(pdf)
             self._say(f"certify: signed report written to {options['report']} ({len(pdf)} bytes)")
         if options["junit"]:
@@ -230,6 +236,9 @@ class Command(BaseCommand):
             self._say(f"certify: failed items: {', '.join(map(str, failed))}")
         if still:
             self._say(f"certify: automatic items still open: {', '.join(map(str, still))}")
+        if self.report_error:
+            self._say(f"certify: could not run: no report: {self.report_error}")
+            return artifacts.EXIT_COULD_NOT_RUN
         return code
 
     async def _report(self, api: headless.Api, session_pk: int, engineer: str, statement: str) -> bytes:
