@@ -772,12 +772,14 @@ WORKERS: dict[int, Callable[[Run], Awaitable[None]]] = {
 # sends only commands that change no connector, the heartbeat lane only waits.
 # Items 4 and 1 come first: the configuration shapes the rest, and item 1's
 # triggered boot hands out a new HeartbeatInterval (§4.2), which would end item
-# 2's interval early. The offline item runs alone (a closed socket would break
-# every other lane), ClearCache after it (the cache may be how the card is
-# accepted offline), resets and firmware last.
+# 2's interval early. A fault and Inoperative (10, 3) wait for the commands lane
+# (a charger may abort an upload for them). The offline item runs alone (a
+# closed socket would break every other lane), ClearCache after it (the cache
+# may be how the card is accepted offline), resets and firmware last.
 PLAN: tuple[tuple[tuple[int, ...], ...], ...] = (
     ((4, 1),),
-    ((5, 6, 7, 8, 11, 10, 3), (14, 13, 18), (2,)),
+    ((5, 6, 7, 8, 11), (14, 13, 18), (2,)),
+    ((10, 3),),
     ((16,),),
     ((17,),),
     ((9,),),
