@@ -92,6 +92,7 @@ def _judge_attempt(frames: SessionFrames, rule, attempt: Attempt) -> None:
         "clause": verdict.clause[:120],
         "evidence": verdict.evidence,
         "timings": verdict.timings,
+        "steps": verdict.steps,
     }
     if verdict.final:
         scope = frames.scope(attempt.start_seq, None, attempt.number)
@@ -135,7 +136,7 @@ def _choose(
     if latest is not None and (
         latest.verdict == PASSED or not elsewhere or _evidence_time(frames, whole) <= latest.ended_at
     ):
-        return _from_attempt(latest, whole.steps), "", latest
+        return _from_attempt(latest), "", latest
     if elsewhere:
         return whole, _source(frames, number, whole), None
     current = next((a for a in reversed(attempts) if a.is_open), None)
@@ -150,7 +151,7 @@ def _choose(
     return whole, "", None
 
 
-def _from_attempt(attempt: Attempt, steps: list[dict]) -> Verdict:
+def _from_attempt(attempt: Attempt) -> Verdict:
     return Verdict(
         attempt.verdict,
         attempt.reason,
@@ -160,7 +161,7 @@ def _from_attempt(attempt: Attempt, steps: list[dict]) -> Verdict:
         expected=attempt.expected,
         actual=attempt.actual,
         clause=attempt.clause,
-        steps=steps,
+        steps=list(attempt.steps or []),
     )
 
 

@@ -181,6 +181,7 @@ class Attempt(models.Model):
     evidence = models.JSONField(default=list, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     commands = models.JSONField(default=list, blank=True)  # unique ids of our CALLs sent within it
+    steps = models.JSONField(default=list, blank=True)  # what it saw and awaited, as its verdict was given
 
     class Meta:
         ordering = ["session", "number", "n"]

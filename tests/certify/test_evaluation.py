@@ -116,6 +116,19 @@ def test_a_retry_after_a_failure_passes_and_keeps_the_first_attempt(session):
     assert [(h["from"], h["to"]) for h in item.history] == [("open", "failed"), ("failed", "passed")]
 
 
+def test_an_items_steps_are_those_of_the_attempt_that_gave_its_verdict(session):
+    attempts.start_attempt(session, 4, "user:ada")
+    log = Frames(session.charger)
+    keys = [{"key": "HeartbeatInterval", "readonly": False, "value": "60"}]
+    log.us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="user:ada item:4")
+    evaluate_session(session)
+    log.us("GetConfiguration", {}, {"configurationKey": keys * 2}, sent_by="user:ada")  # later, from the charger page
+    evaluate_session(session)
+    item = result(session, 4)
+    assert item.remark == "Configuration (1)"
+    assert {s["frame"] for s in item.steps if s["frame"]} <= set(item.evidence)
+
+
 def test_a_profile_the_charger_lacks_is_not_supported_and_our_own_trigger_does_not_fail_it(session):
     log = Frames(session.charger)
     core = [{"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core"}]
