@@ -64,6 +64,7 @@ class ItemOut(Schema):
     steps: list[dict] = []
     attempts: list[AttemptOut] = []
     attempt_summary: str = ""
+    notes: list[str] = []
 
 
 class SessionOut(Schema):
@@ -190,6 +191,7 @@ def _items(session: CertSession) -> list[dict]:
                 "steps": result.steps,
                 "attempts": [_attempt(a) for a in tries.get(item.number, [])],
                 "attempt_summary": result.attempt_summary(tries.get(item.number, [])),
+                "notes": result.notes,
             }
         )
     return out
@@ -290,6 +292,28 @@ def abandon_attempt(request, pk: int, number: int, body: AbandonIn | None = None
     session = _session(pk)
     why = (body.reason.strip()[:400] if body else "") or "abandoned"
     attempts.abandon_attempt(session, number, caller(request), why)
+    evaluate_session(session)
+    return next(i for i in _items(session) if i["number"] == number)
+
+
+class NotesIn(Schema):
+    notes: list[str]
+
+
+@router.post("/{pk}/items/{number}/notes", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def item_notes(request, pk: int, number: int, body: NotesIn):
+    """What a run says of how it worked the item (the card accepted offline from
+    the local list, an interval the charger rejected): kept on the item, its remark
+    carries them once it has a verdict."""
+    _require_engineer(request)
+    session = _session(pk)
+    if session.is_signed:
+        raise HttpError(400, "This session is signed.")
+    result = ItemResult.objects.filter(session=session, number=number).first()
+    if result is None:
+        raise HttpError(404, f"Item {number} does not exist")
+    result.notes = list(dict.fromkeys([*(result.notes or []), *(n.strip()[:200] for n in body.notes if n.strip())]))
+    result.save(update_fields=["notes"])
     evaluate_session(session)
     return next(i for i in _items(session) if i["number"] == number)
 

@@ -180,10 +180,11 @@ def _store(result: ItemResult, verdict: Verdict, source: str, origin: Attempt | 
         if source:
             cause = f"{verdict.reason} ({source})"
         history.append({"at": now.isoformat(), "from": result.auto_verdict, "to": verdict.status, "cause": cause[:500]})
+    remark = "; ".join(filter(None, [verdict.remark, *(result.notes or [])])) if verdict.final else verdict.remark
     fields = {
         "auto_verdict": verdict.status,
         "auto_reason": verdict.reason[:500],
-        "remark": verdict.remark[:200],
+        "remark": remark[:200],
         "evidence": verdict.evidence,
         "timings": verdict.timings,
         "expected": verdict.expected,

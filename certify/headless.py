@@ -357,6 +357,9 @@ class Run:
 
     async def settle(self, number: int) -> dict:
         """Wait until the item's verdict is no longer open, or its time is up."""
+        notes = self.runs[number].notes if number in self.runs else []
+        if notes and self.attempts_api:  # the item's remark says how the run got there
+            await self.api.call("POST", f"/sessions/{self.session}/items/{number}/notes", {"notes": notes})
         shown = ""
         while True:
             item = (await self.items())[number]

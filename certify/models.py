@@ -120,6 +120,9 @@ class ItemResult(models.Model):
     history = models.JSONField(default=list, blank=True)  # every change of the verdict, with its cause
     steps = models.JSONField(default=list, blank=True)  # [{"label", "done", "frame"}]
     waiting = models.JSONField(default=dict, blank=True)  # {"for", "deadline", "person"}
+    # What the run that worked the item says of how it got there ("card accepted offline
+    # from the local list", "HeartbeatInterval 10 s rejected; 15 s used"); part of the remark.
+    notes = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["session", "number"]

@@ -152,3 +152,14 @@ def test_an_abandoned_attempt_has_no_verdict_and_leaves_the_item_open(session):
     evaluate_session(session)
     [attempt] = result(session, 9).attempts_list()
     assert (attempt.verdict, result(session, 9).auto_verdict) == ("abandoned", "open")
+
+
+def test_a_runs_notes_join_the_remark_once_the_item_has_a_verdict(session):
+    ItemResult.objects.filter(session=session, number=4).update(notes=["card accepted offline from the local list"])
+    evaluate_session(session)
+    assert result(session, 4).remark == ""  # open: nothing to qualify yet
+    attempts.start_attempt(session, 4, "certify:headless")
+    keys = [{"key": "HeartbeatInterval", "readonly": False, "value": "60"}]
+    Frames(session.charger).us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="certify:headless item:4")
+    evaluate_session(session)
+    assert result(session, 4).remark == "Configuration (1); card accepted offline from the local list"
