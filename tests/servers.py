@@ -3,18 +3,36 @@ settings), for tests that need settings the shared live server does not have."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.conftest import LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
+
+
+@contextlib.contextmanager
+def scratch_database(base_url: str, prefix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own for a test's server processes (its URL),
+    dropped afterwards even while they still hold connections."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield base_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(base_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def wait_for_port(port: int, deadline: float) -> None:

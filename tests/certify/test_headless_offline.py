@@ -5,42 +5,31 @@ refusal is an event in its evidence log, and then it is accepted again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import uuid
 
 import pytest
 import websockets
 from ocpp.v16 import call
 
 from tests.chargers.client import boot, connected
-from tests.servers import Daphne, base_env, prepare
+from tests.servers import Daphne, base_env, prepare, scratch_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def two_servers(request, tmp_path, redis_url):
     extra = {"REDIS_URL": redis_url}
-    dropdb = None
-    if request.param == "postgres":
-        import psycopg
-
-        base = request.getfixturevalue("postgres_url")
-        name = f"certify_offline_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        extra["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + name
-
-        def dropdb():
-            with psycopg.connect(base, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    env = base_env(tmp_path, **extra)
-    token = prepare(env)
-    daphnes = [Daphne(env, token) for _ in range(2)]
-    yield [d.server for d in daphnes]
-    for d in daphnes:
-        d.stop()
-    if dropdb:
-        dropdb()
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgres":
+            extra["DATABASE_URL"] = stack.enter_context(
+                scratch_database(request.getfixturevalue("postgres_url"), "certify_offline")
+            )
+        env = base_env(tmp_path, **extra)
+        token = prepare(env)
+        daphnes = [Daphne(env, token) for _ in range(2)]
+        yield [d.server for d in daphnes]
+        for d in daphnes:
+            d.stop()
 
 
 async def refused(ws_url: str, cp_id: str) -> bool:

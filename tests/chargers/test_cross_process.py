@@ -6,14 +6,14 @@ checks one behaviour of them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import uuid
 
 import pytest
 from ocpp.v16 import call
 
 from tests.conftest import missing, port_open
-from tests.servers import Daphne, base_env, prepare
+from tests.servers import Daphne, base_env, prepare, scratch_database
 
 from .client import boot, connected
 
@@ -26,29 +26,17 @@ def two_servers(request, tmp_path_factory):
     if not port_open("127.0.0.1", 6379):
         missing("Redis is not running on 127.0.0.1:6379")
     extra = {"REDIS_URL": REDIS_URL}
-    dropdb = None
-    if request.param == "postgres":
-        if not port_open("127.0.0.1", 5432):
-            missing("PostgreSQL is not running on 127.0.0.1:5432")
-        import psycopg
-
-        name = f"certify_xproc_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        extra["DATABASE_URL"] = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-
-        def dropdb():
-            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    env = base_env(tmp_path_factory.mktemp(request.param), **extra)
-    token = prepare(env)
-    daphnes = [Daphne(env, token) for _ in range(2)]
-    yield [d.server for d in daphnes]
-    for d in daphnes:
-        d.stop()
-    if dropdb:
-        dropdb()
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgres":
+            if not port_open("127.0.0.1", 5432):
+                missing("PostgreSQL is not running on 127.0.0.1:5432")
+            extra["DATABASE_URL"] = stack.enter_context(scratch_database(POSTGRES_URL, "certify_xproc"))
+        env = base_env(tmp_path_factory.mktemp(request.param), **extra)
+        token = prepare(env)
+        daphnes = [Daphne(env, token) for _ in range(2)]
+        yield [d.server for d in daphnes]
+        for d in daphnes:
+            d.stop()
 
 
 @pytest.fixture(scope="module")
