@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from . import catalog
@@ -27,6 +28,15 @@ _cache: dict[int, tuple[tuple, SessionFrames]] = {}
 MAX_WARNINGS = 10
 
 
+def tolerances() -> dict:
+    """The lab's waits for effects (settings); a session's options override them."""
+    return {
+        "effect_timeout": settings.CERTIFY_EFFECT_TIMEOUT,
+        "reboot_timeout": settings.CERTIFY_REBOOT_TIMEOUT,
+        "diagnostics_timeout": settings.CERTIFY_DIAGNOSTICS_TIMEOUT,
+    }
+
+
 def session_frames(session: CertSession) -> SessionFrames:
     """The session's frames parsed, reusing what was parsed before."""
     cached = _cache.get(session.pk)
@@ -35,7 +45,7 @@ def session_frames(session: CertSession) -> SessionFrames:
         cached = (key, SessionFrames(session.options))
         _cache[session.pk] = cached
     frames = cached[1]
-    frames.options.update(session.options or {})
+    frames.options.update({**tolerances(), **(session.options or {})})
     if session.charger_id is not None:
         newer = session.frames().filter(seq__gt=max(frames.last_seq, session.start_seq))
         frames.extend(

@@ -330,6 +330,13 @@ CERTIFY_SIGNING_P12 = env("CERTIFY_SIGNING_P12", "")
 CERTIFY_SIGNING_PASSWORD = env("CERTIFY_SIGNING_PASSWORD", "")
 # The API token `manage.py certify` uses without --api-token (none: it makes one).
 CERTIFY_API_TOKEN = env("CERTIFY_API_TOKEN", "")
+# How long a verdict waits for an effect before it judges it missing, in seconds:
+# a status or message after a command, a reboot after a reset or update (some
+# chargers wait minutes after a power loss), a diagnostics upload. A session's
+# options (effect_timeout, reboot_timeout, diagnostics_timeout) override them.
+CERTIFY_EFFECT_TIMEOUT = envfloat("CERTIFY_EFFECT_TIMEOUT", 60.0)
+CERTIFY_REBOOT_TIMEOUT = envfloat("CERTIFY_REBOOT_TIMEOUT", 900.0)
+CERTIFY_DIAGNOSTICS_TIMEOUT = envfloat("CERTIFY_DIAGNOSTICS_TIMEOUT", 600.0)
 # Young-generation GC threshold (see certify/gc_tuning.py); 0: Python's default.
 CERTIFY_GC_THRESHOLD = envint("CERTIFY_GC_THRESHOLD", 10_000)
 

@@ -163,3 +163,12 @@ def test_a_runs_notes_join_the_remark_once_the_item_has_a_verdict(session):
     Frames(session.charger).us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="certify:headless item:4")
     evaluate_session(session)
     assert result(session, 4).remark == "Configuration (1); card accepted offline from the local list"
+
+
+def test_the_labs_reboot_timeout_is_the_rules_and_a_sessions_option_overrides_it(session, settings):
+    from certify.evaluation import session_frames
+
+    settings.CERTIFY_REBOOT_TIMEOUT = 1200.0
+    assert session_frames(session).opt("reboot_timeout") == 1200.0
+    session.options = {**session.options, "reboot_timeout": 30}
+    assert session_frames(session).opt("reboot_timeout") == 30
