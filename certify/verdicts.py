@@ -1474,6 +1474,13 @@ def cable_status(s: SessionFrames) -> Verdict:
                 f"ConnectionTimeOut ({timeout if timeout is not None else 'unknown'} s): unplugged by hand?"
             )
             continue
+        latest = timeout * (1 + s.opt("interval_tolerance")) + s.opt("interval_slack") + s.minimum_status_duration()
+        if waited > latest:
+            notes.append(
+                f"connector {connector} went back to {back.get('status')} after {waited:.0f} s, long after "
+                f"ConnectionTimeOut ({timeout} s): unplugged by hand, no timeout seen"
+            )
+            continue
         return Verdict(
             PASSED,
             f"Connector {connector}: Available → Preparing, then {back.get('status')} after {waited:.0f} s "

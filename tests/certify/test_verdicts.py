@@ -928,6 +928,21 @@ ROWS = [
         "open",
         "before ConnectionTimeOut",
     ),
+    Row(
+        "§9.1.6 unplugged by hand long after ConnectionTimeOut is no timeout either",
+        "cable_status",
+        lambda: (
+            Log()
+            .config(ConnectionTimeOut=30)
+            .status(1, "Available")
+            .at(1)
+            .status(1, "Preparing")
+            .at(72)
+            .status(1, "Available")
+        ),
+        "open",
+        "no timeout seen",
+    ),
     # 12 -- firmware
     Row(
         "§5.19 Downloading, Installed, reboot with the new version passes",
