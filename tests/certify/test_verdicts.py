@@ -393,6 +393,34 @@ ROWS = [
         now=200,
     ),
     Row(
+        "§5.2 the panel's order (connector 0, then 1, each way) passes: the second command finds its state already",
+        "change_availability",
+        lambda: (
+            Log()
+            .config(NumberOfConnectors=1)
+            .status(0, "Available")
+            .status(1, "Available")
+            .at(1)
+            .us("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"}, ACCEPTED)
+            .at(1.1)
+            .status(0, "Unavailable")
+            .at(1.2)
+            .status(1, "Unavailable")
+            .at(2)
+            .us("ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}, ACCEPTED)
+            .at(3)
+            .us("ChangeAvailability", {"connectorId": 0, "type": "Operative"}, ACCEPTED)
+            .at(3.1)
+            .status(0, "Available")
+            .at(3.2)
+            .status(1, "Available")
+            .at(4)
+            .us("ChangeAvailability", {"connectorId": 1, "type": "Operative"}, ACCEPTED)
+        ),
+        "passed",
+        now=200,
+    ),
+    Row(
         "§5.2 Scheduled while a transaction runs is judged when the transaction ends",
         "change_availability",
         lambda: _scheduled(),
