@@ -8,8 +8,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from chargers.models import Frame
-
 from . import catalog
 from .models import ABANDONED, Attempt, CertSession
 
@@ -22,8 +20,7 @@ def current_attempt(session: CertSession, number: int) -> Attempt | None:
 def _last_seq(session: CertSession) -> int:
     if session.charger_id is None:
         return session.start_seq
-    last = Frame.objects.filter(charger_id=session.charger_id).aggregate(m=Max("seq"))["m"] or 0
-    return max(last, session.start_seq)
+    return max(session.charger.last_seq(), session.start_seq)
 
 
 def start_attempt(session: CertSession, number: int, started_by: str) -> Attempt:

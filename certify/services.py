@@ -12,7 +12,6 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Max
 from django.utils import timezone
 
 from chargers import live
@@ -47,7 +46,7 @@ def create_session(
     """Open a session for a charger connected now or expected under that id.
     Its frames are those the charger sends from now on."""
     charger, _ = Charger.objects.get_or_create(charge_point_id=charge_point_id)
-    start_seq = Frame.objects.filter(charger=charger).aggregate(m=Max("seq"))["m"] or 0
+    start_seq = charger.last_seq()
     session = CertSession.objects.create(
         charge_point_id=charge_point_id,
         charger=charger,

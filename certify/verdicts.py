@@ -397,10 +397,13 @@ class SessionFrames:
         return stops
 
     def start_of(self, transaction_id) -> Record | None:
-        for start in self.root.started():
-            if start.answer.get("transactionId") == transaction_id:
-                return start
-        return None
+        """The StartTransaction we gave this transactionId (looked up once per evaluation)."""
+        root = self.root
+        cached = root.__dict__.get("_starts")
+        if cached is None or cached[0] != root.last_seq:
+            cached = (root.last_seq, {s.answer.get("transactionId"): s for s in reversed(root.started())})
+            root.__dict__["_starts"] = cached
+        return cached[1].get(transaction_id)
 
     def from_queue(self, record: Record) -> bool:
         """Whether a transaction message was delivered from the offline queue:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
@@ -235,8 +236,6 @@ def _status_context(session: CertSession, item: catalog.Item) -> dict:
 
 
 def _cards(session: CertSession) -> dict:
-    from django.conf import settings
-
     return {
         "accepted": session.options.get("id_tag", services.DEFAULT_ID_TAG),
         "refused": session.options.get("refused_id_tag", services.DEFAULT_REFUSED_ID_TAG),

@@ -63,6 +63,11 @@ class Charger(models.Model):
         "meterSerialNumber": "meter_serial_number",
     }
 
+    def last_seq(self) -> int:
+        """The seq of the charger's newest stored frame (0 before any): where a
+        session or an attempt that begins now starts."""
+        return Frame.objects.filter(charger=self).aggregate(m=models.Max("seq"))["m"] or 0
+
     def record_boot(self, payload: dict) -> None:
         """Keep the facts of the latest BootNotification; absent ones are cleared,
         because a new firmware may stop reporting them."""
