@@ -34,9 +34,9 @@ from ocpp.routing import create_route_map, on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, RegistrationStatus
 
-from . import hooks, schemas
-from .frames import FrameRecord, store_frame, store_frames
-from .models import Charger, Connector, Frame, IdTag, Transaction, parse_ocpp_time, utc_now_iso
+from .. import hooks, schemas
+from ..frames import FrameRecord, store_frame, store_frames
+from ..models import Charger, Connector, Frame, IdTag, Transaction, parse_ocpp_time, utc_now_iso
 
 log = logging.getLogger(__name__)
 
