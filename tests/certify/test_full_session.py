@@ -1,6 +1,6 @@
 """A whole certification against the built-in simulator over real sockets,
 driven through the same API calls the buttons make (certify.headless), its
-physical steps through the step interface (certify.steps)."""
+physical steps through the step interface (certify.headless.steps)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from certify import headless, steps
+from certify.headless.api import Api
+from certify.headless.run import Run, RunOptions, drive
+from certify.headless.steps import SimulatorPerformer
 from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, SessionFile
 from certify.transfer import store
@@ -25,7 +27,7 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
     task = asyncio.create_task(sim.run())
     try:
         await sim.wait_booted(15)
-        api = headless.Api(server.http_url, server.token)
+        api = Api(server.http_url, server.token)
         # Effects that never come are judged after 10 s (a reboot after 30), not the lab's 60 (900).
         body = {
             "charge_point_id": cp_id,
@@ -39,11 +41,11 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
             store(CertSession.objects.get(pk=session["id"]), SessionFile.FIRMWARE, "fw.bin", TEST_FIRMWARE, "upload")
 
         await sync_to_async(host)()
-        options = headless.RunOptions(
+        options = RunOptions(
             cp_id, numbers, timeout=timeout, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
         )
-        run = headless.Run(api, session["id"], options, steps.SimulatorPerformer(sim), progress=lambda line: None)
-        return await headless.drive(run, session["start_seq"])
+        run = Run(api, session["id"], options, SimulatorPerformer(sim), progress=lambda line: None)
+        return await drive(run, session["start_seq"])
     finally:
         await sim.stop()
         task.cancel()

@@ -18,7 +18,11 @@ from django.core.management import call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from certify import catalog, charts, evidence, headless, report, services, steps
+from certify import catalog, charts, evidence, report, services
+from certify.headless import run as headless_run
+from certify.headless.api import Api
+from certify.headless.run import Run, RunOptions
+from certify.headless.steps import SimulatorPerformer
 from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, ItemResult, SessionFile
 from certify.signing import verify
@@ -101,7 +105,7 @@ async def drive(
     task = asyncio.create_task(sim.run())
     try:
         await sim.wait_booted(15)
-        api = headless.Api(server.http_url, server.token)
+        api = Api(server.http_url, server.token)
         _, session = await api.call("POST", "/sessions", {"charge_point_id": cp_id, "engineer_name": "Ada"})
         if firmware:
 
@@ -110,13 +114,13 @@ async def drive(
                 store(CertSession.objects.get(pk=pk), SessionFile.FIRMWARE, "fw.bin", TEST_FIRMWARE, "upload")
 
             await sync_to_async(host)()
-        options = headless.RunOptions(
+        options = RunOptions(
             cp_id, numbers, timeout=40, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
         )
-        run = headless.Run(api, session["id"], options, steps.SimulatorPerformer(sim), progress=lambda line: None)
+        run = Run(api, session["id"], options, SimulatorPerformer(sim), progress=lambda line: None)
         if before:
             await before(run)
-        await headless.drive(run, session["start_seq"])
+        await headless_run.drive(run, session["start_seq"])
         if extra:
             await extra(run)
         return session["id"]
@@ -129,7 +133,7 @@ def engineer():
     return get_user_model().objects.create_user("ada", first_name="Ada", last_name="Lovelace")
 
 
-async def ask_diagnostics_over_ftp(run: headless.Run) -> None:
+async def ask_diagnostics_over_ftp(run: Run) -> None:
     """The catalog's GetDiagnostics: its location carries the session's FTP password."""
     payload = {"location": "{diagnostics_url}", "startTime": "{hour_ago}"}
     await run.api.call("POST", f"/sessions/{run.session}/items/13/commands/GetDiagnostics", payload)
@@ -210,7 +214,7 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
     assert (revision.revision, revision.revision_of_id, revision.state) == (2, pk, "open")
 
 
-async def abandon_a_first_attempt_at_item_17(run: headless.Run) -> None:
+async def abandon_a_first_attempt_at_item_17(run: Run) -> None:
     for path in ("attempts", "attempts/abandon"):
         status, _ = await run.api.call("POST", f"/sessions/{run.session}/items/17/{path}", {})
         assert status in (200, 201), path

@@ -1,6 +1,6 @@
 """`python manage.py certify --charger CP1 --url ws://127.0.0.1:8000/ocpp/`: a
 headless certification run for pipelines (certify.headless), its artifacts
-(certify.artifacts) and its exit status: 0 passed, 1 an item failed, 2 an
+(certify.headless.artifacts) and its exit status: 0 passed, 1 an item failed, 2 an
 automatic item still open, 3 could not run."""
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from certify import artifacts, headless, steps
 from certify.catalog import items as catalog_items
+from certify.headless import artifacts, steps
+from certify.headless.api import Api, ApiError, Unreachable, http_base
+from certify.headless.run import Run, RunOptions, drive
 from certify.models import CertSession, SessionFile
 from certify.services import DEFAULT_ID_TAG, DEFAULT_REFUSED_ID_TAG
 from certify.transfer import store
@@ -43,7 +45,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        defaults = headless.RunOptions(charger="", items=[])
+        defaults = RunOptions(charger="", items=[])
         parser.add_argument("--charger", required=True, help="charge point id")
         parser.add_argument("--url", default="ws://127.0.0.1:8000/ocpp/", help="the server's OCPP endpoint")
         parser.add_argument(
@@ -106,7 +108,7 @@ class Command(BaseCommand):
         try:
             token = options["api_token"] or self._token()
             items, runs, session_pk, pdf = asyncio.run(self._run(numbers, token, options))
-        except (headless.ApiError, CouldNotRun) as exc:
+        except (ApiError, CouldNotRun) as exc:
             self.stderr.write(f"certify: could not run: {exc}")
             sys.exit(artifacts.EXIT_COULD_NOT_RUN)
         sys.exit(self._write(items, runs, session_pk, pdf, options))
@@ -121,7 +123,7 @@ class Command(BaseCommand):
         self.stderr.write(line)
 
     async def _run(self, numbers: list[int], token: str, options: dict) -> tuple[dict, dict, int, bytes]:
-        api = headless.Api(headless.http_base(options["url"]), token)
+        api = Api(http_base(options["url"]), token)
         sim = sim_task = None
         if options["simulate"]:
             from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
@@ -145,14 +147,14 @@ class Command(BaseCommand):
                 await sim.stop()
                 sim_task.cancel()
 
-    async def _wait_connect(self, api: headless.Api, charger: str, seconds: float) -> None:
+    async def _wait_connect(self, api: Api, charger: str, seconds: float) -> None:
         """Until the charger is connected and its BootNotification accepted."""
         deadline = time.monotonic() + seconds
         said = False
         while True:
             try:
                 status, body = await api.call("GET", f"/chargers/{quote(charger, safe='')}")
-            except headless.Unreachable:  # a server still starting: wait for it too
+            except Unreachable:  # a server still starting: wait for it too
                 if time.monotonic() >= deadline:
                     raise
                 status, body = 0, None
@@ -167,7 +169,7 @@ class Command(BaseCommand):
                 said = True
             await asyncio.sleep(0.5)
 
-    async def _certify(self, api: headless.Api, numbers: list[int], options: dict, performer) -> tuple:
+    async def _certify(self, api: Api, numbers: list[int], options: dict, performer) -> tuple:
         charger = options["charger"]
         status, body = await api.call(
             "POST",
@@ -188,7 +190,7 @@ class Command(BaseCommand):
         start_seq = body.get("start_seq", 0)
         if 12 in numbers:
             await sync_to_async(self._host_firmware)(session_pk, options["firmware"])
-        run_options = headless.RunOptions(
+        run_options = RunOptions(
             charger=charger,
             items=numbers,
             timeout=options["timeout"],
@@ -200,16 +202,16 @@ class Command(BaseCommand):
             refused_id_tag=options["refused_id_tag"],
             diagnostics=options["diagnostics"],
         )
-        run = headless.Run(api, session_pk, run_options, performer, progress=self._say)
+        run = Run(api, session_pk, run_options, performer, progress=self._say)
         self._say(f"certify: session {session_pk} of {charger}, items {','.join(map(str, numbers))}")
-        items = await headless.drive(run, start_seq)
+        items = await drive(run, start_seq)
         notes = [f"item {n}: {note}" for n, item_run in sorted(run.runs.items()) for note in item_run.notes]
         statement = " ".join([STATEMENT, *(["Run notes: " + "; ".join(notes) + "."] if notes else [])])
         pdf = b""
         if options["report"]:
             try:
                 pdf = await self._report(api, session_pk, options["engineer"], statement)
-            except (headless.ApiError, CouldNotRun) as exc:  # the verdicts are still written
+            except (ApiError, CouldNotRun) as exc:  # the verdicts are still written
                 self.report_error = str(exc)
         return items, run.runs, session_pk, pdf
 
@@ -241,7 +243,7 @@ class Command(BaseCommand):
             return artifacts.EXIT_COULD_NOT_RUN
         return code
 
-    async def _report(self, api: headless.Api, session_pk: int, engineer: str, statement: str) -> bytes:
+    async def _report(self, api: Api, session_pk: int, engineer: str, statement: str) -> bytes:
         """Sign off as the dashboard would, then fetch the signed PDF; the
         statement carries the run's notes (how the card was accepted offline,
         intervals the charger rejected)."""

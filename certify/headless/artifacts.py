@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .headless import ItemRun
+from .run import ItemRun
 
 EXIT_OK, EXIT_FAILED, EXIT_OPEN, EXIT_COULD_NOT_RUN = 0, 1, 2, 3
 SKIPPED = {"not_supported": "Not supported", "not_applicable": "Not applicable", "open": "Still open"}
