@@ -123,6 +123,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    # Swagger UI's files from django-ninja's own static folder: /api/docs needs no internet.
+    "ninja",
     "chargers",
     "certify",
 ]
