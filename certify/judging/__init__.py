@@ -1,0 +1,1 @@
+"""The vocabulary the test cases are judged in, below every catalog."""

@@ -1,0 +1,713 @@
+"""Expected message sequences, judged as data: how a test case written the OCTT
+way (numbered steps, each a message one side sends and the other answers) is
+checked against the evidence log without a hand-written rule per case.
+
+A case lists its steps:
+- `Send`: a CALL of ours and the answer the charger must give;
+- `Expect`: a CALL the charger must send (its fields), and what we answered
+  (when our answer is not what the case needs, the bench could not test it:
+  inconclusive, never failed);
+- `Manual`: what a person (or the physical-step hook) does; the step after it
+  waits without a deadline, since people take their time;
+- `Absent`: a message the charger must not send, until the next step comes or
+  for a time;
+- `AnyOrder`: messages whose order is free (StartTransaction and StatusNotification
+  Charging, StopTransaction and Finishing: OCPP 1.6 §4.8, §4.9, §4.10 set no order);
+- `Each`: one expectation per connector (and connector 0).
+
+`judge` walks the steps over the case's frames in order and returns an `Outcome`:
+passed; failed, naming the step with expected versus actual; open, naming what it
+waits for and until when; inconclusive (the bench answered otherwise than the case
+needs, or the charger disconnected while a step was awaited); or not supported (an
+answer the case declares as "the charger lacks this feature"). Every step keeps the
+frames it rests on.
+
+Values in an expectation may be literals, `OneOf` alternatives, `MISSING` (the
+field must be absent), `Check` (a predicate with its words), `Var` (the session's
+test data: connector, id tags, intervals) or `Ref` (a field of an earlier step's
+frame, e.g. the transactionId we gave in answer to StartTransaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from chargers.frames.reader import CALL, CALLERROR, GONE_EVENTS, Record
+
+PASSED, FAILED, OPEN, INCONCLUSIVE, NOT_SUPPORTED = "passed", "failed", "open", "inconclusive", "not_supported"
+EFFECT_TIMEOUT = 60.0  # s for a charger's message or answer to follow, unless the step or options say otherwise
+SLACK = 2.0  # s a timed step may be early or late, plus SLACK_FRACTION of its time
+SLACK_FRACTION = 0.1
+
+
+# -- values ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Var:
+    """A value of the session's test data (connector, id_tag, connection_timeout, ...)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A field of an earlier named step's frames: `payload.<path>` (the CALL) or
+    `answer.<path>` (its answer), dotted for nested objects."""
+
+    step: str
+    path: str
+
+
+class OneOf:
+    """Any of these values passes."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values = values
+
+    def __repr__(self) -> str:
+        return " or ".join(_text(v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A predicate over a field, with the words that say what it wants."""
+
+    test: Callable[[Any], bool]
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "absent"
+
+
+MISSING: Any = _Missing()  # the field must be absent (as expectation), or is absent (as value)
+_UNKNOWN = object()  # a Var or Ref that cannot be resolved: the field is not checked
+
+
+# -- steps ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Send:
+    """We send `action` with `payload`; the charger must answer with `answer`'s
+    fields. `errors`: CALLERROR codes that pass as well; `unsupported`: answer
+    statuses or CALLERROR codes meaning the charger lacks the feature (the case
+    is then Not supported, never failed). Payload strings with {placeholders}
+    are filled per session and not compared."""
+
+    action: str
+    payload: Mapping = field(default_factory=dict)
+    answer: Mapping = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    unsupported: tuple[str, ...] = ()
+    name: str = ""
+    label: str = ""
+    within: Any = None  # s for the answer; default: effect timeout
+    when: Callable[[Mapping], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The charger sends `action`. `match` picks the frames the step is about
+    (e.g. the connector); `fields` are what they must carry. A strict step is
+    decided by the first frame it picks; a loose one (StatusNotification by
+    default) waits for a frame with the fields, passing over others. `ours`: what
+    we must have answered for the case to test anything. `after`/`within`:
+    seconds from the previous step's frame (the earliest and latest it may come)."""
+
+    action: str
+    fields: Mapping = field(default_factory=dict)
+    match: Mapping = field(default_factory=dict)
+    ours: Mapping = field(default_factory=dict)
+    name: str = ""
+    label: str = ""
+    optional: bool = False
+    strict: bool | None = None  # None: loose for StatusNotification, strict otherwise
+    after: Any = None
+    within: Any = None
+    when: Callable[[Mapping], bool] | None = None
+
+    @property
+    def is_strict(self) -> bool:
+        return self.strict if self.strict is not None else self.action != "StatusNotification"
+
+
+@dataclass(frozen=True)
+class Manual:
+    """A step a person (or the physical-step hook) does: plug, unplug, swipe,
+    fault, clear-fault, power-cycle, unplug-ev-side, offline, ... `disconnects`:
+    the step takes the charger away (power cycle, network cut), so a
+    disconnection after it is expected."""
+
+    action: str
+    label: str
+    params: Mapping = field(default_factory=dict)
+    disconnects: bool = False
+    when: Callable[[Mapping], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Absent:
+    """The charger must NOT send `action` (with `fields`) until the next step's
+    frame, or for `within` seconds when it is the last step."""
+
+    action: str
+    fields: Mapping = field(default_factory=dict)
+    within: Any = None
+    label: str = ""
+    when: Callable[[Mapping], bool] | None = None
+
+
+@dataclass(frozen=True)
+class AnyOrder:
+    """Steps whose frames may come in any order."""
+
+    steps: tuple
+    label: str = ""
+    when: Callable[[Mapping], bool] | None = None
+
+    def __init__(self, *steps, label: str = "", when=None) -> None:
+        object.__setattr__(self, "steps", steps)
+        object.__setattr__(self, "label", label)
+        object.__setattr__(self, "when", when)
+
+
+@dataclass(frozen=True)
+class Each:
+    """One copy of an `Expect` per connector (1..data["connectors"]), and connector 0
+    when `zero`; their frames may come in any order."""
+
+    step: Expect
+    zero: bool = True
+    when: Callable[[Mapping], bool] | None = None
+
+
+Step = Send | Expect | Manual | Absent | AnyOrder | Each
+
+
+def expand(steps: Iterable[Step], data: Mapping) -> list[Step]:
+    """The steps that apply to this session (`when`), with `Each` unrolled."""
+    out: list[Step] = []
+    for step in steps:
+        if step.when is not None and not step.when(data):
+            continue
+        if isinstance(step, Each):
+            count = data.get("connectors") or 1
+            members = tuple(
+                replace(
+                    step.step,
+                    match={**step.step.match, "connectorId": c},
+                    label=f"{label_of(step.step)} (connector {c})",
+                )
+                for c in range(0 if step.zero else 1, int(count) + 1)
+            )
+            out.append(AnyOrder(*members))
+        elif isinstance(step, AnyOrder):
+            out.append(AnyOrder(*expand(step.steps, data), label=step.label))
+        else:
+            out.append(step)
+    return out
+
+
+# -- outcome --------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What the steps make of the frames. `steps` rows: {"label", "done", "frame",
+    "frames", "state"}; state: done, skipped (an optional step that did not come),
+    manual, watching (must not come), pending (not reached), or the status of the
+    step that decided (failed, open, inconclusive, not_supported)."""
+
+    status: str
+    reason: str
+    step: str = ""  # the label of the step that decided (failed, open, inconclusive)
+    expected: str = ""
+    actual: str = ""
+    steps: list[dict] = field(default_factory=list)
+    evidence: list[int] = field(default_factory=list)
+    waiting: dict = field(default_factory=dict)
+    named: dict[str, Record] = field(default_factory=dict)
+
+    @property
+    def final(self) -> bool:
+        return self.status != OPEN
+
+
+class _Stop(Exception):
+    """A step decided the case (failed, open, inconclusive, not supported)."""
+
+    def __init__(self, status: str, expected: str = "", actual: str = "", frames=(), waiting=None, why: str = ""):
+        super().__init__(status)
+        self.status, self.expected, self.actual, self.why = status, expected, actual, why
+        self.frames = [r for r in frames if r is not None]
+        self.waiting = waiting or {}
+
+
+@dataclass
+class _Found:
+    index: int
+    record: Record
+
+
+# -- judging --------------------------------------------------------------------
+
+
+def judge(
+    steps: Iterable[Step],
+    records: Iterable[Record],
+    *,
+    now: datetime,
+    data: Mapping | None = None,
+    start: datetime | None = None,
+    options: Mapping | None = None,
+) -> Outcome:
+    """Walk the steps over the case's frames (seq order; our CALLs only the
+    case's own) as of `now`. `start`: when the case began (the first step's
+    deadline counts from it); `options`: effect_timeout, interval_slack."""
+    return _Walk(list(records), now, data or {}, start, options or {}).run(expand(steps, data or {}))
+
+
+class _Walk:
+    def __init__(self, records: list[Record], now: datetime, data: Mapping, start, options: Mapping) -> None:
+        self.records, self.now, self.data, self.options = records, now, data, options
+        self.cursor = -1  # index of the last frame a step consumed
+        self.anchor = start or (records[0].ts if records else now)
+        self.person = False  # a manual step since the last frame: no default deadline
+        self.expect_gone = False  # a manual step takes the charger away
+        self.named: dict[str, Record] = {}
+        self.taken: set[int] = set()
+        self.rows: list[dict] = []
+        self.absent: list[tuple[Absent, int, datetime, dict]] = []
+        self.effect_timeout = float(options.get("effect_timeout", EFFECT_TIMEOUT))
+        self.slack = float(options.get("interval_slack", SLACK))
+
+    # -- the walk -------------------------------------------------------------------
+
+    def run(self, steps: list[Step]) -> Outcome:
+        for number, step in enumerate(steps):
+            try:
+                self._step(step)
+            except _Stop as stop:
+                came = self._absent_so_far(len(self.records))
+                if came is not None and stop.status != FAILED:
+                    stop = came
+                for later in steps[number + 1 :]:
+                    self._pending_rows(later)
+                return self._stopped(stop)
+        try:
+            self._absent_at_end()
+        except _Stop as stop:
+            return self._stopped(stop)
+        return Outcome(
+            PASSED,
+            f"All {len(self.rows)} steps came as the case expects",
+            steps=self.rows,
+            evidence=self._evidence(),
+            named=self.named,
+        )
+
+    def _step(self, step: Step) -> None:
+        if isinstance(step, Manual):
+            self.rows.append(_row(step.label, "manual"))
+            self.person = True
+            self.expect_gone = self.expect_gone or step.disconnects
+            return
+        if isinstance(step, Absent):
+            row = _row(label_of(step), "watching")
+            self.rows.append(row)
+            self.absent.append((step, self.cursor, self.anchor, row))
+            return
+        members = step.steps if isinstance(step, AnyOrder) else (step,)
+        rows = [_row(label_of(m), "open") for m in members]
+        self.rows.extend(rows)
+        found: list[_Found | None] = []
+        stops: list[_Stop] = []
+        for member, row in zip(members, rows, strict=True):
+            try:
+                hit = self._find(member)
+            except _Stop as stop:
+                row["state"] = stop.status
+                row["frames"] = [i for r in stop.frames for i in _ids(r)]
+                stops.append(stop)
+                found.append(None)
+                continue
+            found.append(hit)
+            if hit is None:
+                row["state"] = "skipped"
+                continue
+            self.taken.add(hit.index)
+            row.update(state="done", done=True, frame=hit.record.id, frames=_ids(hit.record))
+            if getattr(member, "name", ""):
+                self.named[member.name] = hit.record
+        if stops:
+            # A positive failure outranks what is still awaited.
+            rank = {FAILED: 0, NOT_SUPPORTED: 1, INCONCLUSIVE: 2, OPEN: 3}
+            raise min(stops, key=lambda s: rank[s.status])
+        hits = [(h, m) for h, m in zip(found, members, strict=True) if h is not None and not getattr(m, "optional", 0)]
+        if not hits:
+            return
+        last = max(h.index for h, _ in hits)
+        self._absent_until(last)
+        self.cursor = last
+        self.anchor = max(_settled(h.record, m) for h, m in hits)
+        self.person = False
+        if any(m.action == "BootNotification" for _, m in hits):
+            self.expect_gone = False
+        self._mark_manual_done()
+
+    def _find(self, step: Send | Expect) -> _Found | None:
+        if isinstance(step, Send):
+            return self._find_send(step)
+        try:
+            return self._find_expect(step)
+        except _Stop:
+            if step.optional:
+                return None
+            raise
+
+    # -- our CALL and the charger's answer --------------------------------------------
+
+    def _find_send(self, step: Send) -> _Found:
+        literal = {k: v for k, v in step.payload.items() if not _placeholder(v)}
+        for index in range(self.cursor + 1, len(self.records)):
+            record = self.records[index]
+            if (
+                index in self.taken
+                or record.message_type != CALL
+                or record.direction != "out"
+                or record.action != step.action
+                or not self._agrees(literal, record.payload)
+            ):
+                continue
+            answer = record.answer
+            what = f"{step.action} answered {self._describe(step.answer) or 'at all'}"
+            if answer is None:
+                deadline = record.ts + timedelta(seconds=self._seconds(step.within, self.effect_timeout))
+                if self.now > deadline:
+                    self._gone_or_fail(record.ts, deadline, what, "no answer", [record])
+                raise _Stop(
+                    OPEN, what, frames=[record], waiting=self._waiting(f"the answer to {step.action}", deadline)
+                )
+            if answer.message_type == CALLERROR:
+                code = (answer.payload or {}).get("errorCode", "CALLERROR")
+                if code in step.errors:
+                    return _Found(index, record)
+                status = NOT_SUPPORTED if code in step.unsupported else FAILED
+                raise _Stop(status, what, f"CALLERROR {code} {_at(answer)}", [record])
+            view = answer.payload if isinstance(answer.payload, dict) else {}
+            if step.unsupported and view.get("status") in step.unsupported:
+                raise _Stop(NOT_SUPPORTED, what, f"status {view.get('status')} {_at(answer)}", [record])
+            if not self._agrees(step.answer, view):
+                raise _Stop(FAILED, what, f"{self._actual(step.answer, view)} {_at(answer)}", [record])
+            return _Found(index, record)
+        raise _Stop(OPEN, f"we send {step.action}", waiting={"for": f"we send {step.action}", "person": False})
+
+    # -- the charger's CALL and our answer -----------------------------------------------
+
+    def _find_expect(self, step: Expect) -> _Found:
+        earliest = self._bound(step.after, -1)
+        latest = self._bound(step.within, +1)
+        if step.within is None and not self.person:
+            latest = self.anchor + timedelta(seconds=self.effect_timeout)
+        want = f"{step.action} with {self._describe(step.fields)}" if step.fields else step.action
+        seen: list[Record] = []
+        for index in range(self.cursor + 1, len(self.records)):
+            record = self.records[index]
+            if (
+                index in self.taken
+                or record.message_type != CALL
+                or record.direction != "in"
+                or record.action != step.action
+                or not self._agrees(step.match, record.payload)
+            ):
+                continue
+            if self._agrees(step.fields, record.payload):
+                if earliest is not None and record.ts < earliest:
+                    raise _Stop(FAILED, f"{want} not before {_clock(earliest)}", f"it came {_at(record)}", [record])
+                if latest is not None and record.ts > latest:
+                    raise _Stop(FAILED, f"{want} by {_clock(latest)}", f"it came {_at(record)}", [record])
+                ours = record.answer.payload if record.answer is not None else None
+                if step.ours and isinstance(ours, dict) and not self._agrees(step.ours, ours):
+                    raise _Stop(
+                        INCONCLUSIVE,
+                        f"our answer to {step.action} with {self._describe(step.ours)}",
+                        f"we answered {self._actual(step.ours, ours)} {_at(record.answer)}",
+                        [record],
+                        why="the bench answered otherwise than the case needs; check the case's test data",
+                    )
+                return _Found(index, record)
+            seen.append(record)
+            if step.is_strict:
+                raise _Stop(FAILED, want, f"{self._actual(step.fields, record.payload)} {_at(record)}", [record])
+        actual = f"{self._actual(step.fields, seen[-1].payload)} {_at(seen[-1])}" if seen else "nothing"
+        if latest is not None and self.now > latest:
+            self._gone_or_fail(self.anchor, latest, f"{want} by {_clock(latest)}", actual, seen[-1:])
+        raise _Stop(OPEN, want, actual, seen[-1:], waiting=self._waiting(want, latest))
+
+    def _gone_or_fail(self, since: datetime, until: datetime, expected: str, actual: str, frames) -> None:
+        """A step that timed out: inconclusive if the charger went away meanwhile
+        (and no step of the case takes it away), else failed."""
+        for record in self.records[self.cursor + 1 :]:
+            if record.direction == "event" and record.event in GONE_EVENTS and since <= record.ts <= until:
+                if not self.expect_gone:
+                    raise _Stop(
+                        INCONCLUSIVE,
+                        expected,
+                        f"the charger disconnected {_at(record)}",
+                        [*frames, record],
+                        why="the charger disconnected unexpectedly while the step was awaited",
+                    )
+        raise _Stop(FAILED, expected, actual, frames)
+
+    # -- what must not come ----------------------------------------------------------------
+
+    def _forbidden(self, step: Absent, lo: int, hi: int, anchor: datetime) -> Record | None:
+        limit = self._bound(step.within, +1, anchor)
+        for record in self.records[lo + 1 : hi]:
+            if limit is not None and record.ts > limit:
+                break
+            if (
+                record.message_type == CALL
+                and record.direction == "in"
+                and record.action == step.action
+                and self._agrees(step.fields, record.payload)
+            ):
+                return record
+        return None
+
+    def _absent_until(self, index: int) -> None:
+        for step, lo, anchor, row in self.absent:
+            hit = self._forbidden(step, lo, index, anchor)
+            if hit is not None:
+                row.update(state="failed", frames=_ids(hit))
+                raise _Stop(FAILED, f"no {_absent_text(self, step)}", f"it came {_at(hit)}", [hit])
+            row.update(state="done", done=True)
+        self.absent = []
+
+    def _absent_so_far(self, index: int) -> _Stop | None:
+        """What must not come but came while a later step is still undecided: a
+        failure that outranks the wait."""
+        for step, lo, anchor, row in self.absent:
+            hit = self._forbidden(step, lo, index, anchor)
+            if hit is not None:
+                row.update(state="failed", frames=_ids(hit))
+                return _Stop(FAILED, f"no {_absent_text(self, step)}", f"it came {_at(hit)}", [hit])
+        return None
+
+    def _absent_at_end(self) -> None:
+        pending = self.absent
+        self._absent_until(len(self.records))
+        for step, _, anchor, row in pending:
+            limit = self._bound(step.within, +1, anchor)
+            if limit is not None and self.now <= limit:
+                row.update(state=OPEN, done=False)
+                raise _Stop(
+                    OPEN,
+                    f"no {_absent_text(self, step)} until {_clock(limit)}",
+                    waiting=self._waiting(f"no {step.action} until {_clock(limit)}", limit),
+                )
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _stopped(self, stop: _Stop) -> Outcome:
+        number = next((i for i, r in enumerate(self.rows) if r["state"] == stop.status), len(self.rows) - 1)
+        label = self.rows[number]["label"] if self.rows else ""
+        number += 1
+        if stop.status == OPEN:
+            reason = f"Waiting at step {number} ({label}): {stop.expected}"
+        elif stop.status == NOT_SUPPORTED:
+            reason = f"Step {number} ({label}): the charger answered {stop.actual}, meaning it lacks the feature"
+        elif stop.status == INCONCLUSIVE:
+            reason = f"Step {number} ({label}) could not be tested: {stop.why}; {stop.actual}"
+        else:
+            reason = f"Step {number} ({label}): expected {stop.expected}; came {stop.actual}"
+        return Outcome(
+            stop.status,
+            reason,
+            step=label,
+            expected=stop.expected,
+            actual=stop.actual,
+            steps=self.rows,
+            evidence=self._evidence(stop.frames),
+            waiting=stop.waiting,
+            named=self.named,
+        )
+
+    def _pending_rows(self, step: Step) -> None:
+        if isinstance(step, AnyOrder):
+            for member in step.steps:
+                self._pending_rows(member)
+        else:
+            self.rows.append(_row(step.label if isinstance(step, Manual) else label_of(step), "pending"))
+
+    def _mark_manual_done(self) -> None:
+        for row in self.rows:
+            if row["state"] == "manual":
+                row["done"] = True
+
+    def _evidence(self, extra: Iterable[Record] = ()) -> list[int]:
+        ids: list[int] = []
+        for row in self.rows:
+            ids.extend(row["frames"])
+        for record in extra:
+            ids.extend(_ids(record))
+        return list(dict.fromkeys(ids))
+
+    def _waiting(self, what: str, deadline: datetime | None) -> dict:
+        return {"for": what, "deadline": _iso(deadline), "person": self.person}
+
+    def _seconds(self, value, default: float) -> float:
+        resolved = self._resolve(value) if value is not None else default
+        try:
+            return float(resolved)
+        except (TypeError, ValueError):
+            return default
+
+    def _bound(self, value, sign: int, anchor: datetime | None = None) -> datetime | None:
+        """The earliest (sign -1) or latest (+1) moment a timed step may come."""
+        if value is None:
+            return None
+        seconds = self._resolve(value)
+        try:
+            seconds = float(seconds)
+        except (TypeError, ValueError):
+            return None
+        slack = self.slack + SLACK_FRACTION * seconds
+        return (anchor or self.anchor) + timedelta(seconds=max(0.0, seconds + sign * slack))
+
+    def _resolve(self, value):
+        if isinstance(value, Var):
+            return self.data.get(value.name, _UNKNOWN)
+        if isinstance(value, Ref):
+            record = self.named.get(value.step)
+            if record is None:
+                return _UNKNOWN
+            part, _, path = value.path.partition(".")
+            source = record.payload if part == "payload" else (record.answer.payload if record.answer else None)
+            for key in path.split(".") if path else ():
+                source = source.get(key, MISSING) if isinstance(source, dict) else MISSING
+            return source
+        return value
+
+    def _agrees(self, expected: Mapping, actual) -> bool:
+        if not expected:
+            return True
+        if not isinstance(actual, dict):
+            return False
+        return all(self._value_agrees(want, actual.get(key, MISSING)) for key, want in expected.items())
+
+    def _value_agrees(self, want, value) -> bool:
+        want = self._resolve(want)
+        if want is _UNKNOWN:
+            return True
+        if want is MISSING:
+            return value is MISSING
+        if isinstance(want, OneOf):
+            return any(self._value_agrees(w, value) for w in want.values)
+        if isinstance(want, Check):
+            return value is not MISSING and bool(want.test(value))
+        if isinstance(want, Mapping):
+            return isinstance(value, dict) and self._agrees(want, value)
+        if isinstance(want, bool) or isinstance(value, bool):
+            return want is value
+        return value == want
+
+    def _describe(self, fields: Mapping) -> str:
+        parts = []
+        for key, want in fields.items():
+            want = self._resolve(want)
+            if want is _UNKNOWN:
+                continue
+            if isinstance(want, Mapping):
+                inner = self._describe(want)
+                parts.extend(f"{key}.{p}" for p in inner.split(", ") if p)
+            else:
+                parts.append(f"{key} {_text(want)}")
+        return ", ".join(parts)
+
+    def _actual(self, fields: Mapping, payload) -> str:
+        """The payload's values of the expected fields, in the same words."""
+        if not isinstance(payload, dict):
+            return "no payload"
+        parts = []
+        for key, want in fields.items():
+            value = payload.get(key, MISSING)
+            if isinstance(self._resolve(want), Mapping) and isinstance(value, dict):
+                parts.append(f"{key}: {{{self._actual(self._resolve(want), value)}}}")
+            else:
+                parts.append(f"{key} {_text(value)}")
+        return ", ".join(parts) or "a frame"
+
+
+def _settled(record: Record, step: Step) -> datetime:
+    """When a step is over: our CALL when answered, the charger's CALL when sent."""
+    if isinstance(step, Send) and record.answer is not None:
+        return record.answer.ts
+    return record.ts
+
+
+def _row(label: str, state: str) -> dict:
+    return {"label": label, "done": state == "done", "frame": None, "frames": [], "state": state}
+
+
+def _ids(record: Record) -> list[int]:
+    return [record.id] + ([record.answer.id] if record.answer is not None else [])
+
+
+def _placeholder(value) -> bool:
+    return isinstance(value, str) and "{" in value and "}" in value
+
+
+def _text(value) -> str:
+    if value is MISSING:
+        return "absent"
+    if isinstance(value, str):
+        return value
+    return repr(value) if isinstance(value, OneOf | Check) else str(value)
+
+
+def _clock(moment: datetime) -> str:
+    return f"{moment:%H:%M:%S}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _at(record: Record | None) -> str:
+    return f"at {record.ts:%H:%M:%S} (frame #{record.seq})" if record is not None else ""
+
+
+def _absent_text(walk: _Walk, step: Absent) -> str:
+    described = walk._describe(step.fields)
+    return f"{step.action} with {described}" if described else step.action
+
+
+def label_of(step: Step) -> str:
+    """The words a step shows in the session page and the report."""
+    if getattr(step, "label", ""):
+        return step.label
+    if isinstance(step, Send):
+        answer = ", ".join(f"{k} {_text(v)}" for k, v in step.answer.items() if not isinstance(v, Var | Ref))
+        return f"We send {step.action}" + (f"; the charger answers {answer}" if answer else "")
+    if isinstance(step, Expect):
+        shown = ", ".join(
+            f"{k} {_text(v)}" for k, v in step.fields.items() if not isinstance(v, Var | Ref | Mapping | Check)
+        )
+        return f"The charger sends {step.action}" + (f" ({shown})" if shown else "")
+    if isinstance(step, Absent):
+        return f"The charger does not send {step.action}"
+    if isinstance(step, Each):
+        return label_of(step.step)
+    if isinstance(step, AnyOrder):
+        return " and ".join(label_of(m) for m in step.steps)
+    return getattr(step, "label", "")
