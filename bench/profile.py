@@ -17,11 +17,11 @@ RATE = 250  # samples per second, as bench.__main__ records
 # (label, regex on a frame "function (file:line)"): inclusive time of each.
 KEY_FRAMES = [
     ("consumer receive (whole CALL, event loop)", r"(^|\.)receive \(chargers/consumers\.py"),
-    ("  CentralSystem.handle_frame", r"(^|\.)handle_frame \(chargers/protocol\.py"),
+    ("  CentralSystem.handle_frame", r"(^|\.)handle_frame \(chargers/protocol/central_system\.py"),
     ("    parse_frame (json.loads)", r"(^|\.)parse_frame \("),
-    ("    schemas.validate (request + response)", r"(^|\.)validate \(chargers/schemas\.py"),
+    ("    schemas.validate (request + response)", r"(^|\.)validate \(chargers/protocol/v16/schemas\.py"),
     ("      _check_times", r"(^|\.)_check_times \("),
-    ("    _response_json (ocpp serialize + camelCase)", r"(^|\.)_response_json \("),
+    ("    result_frame (ocpp serialize + camelCase)", r"(^|\.)result_frame \("),
     ("    store_frame (loop side)", r"(^|\.)(store_frame|store) \(chargers/frames/writer\.py"),
     ("    send_text → daphne send", r"(^|\.)send_text \(chargers/consumers\.py"),
     ("FrameWriter._drain (loop side of commits)", r"(^|\.)_drain \(chargers/frames/writer\.py"),

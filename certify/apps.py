@@ -15,4 +15,4 @@ class CertifyConfig(AppConfig):
         hooks.frames_committed.register(engine.on_frames)
         hooks.call_answered.register(engine.trigger_status_after_boot)
         hooks.handshake_checks.register(services.refusing_check)
-        hooks.id_tag_sources.register(services.session_card)
+        hooks.answer_sources.register(services.session_card)

@@ -134,11 +134,11 @@ async def tick() -> None:
 # -- item 18: the automatic trigger after every boot ------------------------------------
 
 
-async def trigger_status_after_boot(cs, action: str, payload: dict) -> None:
+async def trigger_status_after_boot(charger_pk: int, charge_point_id: str, action: str, payload: dict) -> None:
     """call_answered hook (chargers.hooks): after a BootNotification, item 18's automatic trigger."""
     if action != "BootNotification":
         return
-    sessions = await sessions_of(cs.charger.pk)
+    sessions = await sessions_of(charger_pk)
     if not sessions:
         return
     wanted = await database_sync_to_async(
@@ -147,7 +147,7 @@ async def trigger_status_after_boot(cs, action: str, payload: dict) -> None:
     if wanted:
         # A task: awaiting the charger here would block the consumer that must
         # deliver its answer.
-        _keep(asyncio.create_task(_trigger_status(cs.charger.charge_point_id)))
+        _keep(asyncio.create_task(_trigger_status(charge_point_id)))
 
 
 async def _trigger_status(charge_point_id: str) -> None:

@@ -318,15 +318,18 @@ async def refusing_check(charge_point_id: str, scope: dict) -> str | None:
     return f"reconnects refused for {max(left, 0):.0f} more s (taken offline, item 16)"
 
 
-def session_card(charger_pk: int, id_tag: str) -> dict | None:
-    """An id-tag source for chargers.protocol: the cards of the charger's open
-    sessions (options id_tag and refused_id_tag) answer the same whatever the
-    lab's list and its default for unknown tags say."""
+def session_card(charger_pk: int, action: str, payload: dict) -> dict | None:
+    """An answer source (chargers.hooks.answer_sources): the cards of the
+    charger's open sessions (options id_tag and refused_id_tag) answer the same
+    whatever the lab's list and its default for unknown tags say."""
+    id_tag = payload.get("idTag")
+    if id_tag is None:
+        return None
     for options in CertSession.objects.filter(charger_id=charger_pk, state=CertSession.STATE_OPEN).values_list(
         "options", flat=True
     ):
         if id_tag == (options or {}).get("id_tag"):
-            return {"status": "Accepted"}
+            return {"idTagInfo": {"status": "Accepted"}}
         if id_tag == (options or {}).get("refused_id_tag"):
-            return {"status": "Invalid"}
+            return {"idTagInfo": {"status": "Invalid"}}
     return None

@@ -14,9 +14,9 @@ from ninja import Body, NinjaAPI, Query, Schema, Swagger
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
+from . import protocol
 from .commands import send_command
 from .models import ApiToken, Charger, Frame
-from .protocol import COMMAND_ACTIONS, EXTENSION_COMMANDS
 from .roles import can_operate, role_of
 
 
@@ -161,8 +161,8 @@ def _check_command(request, cp_id: str, action: str) -> str:
     """Role, command and charger in one trip to the database; returns who sends."""
     if not can_operate(request.auth.user):
         raise HttpError(403, "Sending commands needs the engineer role; this token's user is a viewer")
-    if action not in COMMAND_ACTIONS and action not in EXTENSION_COMMANDS:
-        raise HttpError(404, f"{action} is not an OCPP 1.6 command a central system sends")
+    if not protocol.sends(action):
+        raise HttpError(404, f"{action} is not an OCPP command a central system sends")
     _charger(cp_id)
     return caller(request)
 

@@ -15,9 +15,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from . import protocol
 from .layers import LAYER_ERRORS
 from .models import Charger
-from .protocol import COMMAND_ACTIONS, EXTENSION_COMMANDS
 
 
 @dataclass
@@ -70,8 +70,8 @@ async def send_command(
     trouble, which comes back as the result's status and message."""
     payload = payload or {}
     result = CommandResult(status="error", action=action, charge_point_id=charge_point_id)
-    if action not in COMMAND_ACTIONS and action not in EXTENSION_COMMANDS:
-        result.status, result.message = "invalid", f"{action} is not an OCPP 1.6 command a central system sends"
+    if not protocol.sends(action):
+        result.status, result.message = "invalid", f"{action} is not an OCPP command a central system sends"
         return result
     charger = await _find(charge_point_id)
     if charger is None:
@@ -129,10 +129,3 @@ async def _deliver(charger: Charger, result: CommandResult, action: str, payload
     result.code = reply.get("code", "")
     result.details = reply.get("details")
     return result
-
-
-def send_command_sync(charge_point_id: str, action: str, payload: dict | None = None, **kwargs) -> CommandResult:
-    """The same, for synchronous code (management commands, sync views)."""
-    from asgiref.sync import async_to_sync
-
-    return async_to_sync(send_command)(charge_point_id, action, payload, **kwargs)

@@ -26,8 +26,6 @@ from .models import Charger, Frame
 
 log = logging.getLogger(__name__)
 
-SUBPROTOCOL = "ocpp1.6"
-
 
 def charge_point_id_from_scope(scope: dict) -> str:
     """The last path segment of the URL, percent-decoded (so an id may hold '/'
@@ -102,13 +100,14 @@ class OcppConsumer(AsyncWebsocketConsumer):
             )
             await self.close()
             return
-        if SUBPROTOCOL not in offered:
+        version = protocol.version_for(offered)
+        if version is None:
             log.warning(
                 "Refused OCPP connection of %r from %s: it offered subprotocols %s, we speak only %s",
                 cp_id,
                 remote,
                 offered or "none",
-                SUBPROTOCOL,
+                ", ".join(protocol.VERSIONS),
             )
             await self.close()
             return
@@ -145,15 +144,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.send(previous, {"type": "connection.replaced", "by": remote})
             except LAYER_ERRORS:
                 log.warning("Could not tell the older connection of %s to close (channel layer down)", cp_id)
-        self.cs = protocol.CentralSystem(self.charger, self.send_text)
+        self.cs = version.connect(self.charger, self.send_text)
         self.rate = settings.OCPP_RATE_LIMIT
         self.tokens = 2 * self.rate
         self.last_refill = asyncio.get_running_loop().time()
         self.throttle_warned = 0.0
-        await self.accept(SUBPROTOCOL)
+        await self.accept(version.subprotocol)
         await store_frame(
             self.charger.pk,
-            FrameRecord(direction=Frame.EVENT, raw=_event("connected", remote=remote, subprotocol=SUBPROTOCOL)),
+            FrameRecord(direction=Frame.EVENT, raw=_event("connected", remote=remote, subprotocol=version.subprotocol)),
         )
 
     async def dispatch(self, message: dict) -> None:

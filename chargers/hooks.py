@@ -1,6 +1,6 @@
-"""The extension points the OCPP layer offers the layers above it (certify): every
-way in, in one module. chargers knows nothing of what registers here; certify
-registers in CertifyConfig.ready.
+"""The extension points the OCPP layer offers the layers above it: every way in,
+in one module. chargers knows nothing of what registers here; an app registers
+in its AppConfig.ready. Each hook is handed values, never live objects.
 
 Each point is a `Hook`, an ordered set of callables: `register` adds one (once,
 however often it is called), iterating yields them in order. A hook that raises
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from .models import Frame
-    from .protocol import CentralSystem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,10 +31,6 @@ class Hook(Generic[F]):
             self._callables.append(fn)
         return fn
 
-    def unregister(self, fn: F) -> None:
-        if fn in self._callables:
-            self._callables.remove(fn)
-
     def __iter__(self) -> Iterator[F]:
         return iter(list(self._callables))
 
@@ -51,14 +46,24 @@ class Hook(Generic[F]):
 handshake_checks: Hook[Callable[[str, dict], Awaitable[str | None]]] = Hook("handshake_checks")
 
 # Run after a charger's CALL was answered with a CALLRESULT and both were stored:
-# async (central_system, action, payload) (certify: item 18's trigger after a boot).
-call_answered: Hook[Callable[[CentralSystem, str, dict], Awaitable[None]]] = Hook("call_answered")
+# async (charger_pk, charge_point_id, action, payload), the payload as received
+# (e.g. a command to send once a charger has booted).
+call_answered: Hook[Callable[[int, str, str, dict], Awaitable[None]]] = Hook("call_answered")
 
 # Told about frames once committed, charger by charger: async (charger_pk, frames)
-# (certify: the verdicts follow the frames).
+# (e.g. work that must follow a charger's log as it grows).
 frames_committed: Hook[Callable[[int, list[Frame]], Awaitable[None]]] = Hook("frames_committed")
 
-# Asked before the id-tag list for a card presented at a charger: sync
-# (charger_pk, id_tag) -> idTagInfo, or None to ask the next source (certify: the
-# cards of a session's run answer the same whatever unknown tags get).
-id_tag_sources: Hook[Callable[[int, str], dict | None]] = Hook("id_tag_sources")
+# Asked for the answers the specification leaves to the central system, before
+# our own defaults: sync (charger_pk, action, payload) -> the fields of the answer
+# they decide, spelled as the specification spells them, or None to ask the next
+# source; the first that answers wins. Run in a database thread, so a source may
+# use the ORM. Which actions and fields: the version's handlers say
+# (chargers/protocol/v16/handlers.py: BootNotification "status" and "interval";
+# Authorize, StartTransaction and StopTransaction "idTagInfo"). E.g. a Rejected,
+# then an Accepted boot:
+#     answers = iter([{"status": "Rejected", "interval": 10}, {"status": "Accepted"}])
+#     @hooks.answer_sources.register
+#     def scripted(charger_pk, action, payload):
+#         return next(answers, None) if action == "BootNotification" else None
+answer_sources: Hook[Callable[[int, str, dict], dict | None]] = Hook("answer_sources")

@@ -9,7 +9,7 @@ import secrets
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 
@@ -123,6 +123,22 @@ class Connector(models.Model):
         ordering = ["connector_id"]
         constraints = [models.UniqueConstraint(fields=["charger", "connector_id"], name="one_row_per_connector")]
 
+    @classmethod
+    def record(cls, charger_pk: int, payload: dict) -> None:
+        """Keep a StatusNotification as the connector's latest state."""
+        cls.objects.update_or_create(
+            charger_id=charger_pk,
+            connector_id=payload["connectorId"],
+            defaults={
+                "status": payload["status"],
+                "error_code": payload["errorCode"],
+                "info": payload.get("info", ""),
+                "vendor_id": payload.get("vendorId", ""),
+                "vendor_error_code": payload.get("vendorErrorCode", ""),
+                "timestamp": utc_text(payload.get("timestamp", "")),
+            },
+        )
+
 
 class Frame(models.Model):
     """One entry of a charger's evidence log: a frame exactly as it crossed the
@@ -208,7 +224,7 @@ class IdTag(models.Model):
             status = "Expired"
         info: dict = {"status": status}
         if tag.expiry_date:
-            info["expiryDate"] = tag.expiry_date.isoformat().replace("+00:00", "Z")
+            info["expiryDate"] = utc_iso(tag.expiry_date, timespec="auto")
         if tag.parent_id_tag:
             info["parentIdTag"] = tag.parent_id_tag
         return info
@@ -243,6 +259,39 @@ class Transaction(models.Model):
     @property
     def is_active(self) -> bool:
         return self.stopped_at is None
+
+    @classmethod
+    def start(cls, charger_pk: int, payload: dict) -> Transaction:
+        """The transaction a StartTransaction opens; the same start re-sent
+        (chargers retry with a new unique id) is the same transaction."""
+        key = {
+            "charger_id": charger_pk,
+            "connector_id": payload["connectorId"],
+            "id_tag": payload["idTag"],
+            "start_timestamp": utc_text(payload["timestamp"]),
+            "meter_start": payload["meterStart"],
+        }
+        try:
+            with transaction.atomic():
+                tx, _ = cls.objects.get_or_create(**key, defaults={"reservation_id": payload.get("reservationId")})
+        except IntegrityError:
+            tx = cls.objects.get(**key)
+        return tx
+
+    @classmethod
+    def stop(cls, charger_pk: int, payload: dict) -> bool:
+        """Close the charger's own open transaction named by a StopTransaction;
+        False when there is none (unknown, another charger's, stopped already),
+        and then nothing changes."""
+        return bool(
+            cls.objects.filter(pk=payload["transactionId"], charger_id=charger_pk, stopped_at__isnull=True).update(
+                meter_stop=payload["meterStop"],
+                stop_timestamp=utc_text(payload["timestamp"]),
+                stop_reason=payload.get("reason", "Local"),
+                stop_id_tag=payload.get("idTag", ""),
+                stopped_at=timezone.now(),
+            )
+        )
 
 
 class ApiToken(models.Model):
@@ -317,9 +366,19 @@ class RejectedAttempt(models.Model):
         ordering = ["-last_at"]
 
 
-def utc_now_iso() -> str:
-    """Now as OCPP wants it: UTC, milliseconds, with a 'Z' zone."""
-    return timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def utc_iso(moment: datetime, timespec: str = "milliseconds") -> str:
+    """A moment as OCPP spells time: UTC with a 'Z' zone (to the millisecond
+    unless told otherwise). The one formatter of UTC text."""
+    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def utc_text(value: str) -> str:
+    """A charger's timestamp as UTC text; one without a zone is kept as
+    received (the evidence log names it: no silent guess)."""
+    parsed, _ = parse_ocpp_time(value)
+    if parsed is None:
+        return value
+    return utc_iso(parsed)
 
 
 def parse_ocpp_time(value: str) -> tuple[datetime | None, str]:

@@ -11,10 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .command_defaults import default_payload
 from .commands import send_command
 from .models import Charger, Frame, IdTag
-from .protocol import COMMAND_ACTIONS, FILTER_ACTIONS
+from .protocol import COMMAND_ACTIONS, FILTER_ACTIONS, default_payload
 from .roles import engineer_required, viewer_required
 
 FRAMES_PER_PAGE = 50

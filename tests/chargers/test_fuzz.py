@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from certify.asgi import application
 from chargers.models import Frame
-from chargers.schemas import ERROR_CODES
+from chargers.protocol.v16.schemas import ERROR_CODES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

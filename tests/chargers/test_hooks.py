@@ -40,7 +40,7 @@ def test_a_hook_runs_its_callables_in_the_order_registered():
         (hooks.frames_committed, "on_frames"),
         (hooks.call_answered, "trigger_status_after_boot"),
         (hooks.handshake_checks, "refusing_check"),
-        (hooks.id_tag_sources, "session_card"),
+        (hooks.answer_sources, "session_card"),
     ],
 )
 def test_certify_plugs_into_each_hook(hook, name):

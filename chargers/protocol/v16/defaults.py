@@ -7,9 +7,33 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from ...models import utc_iso
+
 
 def _iso(delta: timedelta = timedelta()) -> str:
-    return (timezone.now() + delta).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return utc_iso(timezone.now() + delta, timespec="seconds")
+
+
+def tx_default_profile(
+    limit: float | str, unit: str = "A", *, connector_id: int | str = 1, profile_id: int = 1, stack_level: int = 0
+) -> dict:
+    """A SetChargingProfile payload: one absolute TxDefaultProfile holding
+    `limit` (in `unit`, A or W) from its start (OCPP 1.6 section 3.13). The one
+    place this payload is written; `limit`, `unit` and `connector_id` may be
+    placeholders a caller fills."""
+    return {
+        "connectorId": connector_id,
+        "csChargingProfiles": {
+            "chargingProfileId": profile_id,
+            "stackLevel": stack_level,
+            "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Absolute",
+            "chargingSchedule": {
+                "chargingRateUnit": unit,
+                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit}],
+            },
+        },
+    }
 
 
 def default_payload(action: str, charger=None) -> dict:
@@ -43,19 +67,7 @@ def default_payload(action: str, charger=None) -> dict:
             "updateType": "Full",
             "localAuthorizationList": [{"idTag": "CERTIFY01", "idTagInfo": {"status": "Accepted"}}],
         },
-        "SetChargingProfile": lambda: {
-            "connectorId": 1,
-            "csChargingProfiles": {
-                "chargingProfileId": 1,
-                "stackLevel": 0,
-                "chargingProfilePurpose": "TxDefaultProfile",
-                "chargingProfileKind": "Absolute",
-                "chargingSchedule": {
-                    "chargingRateUnit": "A",
-                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}],
-                },
-            },
-        },
+        "SetChargingProfile": lambda: tx_default_profile(16.0),
         "TriggerMessage": lambda: {"requestedMessage": "StatusNotification"},
         "UnlockConnector": lambda: {"connectorId": 1},
         "UpdateFirmware": lambda: {"location": "http://127.0.0.1:8000/firmware/example.bin", "retrieveDate": _iso()},

@@ -16,21 +16,25 @@ from pathlib import Path
 import jsonschema_rs
 import ocpp
 
+from ..rpc import (
+    GENERIC_ERROR,
+    INTERNAL_ERROR,
+    NOT_IMPLEMENTED,
+    NOT_SUPPORTED,
+    PROTOCOL_ERROR,
+    SECURITY_ERROR,
+    PayloadError,
+)
+
 SCHEMA_DIR = Path(ocpp.__file__).parent / "v16" / "schemas"
 
-# OCPP-J 1.6, section 4.2.3. The library names the structural one
-# "FormatViolation" (the 2.0.1 name); 1.6 calls it FormationViolation, and spells
-# the occurrence code "Occurence".
+# OCPP-J 1.6, section 4.2.3; the codes every version shares are in rpc. The
+# library names the structural one "FormatViolation" (the 2.0.1 name); 1.6 calls
+# it FormationViolation, and spells the occurrence code "Occurence".
 FORMATION_VIOLATION = "FormationViolation"
 OCCURENCE_CONSTRAINT_VIOLATION = "OccurenceConstraintViolation"
 PROPERTY_CONSTRAINT_VIOLATION = "PropertyConstraintViolation"
 TYPE_CONSTRAINT_VIOLATION = "TypeConstraintViolation"
-PROTOCOL_ERROR = "ProtocolError"
-NOT_IMPLEMENTED = "NotImplemented"
-NOT_SUPPORTED = "NotSupported"
-INTERNAL_ERROR = "InternalError"
-SECURITY_ERROR = "SecurityError"
-GENERIC_ERROR = "GenericError"
 ERROR_CODES = {
     NOT_IMPLEMENTED,
     NOT_SUPPORTED,
@@ -67,15 +71,6 @@ _KIND_TO_CODE = {
 }
 
 
-class PayloadError(Exception):
-    """A payload that breaks its schema, with the OCPP error code to answer."""
-
-    def __init__(self, code: str, description: str) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-
-
 @cache
 def _schema(action: str, response: bool) -> dict | None:
     path = SCHEMA_DIR / f"{action}{'Response' if response else ''}.json"
@@ -110,10 +105,6 @@ def _time_paths(action: str, response: bool) -> tuple[tuple[str, ...], ...]:
 
     walk(_schema(action, response) or {}, ())
     return tuple(paths)
-
-
-def has_schema(action: str) -> bool:
-    return _validator(action, False) is not None
 
 
 def validate(action: str, payload: object, response: bool = False) -> list[str]:
