@@ -43,7 +43,8 @@ class AttemptOut(Schema):
 
 
 class ItemOut(Schema):
-    number: int
+    key: str  # the case's key in its catalog: what the item routes take
+    number: int  # its place in the catalog's order
     function: str
     verdict: str
     auto_verdict: str
@@ -159,17 +160,18 @@ def _attempt(attempt) -> dict:
 
 
 def _items(session: CertSession) -> list[dict]:
-    results = {r.number: r for r in session.items.all()}
+    results = {r.case: r for r in session.items.all()}
     wanted = {fid for r in results.values() for fid in r.evidence}
     seqs = dict(Frame.objects.filter(pk__in=wanted).values_list("pk", "seq")) if wanted else {}
-    tries: dict[int, list] = {}
+    tries: dict[str, list] = {}
     for attempt in session.attempts.all():
-        tries.setdefault(attempt.number, []).append(attempt)
+        tries.setdefault(attempt.case, []).append(attempt)
     out = []
     for item in catalog.items(session.catalog):
-        result = results.get(item.number) or ItemResult(number=item.number)
+        result = results.get(item.key) or ItemResult(case=item.key, number=item.number)
         out.append(
             {
+                "key": item.key,
                 "number": item.number,
                 "function": item.function,
                 "verdict": result.verdict,
@@ -189,12 +191,19 @@ def _items(session: CertSession) -> list[dict]:
                 "warnings": result.warnings,
                 "waiting": result.waiting,
                 "steps": result.steps,
-                "attempts": [_attempt(a) for a in tries.get(item.number, [])],
-                "attempt_summary": result.attempt_summary(tries.get(item.number, [])),
+                "attempts": [_attempt(a) for a in tries.get(item.key, [])],
+                "attempt_summary": result.attempt_summary(tries.get(item.key, [])),
                 "notes": result.notes,
             }
         )
     return out
+
+
+def _item_out(session: CertSession, key: str) -> dict:
+    found = next((i for i in _items(session) if i["key"] == key), None)
+    if found is None:
+        raise HttpError(404, f"Item {key} does not exist")
+    return found
 
 
 @router.get("", response=list[SessionOut])
@@ -229,23 +238,23 @@ def get_session(request, pk: int, evaluate: bool = False):
 
 
 @router.post(
-    "/{pk}/items/{number}/commands/{action}",
+    "/{pk}/items/{key}/commands/{action}",
     response={code: CommandOut for code in set(COMMAND_HTTP_STATUS.values())} | {403: ErrorOut, 404: ErrorOut},
 )
-async def item_command(request, pk: int, number: int, action: str, payload: Body[dict] = None):
+async def item_command(request, pk: int, key: str, action: str, payload: Body[dict] = None):
     """Send one of an item's commands (placeholders such as {connector} filled in)."""
 
     def check():
         _require_engineer(request)
         session = _session(pk)
         try:
-            catalog.item(number, session.catalog)
+            catalog.item(key, session.catalog)
         except StopIteration:
-            raise HttpError(404, f"Item {number} does not exist") from None
+            raise HttpError(404, f"Item {key} does not exist") from None
         return session, services.fill_payload(session, payload or {}, request.get_host()), caller(request)
 
     session, filled, who = await sync_to_async(check)()
-    result = await services.run_command(session, action, filled, who, item=number)
+    result = await services.run_command(session, action, filled, who, case=key)
     return COMMAND_HTTP_STATUS.get(result.status, 500), result.as_dict()
 
 
@@ -266,14 +275,14 @@ async def offline(request, pk: int, body: OfflineIn):
     return {"charge_point_id": session.charge_point_id, "seconds": body.seconds, "until": until}
 
 
-@router.post("/{pk}/items/{number}/attempts", response={201: AttemptOut, 400: ErrorOut, 403: ErrorOut})
-def start_attempt(request, pk: int, number: int):
+@router.post("/{pk}/items/{key}/attempts", response={201: AttemptOut, 400: ErrorOut, 403: ErrorOut})
+def start_attempt(request, pk: int, key: str):
     """Start an attempt at an item (a running one is abandoned); its failures
     rest only on the frames from now on."""
     _require_engineer(request)
     session = _session(pk)
     try:
-        attempt = attempts.start_attempt(session, number, caller(request))
+        attempt = attempts.start_attempt(session, key, caller(request))
     except ValidationError as exc:
         raise HttpError(400, "; ".join(exc.messages)) from None
     evaluate_session(session)
@@ -285,23 +294,23 @@ class AbandonIn(Schema):
     reason: str = ""  # why, e.g. the physical step the headless run could not have done
 
 
-@router.post("/{pk}/items/{number}/attempts/abandon", response={200: ItemOut, 403: ErrorOut})
-def abandon_attempt(request, pk: int, number: int, body: AbandonIn | None = None):
+@router.post("/{pk}/items/{key}/attempts/abandon", response={200: ItemOut, 403: ErrorOut, 404: ErrorOut})
+def abandon_attempt(request, pk: int, key: str, body: AbandonIn | None = None):
     """End the item's running attempt without a verdict (the item stays open)."""
     _require_engineer(request)
     session = _session(pk)
     why = (body.reason.strip()[:400] if body else "") or "abandoned"
-    attempts.abandon_attempt(session, number, caller(request), why)
+    attempts.abandon_attempt(session, key, caller(request), why)
     evaluate_session(session)
-    return next(i for i in _items(session) if i["number"] == number)
+    return _item_out(session, key)
 
 
 class NotesIn(Schema):
     notes: list[str]
 
 
-@router.post("/{pk}/items/{number}/notes", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def item_notes(request, pk: int, number: int, body: NotesIn):
+@router.post("/{pk}/items/{key}/notes", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def item_notes(request, pk: int, key: str, body: NotesIn):
     """What a run says of how it worked the item (the card accepted offline from
     the local list, an interval the charger rejected): kept on the item, its remark
     carries them once it has a verdict."""
@@ -309,27 +318,27 @@ def item_notes(request, pk: int, number: int, body: NotesIn):
     session = _session(pk)
     if session.is_signed:
         raise HttpError(400, "This session is signed.")
-    result = ItemResult.objects.filter(session=session, number=number).first()
+    result = ItemResult.objects.filter(session=session, case=key).first()
     if result is None:
-        raise HttpError(404, f"Item {number} does not exist")
+        raise HttpError(404, f"Item {key} does not exist")
     result.notes = list(dict.fromkeys([*(result.notes or []), *(n.strip()[:200] for n in body.notes if n.strip())]))
     result.save(update_fields=["notes"])
     evaluate_session(session)
-    return next(i for i in _items(session) if i["number"] == number)
+    return _item_out(session, key)
 
 
-@router.post("/{pk}/items/{number}/override", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut})
-def override(request, pk: int, number: int, body: OverrideIn):
+@router.post("/{pk}/items/{key}/override", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def override(request, pk: int, key: str, body: OverrideIn):
     _require_engineer(request)
     session = _session(pk)
-    result = ItemResult.objects.filter(session=session, number=number).first()
+    result = ItemResult.objects.filter(session=session, case=key).first()
     if result is None:
-        raise HttpError(404, f"Item {number} does not exist")
+        raise HttpError(404, f"Item {key} does not exist")
     try:
         services.override_item(result, body.verdict, body.remark, request.auth.user)
     except ValidationError as exc:
         raise HttpError(400, "; ".join(exc.messages)) from None
-    return next(i for i in _items(session) if i["number"] == number)
+    return _item_out(session, key)
 
 
 @router.post("/{pk}/sign", response={200: SignOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})

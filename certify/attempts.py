@@ -12,9 +12,9 @@ from . import catalog
 from .models import ABANDONED, Attempt, CertSession
 
 
-def current_attempt(session: CertSession, number: int) -> Attempt | None:
+def current_attempt(session: CertSession, key: str) -> Attempt | None:
     """The item's attempt still running, if any."""
-    return session.attempts.filter(number=number, ended_at__isnull=True).order_by("-n").first()
+    return session.attempts.filter(case=key, ended_at__isnull=True).order_by("-n").first()
 
 
 def _last_seq(session: CertSession) -> int:
@@ -23,30 +23,30 @@ def _last_seq(session: CertSession) -> int:
     return max(session.charger.last_seq(), session.start_seq)
 
 
-def start_attempt(session: CertSession, number: int, started_by: str) -> Attempt:
+def start_attempt(session: CertSession, key: str, started_by: str) -> Attempt:
     """Begin a new attempt at an item; one still running is abandoned first."""
     if session.is_signed:
         raise ValidationError("This session is signed: its items can no longer be worked.")
     try:
-        catalog.item(number, session.catalog)
+        catalog.item(key, session.catalog)
     except StopIteration:
-        raise ValidationError(f"Item {number} does not exist.") from None
+        raise ValidationError(f"Item {key} does not exist.") from None
     with transaction.atomic():
-        abandon_attempt(session, number, started_by, why="restarted")
-        n = (session.attempts.filter(number=number).aggregate(m=Max("n"))["m"] or 0) + 1
+        abandon_attempt(session, key, started_by, why="restarted")
+        n = (session.attempts.filter(case=key).aggregate(m=Max("n"))["m"] or 0) + 1
         return Attempt.objects.create(
-            session=session, number=number, n=n, started_by=started_by, start_seq=_last_seq(session)
+            session=session, case=key, n=n, started_by=started_by, start_seq=_last_seq(session)
         )
 
 
-def ensure_attempt(session: CertSession, number: int, started_by: str) -> Attempt:
+def ensure_attempt(session: CertSession, key: str, started_by: str) -> Attempt:
     """The running attempt, or a new one (sending an item's command starts it)."""
-    return current_attempt(session, number) or start_attempt(session, number, started_by)
+    return current_attempt(session, key) or start_attempt(session, key, started_by)
 
 
-def abandon_attempt(session: CertSession, number: int, by: str, why: str = "abandoned") -> Attempt | None:
+def abandon_attempt(session: CertSession, key: str, by: str, why: str = "abandoned") -> Attempt | None:
     """End the running attempt without a verdict."""
-    attempt = current_attempt(session, number)
+    attempt = current_attempt(session, key)
     if attempt is None:
         return None
     attempt.verdict = ABANDONED

@@ -49,6 +49,11 @@ class Item:
     # Placeholders in `manual` filled per session, e.g. {id_tag}.
     needs_card: bool = False
 
+    @property
+    def key(self) -> str:
+        """The item's key: what the database, the API, URLs and `sent_by` tags name it by."""
+        return str(self.number)
+
 
 # The parts an item's page may show, by name: the views and templates read these
 # from the Item, never an item number.
@@ -399,14 +404,15 @@ def items(catalog: str = "ocpp16-testscript") -> tuple[Item, ...]:
     return CATALOGS[catalog]
 
 
-def profile_items(catalog: str = "ocpp16-testscript") -> dict[str, tuple[int, ...]]:
-    """Feature profile -> the items that need it."""
-    found: dict[str, tuple[int, ...]] = {}
+def profile_items(catalog: str = "ocpp16-testscript") -> dict[str, tuple[str, ...]]:
+    """Feature profile -> the keys of the items that need it."""
+    found: dict[str, tuple[str, ...]] = {}
     for entry in CATALOGS[catalog]:
         if entry.profile:
-            found[entry.profile] = (*found.get(entry.profile, ()), entry.number)
+            found[entry.profile] = (*found.get(entry.profile, ()), entry.key)
     return found
 
 
-def item(number: int, catalog: str = "ocpp16-testscript") -> Item:
-    return next(i for i in CATALOGS[catalog] if i.number == number)
+def item(key: str, catalog: str = "ocpp16-testscript") -> Item:
+    """The item with that key; StopIteration when there is none."""
+    return next(i for i in CATALOGS[catalog] if i.key == str(key))

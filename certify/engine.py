@@ -25,7 +25,7 @@ from . import services
 from .evaluation import evaluate_session, session_frames
 from .models import CertSession
 from .open_sessions import forget, sessions_of
-from .verdicts import AUTO, item_tag
+from .verdicts import AUTO, case_tag
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 EVALUATE_EVERY = 0.5
-TRIGGER_ITEM = 18  # the test script's "after booting ... send a TriggerMessage"
+TRIGGER_ITEM = "18"  # the test script's "after booting ... send a TriggerMessage"
 _scheduled: dict[int, asyncio.Task] = {}
 _last_run: dict[int, float] = {}
 _ticker: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
@@ -156,7 +156,7 @@ async def _trigger_status(charge_point_id: str) -> None:
         charge_point_id,
         "TriggerMessage",
         {"requestedMessage": "StatusNotification"},
-        sent_by=AUTO + item_tag(TRIGGER_ITEM),
+        sent_by=AUTO + case_tag(TRIGGER_ITEM),
     )
     if not result.ok:
         log.info("Automatic TriggerMessage to %s: %s", charge_point_id, result.message or result.status)

@@ -62,38 +62,38 @@ def session_frames(session: CertSession) -> SessionFrames:
 def evaluate_session(session: CertSession) -> list[ItemResult]:
     """Judge every item and store the automatic verdicts; overrides are
     untouched, and a signed session never changes."""
-    results = {r.number: r for r in session.items.all()}
+    results = {r.case: r for r in session.items.all()}
     if session.is_signed:
-        return [results[n] for n in sorted(results)]
+        return sorted(results.values(), key=lambda r: r.number)
     frames = session_frames(session)
-    attempts: dict[int, list[Attempt]] = defaultdict(list)
+    attempts: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in session.attempts.all():
-        attempts[attempt.number].append(attempt)
+        attempts[attempt.case].append(attempt)
     options = session.options or {}
     unsupported = options.get("not_supported") or options.get("not_applicable") or {}
     for item in catalog.items(session.catalog):
-        result = results.get(item.number) or ItemResult(session=session, number=item.number)
+        result = results.get(item.key) or ItemResult(session=session, case=item.key, number=item.number)
         rule = RULES[item.rule]
-        for attempt in attempts[item.number]:
+        for attempt in attempts[item.key]:
             if attempt.is_open:
                 _judge_attempt(frames, rule, attempt)
         whole = rule(frames.scope())
-        verdict, source, origin = _choose(frames, item.number, attempts[item.number], whole)
-        if verdict.status == OPEN and str(item.number) in unsupported:
+        verdict, source, origin = _choose(frames, item.key, attempts[item.key], whole)
+        if verdict.status == OPEN and item.key in unsupported:
             verdict = Verdict(
                 NOT_SUPPORTED,
-                unsupported[str(item.number)],
+                unsupported[item.key],
                 f"Not supported by {frames.vendor()}",
                 steps=verdict.steps,
             )
         _store(result, verdict, source, origin, whole if whole.status == FAILED else None)
-        results[item.number] = result
+        results[item.key] = result
     _refresh_facts(session)
-    return [results[n] for n in sorted(results)]
+    return sorted(results.values(), key=lambda r: r.number)
 
 
 def _judge_attempt(frames: SessionFrames, rule, attempt: Attempt) -> None:
-    verdict = rule(frames.scope(attempt.start_seq, None, attempt.number))
+    verdict = rule(frames.scope(attempt.start_seq, None, attempt.case))
     fields = {
         "reason": verdict.reason[:500],
         "remark": verdict.remark[:200],
@@ -105,7 +105,7 @@ def _judge_attempt(frames: SessionFrames, rule, attempt: Attempt) -> None:
         "steps": verdict.steps,
     }
     if verdict.final:
-        scope = frames.scope(attempt.start_seq, None, attempt.number)
+        scope = frames.scope(attempt.start_seq, None, attempt.case)
         own = [r.unique_id for r in scope.window() if r.direction == "out" and r.message_type == 2 and scope._mine(r)]
         fields |= {"verdict": verdict.status, "ended_at": timezone.now(), "end_seq": frames.last_seq, "commands": own}
     changed = [name for name, value in fields.items() if getattr(attempt, name) != value]
@@ -121,15 +121,15 @@ def _evidence_time(frames: SessionFrames, verdict: Verdict) -> datetime:
     return max(stamps) if stamps else frames.now
 
 
-def _source(frames: SessionFrames, number: int, verdict: Verdict) -> str:
+def _source(frames: SessionFrames, key: str, verdict: Verdict) -> str:
     """Where a pass seen outside an attempt came from, in words."""
     records = sorted((frames.by_id[i] for i in verdict.evidence if i in frames.by_id), key=lambda r: r.seq)
     ours = [r for r in records if r.direction == "out" and r.message_type == 2]
     if ours:
         first = ours[0]
-        if first.item and first.item != number:
-            return f"from item {first.item}'s {first.action} at {first.ts:%H:%M:%S}"
-        who = first.sent_by.split(" item:")[0] or "the session"
+        if first.case and first.case != key:
+            return f"from item {first.case}'s {first.action} at {first.ts:%H:%M:%S}"
+        who = first.sender or "the session"
         return f"from {first.action} sent by {who} at {first.ts:%H:%M:%S}"
     if records:
         return f"from frames seen at {records[0].ts:%H:%M:%S} (#{records[0].seq}), outside an attempt"
@@ -137,7 +137,7 @@ def _source(frames: SessionFrames, number: int, verdict: Verdict) -> str:
 
 
 def _choose(
-    frames: SessionFrames, number: int, attempts: list[Attempt], whole: Verdict
+    frames: SessionFrames, key: str, attempts: list[Attempt], whole: Verdict
 ) -> tuple[Verdict, str, Attempt | None]:
     """The verdict that stands: (verdict, where a pass came from, its attempt)."""
     finished = [a for a in attempts if a.verdict in FINAL_VERDICTS]
@@ -148,7 +148,7 @@ def _choose(
     ):
         return _from_attempt(latest), "", latest
     if elsewhere:
-        return whole, _source(frames, number, whole), None
+        return whole, _source(frames, key, whole), None
     current = next((a for a in reversed(attempts) if a.is_open), None)
     if current is not None and getattr(current, "live", None) is not None:
         return current.live, "", current

@@ -96,8 +96,8 @@ def history_list(request: HttpRequest) -> HttpResponse:
 
 
 def _rows(session: CertSession) -> list[dict]:
-    results = {r.number: r for r in session.items.select_related("override_by")}
-    return [{"item": item, "result": results.get(item.number)} for item in catalog.items(session.catalog)]
+    results = {r.case: r for r in session.items.select_related("override_by")}
+    return [{"item": item, "result": results.get(item.key)} for item in catalog.items(session.catalog)]
 
 
 @viewer_required
@@ -123,10 +123,10 @@ def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def history_compare(request: HttpRequest) -> HttpResponse:
     a = get_object_or_404(CertSession, pk=request.GET.get("a") or 0)
     b = get_object_or_404(CertSession, pk=request.GET.get("b") or 0)
-    left, right = {r.number: r for r in a.items.all()}, {r.number: r for r in b.items.all()}
+    left, right = {r.case: r for r in a.items.all()}, {r.case: r for r in b.items.all()}
     rows = []
     for item in catalog.items(a.catalog):
-        ra, rb = left.get(item.number), right.get(item.number)
+        ra, rb = left.get(item.key), right.get(item.key)
         va, vb = (ra.verdict if ra else "open"), (rb.verdict if rb else "open")
         rows.append({"item": item, "a": ra, "b": rb, "changed": va != vb})
     context = {"a": a, "b": b, "rows": rows, "changed": sum(r["changed"] for r in rows)}

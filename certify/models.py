@@ -96,6 +96,8 @@ class ItemResult(models.Model):
     """One catalog item of a session: the automatic verdict and the override."""
 
     session = models.ForeignKey(CertSession, on_delete=models.CASCADE, related_name="items")
+    # The case's key in its catalog ("7", "TC_003_CS"); number is its place in the catalog's order.
+    case = models.CharField(max_length=40)
     number = models.PositiveSmallIntegerField()
     auto_verdict = models.CharField(max_length=20, default=OPEN)
     auto_reason = models.CharField(max_length=500, blank=True)
@@ -126,7 +128,7 @@ class ItemResult(models.Model):
 
     class Meta:
         ordering = ["session", "number"]
-        constraints = [models.UniqueConstraint(fields=["session", "number"], name="one_result_per_item")]
+        constraints = [models.UniqueConstraint(fields=["session", "case"], name="one_result_per_case")]
 
     @property
     def verdict(self) -> str:
@@ -142,7 +144,7 @@ class ItemResult(models.Model):
 
     def attempts_list(self) -> list[Attempt]:
         """This item's attempts, oldest first."""
-        return list(Attempt.objects.filter(session_id=self.session_id, number=self.number).order_by("n"))
+        return list(Attempt.objects.filter(session_id=self.session_id, case=self.case).order_by("n"))
 
     def attempt_summary(self, attempts: list[Attempt] | None = None) -> str:
         """E.g. "passed on attempt 2; attempt 1 failed: No StopTransaction ..."."""
@@ -168,8 +170,8 @@ class Attempt(models.Model):
     during other work never fails an item."""
 
     session = models.ForeignKey(CertSession, on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveSmallIntegerField()
-    n = models.PositiveSmallIntegerField()
+    case = models.CharField(max_length=40)  # the key of the case tried
+    n = models.PositiveSmallIntegerField()  # 1 for the first try at the case, 2 for the next...
     started_at = models.DateTimeField(default=timezone.now)
     started_by = models.CharField(max_length=150, blank=True)
     start_seq = models.BigIntegerField(default=0)
@@ -187,11 +189,11 @@ class Attempt(models.Model):
     steps = models.JSONField(default=list, blank=True)  # what it saw and awaited, as its verdict was given
 
     class Meta:
-        ordering = ["session", "number", "n"]
-        constraints = [models.UniqueConstraint(fields=["session", "number", "n"], name="one_attempt_number")]
+        ordering = ["session", "case", "n"]
+        constraints = [models.UniqueConstraint(fields=["session", "case", "n"], name="one_attempt_n_per_case")]
 
     def __str__(self) -> str:
-        return f"Item {self.number}, attempt {self.n} ({self.verdict})"
+        return f"Item {self.case}, attempt {self.n} ({self.verdict})"
 
     @property
     def label(self) -> str:

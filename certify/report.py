@@ -196,10 +196,10 @@ def _ends(ids: list[int]) -> list[int]:
 def context(
     session: CertSession, signoff: dict, evidence_sha256: str, *, evidence_size: int = 0, preview: bool = False
 ) -> dict:
-    results = {r.number: r for r in session.items.select_related("override_by")}
-    tries: dict[int, list] = {}
-    for attempt in session.attempts.order_by("number", "n"):
-        tries.setdefault(attempt.number, []).append(attempt)
+    results = {r.case: r for r in session.items.select_related("override_by")}
+    tries: dict[str, list] = {}
+    for attempt in session.attempts.order_by("case", "n"):
+        tries.setdefault(attempt.case, []).append(attempt)
     secrets = evidence.secrets_of(session)
     wanted = {fid for r in results.values() for fid in (*_chosen(r.evidence), *_deciding(r))}
     located = {step.get("frame") for r in results.values() for step in r.steps if isinstance(step, dict)}
@@ -217,12 +217,12 @@ def context(
     rows = []
     counts = dict.fromkeys(VERDICT_LABELS, 0)
     for item in catalog.items(session.catalog):
-        result = results.get(item.number) or ItemResult(number=item.number)
-        results[item.number] = result
+        result = results.get(item.key) or ItemResult(case=item.key, number=item.number)
+        results[item.key] = result
         counts[result.verdict] += 1
         label = VERDICT_LABELS[result.verdict]
         overridden = result.is_overridden
-        attempts = tries.get(item.number, [])
+        attempts = tries.get(item.key, [])
         rows.append(
             {
                 "item": item,

@@ -23,7 +23,7 @@ from . import attempts, catalog
 from .evaluation import evaluate_session, session_frames
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .open_sessions import forget
-from .verdicts import PREFLIGHT, allowed_rate_units, item_tag
+from .verdicts import PREFLIGHT, allowed_rate_units, case_tag
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,9 @@ def create_session(
     session.ftp_user = f"s{session.pk}"
     session.options["initial"] = initial_state(charger)
     session.save(update_fields=["ftp_user", "options"])
-    ItemResult.objects.bulk_create(ItemResult(session=session, number=i.number) for i in catalog.items(catalog_name))
+    ItemResult.objects.bulk_create(
+        ItemResult(session=session, case=i.key, number=i.number) for i in catalog.items(catalog_name)
+    )
     forget(charger.pk)
     evaluate_session(session)
     if charger.connected:
@@ -210,16 +212,16 @@ def fill_payload(session: CertSession, payload: dict, request_host: str | None =
 
 
 async def run_command(
-    session: CertSession, action: str, payload: dict, user_label: str, item: int | None = None
+    session: CertSession, action: str, payload: dict, user_label: str, case: str | None = None
 ) -> CommandResult:
     """Send one of an item's commands to the session's charger. It belongs to
     the item's running attempt, which it starts when none runs."""
     if session.is_signed:
         return CommandResult("invalid", action, session.charge_point_id, message="This session is signed.")
     sent_by = user_label
-    if item is not None:
-        await database_sync_to_async(attempts.ensure_attempt)(session, item, user_label)
-        sent_by += item_tag(item)
+    if case is not None:
+        await database_sync_to_async(attempts.ensure_attempt)(session, case, user_label)
+        sent_by += case_tag(case)
     return await send_command(session.charge_point_id, action, payload, sent_by=sent_by)
 
 
@@ -236,12 +238,10 @@ async def preflight(session: CertSession, sent_by: str = PREFLIGHT) -> dict:
     profiles = {p.strip() for p in (keys.get("SupportedFeatureProfiles") or "").split(",") if p.strip()}
     marks = {}
     if profiles:
-        for profile, numbers in catalog.profile_items(session.catalog).items():
+        for profile, keys in catalog.profile_items(session.catalog).items():
             if profile not in profiles:
-                for number in numbers:
-                    marks[str(number)] = (
-                        f"The charger does not support the {profile} profile (SupportedFeatureProfiles)"
-                    )
+                for key in keys:
+                    marks[key] = f"The charger does not support the {profile} profile (SupportedFeatureProfiles)"
 
     def save():
         session.refresh_from_db()

@@ -44,9 +44,10 @@ AUTO = "certify:auto"  # our own commands, e.g. item 18's TriggerMessage after a
 PREFLIGHT = "certify:preflight"  # the pre-flight read: state, never evidence
 
 
-def item_tag(number: int) -> str:
-    """The suffix of `sent_by` naming the item a command was sent for."""
-    return f" item:{number}"
+def case_tag(key: str) -> str:
+    """The suffix of `sent_by` naming the case a command was sent for (old logs
+    say ` item:<number>`, read alike)."""
+    return f" case:{key}"
 
 
 @dataclass
@@ -82,10 +83,19 @@ class Record:
         return self.payload.get(key, default) if isinstance(self.payload, dict) else default
 
     @property
-    def item(self) -> int | None:
-        """The item a CALL of ours was sent for (from its `sent_by`)."""
-        _, _, tail = self.sent_by.rpartition(" item:")
-        return int(tail) if tail.isdigit() else None
+    def case(self) -> str | None:
+        """The key of the case a CALL of ours was sent for, from its `sent_by`
+        (` case:<key>`; old logs say ` item:<number>`)."""
+        for tag in (" case:", " item:"):
+            _, found, tail = self.sent_by.rpartition(tag)
+            if found and tail and " " not in tail:
+                return tail
+        return None
+
+    @property
+    def sender(self) -> str:
+        """Who sent a CALL of ours, without the case tag."""
+        return self.sent_by.split(" case:")[0].split(" item:")[0]
 
 
 @dataclass
@@ -151,7 +161,7 @@ class SessionFrames:
         self.files: list[dict] = []  # SessionFiles: {"id","kind","name","size","created_at"}
         self.last_seq = 0
         self.now = now or datetime.now(UTC)
-        self.lo, self.hi, self.item = 0, None, None
+        self.lo, self.hi, self.case = 0, None, None
         self.root = self
 
     def extend(self, frames: Iterable) -> None:
@@ -204,11 +214,12 @@ class SessionFrames:
                 if call is not None and call.answer is None:
                     call.answer = record
 
-    def scope(self, lo: int = 0, hi: int | None = None, item: int | None = None) -> SessionFrames:
-        """The frames with seq in (lo, hi]; with `item`, only that item's own
-        commands among ours. Our pre-flight read is never evidence."""
+    def scope(self, lo: int = 0, hi: int | None = None, case: str | None = None) -> SessionFrames:
+        """The frames with seq in (lo, hi]; with `case` (a key), only that case's
+        own commands among ours. Our pre-flight read is never evidence."""
         view = copy.copy(self)
-        view.lo, view.hi, view.item, view.root = lo, hi, item, self.root
+        view.lo, view.hi, view.root = lo, hi, self.root
+        view.case = None if case is None else str(case)
         return view
 
     # -- queries (scoped) -------------------------------------------------------
@@ -223,7 +234,7 @@ class SessionFrames:
             return True
         if record.sent_by.startswith(PREFLIGHT):
             return False
-        return self.item is None or record.item == self.item
+        return self.case is None or record.case == self.case
 
     def calls(self, action: str, direction: str) -> list[Record]:
         """CALLs of an action: direction 'in' from the charger, 'out' ours."""

@@ -139,9 +139,9 @@ class CommandButton:
 
 
 def _rows(session: CertSession) -> list[Row]:
-    results = {r.number: r for r in session.items.select_related("override_by")}
+    results = {r.case: r for r in session.items.select_related("override_by")}
     return [
-        Row(item, _labelled(results.get(item.number) or ItemResult(session=session, number=item.number)))
+        Row(item, _labelled(results.get(item.key) or ItemResult(session=session, case=item.key, number=item.number)))
         for item in catalog.items(session.catalog)
     ]
 
@@ -152,16 +152,16 @@ def _labelled(result: ItemResult) -> ItemResult:
     return result
 
 
-def _item(session: CertSession, number: int) -> catalog.Item:
+def _item(session: CertSession, key: str) -> catalog.Item:
     try:
-        return catalog.item(number, session.catalog)
+        return catalog.item(key, session.catalog)
     except StopIteration:
         raise Http404("No such item") from None
 
 
-def _result(session: CertSession, number: int) -> ItemResult:
-    result = session.items.select_related("override_by").filter(number=number).first()
-    return _labelled(result or ItemResult(session=session, number=number))
+def _result(session: CertSession, item: catalog.Item) -> ItemResult:
+    result = session.items.select_related("override_by").filter(case=item.key).first()
+    return _labelled(result or ItemResult(session=session, case=item.key, number=item.number))
 
 
 def _connector_ids(session: CertSession) -> list[int]:
@@ -221,7 +221,7 @@ def _live_topics(session: CertSession) -> str:
 def _status_context(session: CertSession, item: catalog.Item) -> dict:
     """What the item's live status shows: verdict, expected versus actual, the
     steps seen and awaited, the attempts and the verdict's history."""
-    result = _result(session, item.number)
+    result = _result(session, item)
     attempts = result.attempts_list()
     return {
         "session": session,
@@ -243,8 +243,8 @@ def _cards(session: CertSession) -> dict:
     }
 
 
-def _item_context(request: HttpRequest, session: CertSession, number: int) -> dict:
-    item = _item(session, number)
+def _item_context(request: HttpRequest, session: CertSession, key: str) -> dict:
+    item = _item(session, key)
     context = _status_context(session, item)
     result = context["result"]
     context |= {
@@ -323,9 +323,9 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "live_topics": _live_topics(session),
         **_frame_context(session, request.GET),
     }
-    number = request.GET.get("item", "")
-    if number.isdigit():
-        context.update(_item_context(request, session, int(number)))
+    key = request.GET.get("item", "")
+    if key:
+        context.update(_item_context(request, session, key))
     return render(request, "certify/session_detail.html", context)
 
 
@@ -367,9 +367,9 @@ def session_chart(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @viewer_required
-def item_panel(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def item_panel(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     session = _session(pk)
-    return render(request, "certify/_item_panel.html", _item_context(request, session, number))
+    return render(request, "certify/_item_panel.html", _item_context(request, session, key))
 
 
 @viewer_required
@@ -378,26 +378,26 @@ def item_panel_closed(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @viewer_required
-def item_status(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def item_status(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     session = _session(pk)
-    context = _status_context(session, _item(session, number))
+    context = _status_context(session, _item(session, key))
     context["can_operate"] = can_operate(request.user)
     return render(request, "certify/_item_status.html", context)
 
 
 @engineer_required
 @require_POST
-def item_attempt(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def item_attempt(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """Start (or restart) the item's attempt, or abandon the running one."""
     session = _session(pk)
-    item = _item(session, number)
+    item = _item(session, key)
     who = f"user:{request.user.get_username()}"
     error = ""
     try:
         if "abandon" in request.POST:
-            attempts.abandon_attempt(session, number, who)
+            attempts.abandon_attempt(session, item.key, who)
         else:
-            attempts.start_attempt(session, number, who)
+            attempts.start_attempt(session, item.key, who)
         evaluate_session(session)
     except ValidationError as exc:
         error = "; ".join(exc.messages)
@@ -410,23 +410,23 @@ def item_attempt(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 @viewer_required
-def item_command_form(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def item_command_form(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """One command's form again, e.g. with a charging-profile preset (item 14)."""
     session = _session(pk)
-    button = _button(request, session, number, request.GET.get("index", ""))
+    button = _button(request, session, key, request.GET.get("index", ""))
     preset = PROFILE_PRESETS.get(request.GET.get("preset", ""))
     if preset and button.takes_profile:
         button.payload["csChargingProfiles"] = preset[1]
         if preset[1]["chargingProfilePurpose"] == "ChargePointMaxProfile":
             button.payload["connectorId"] = 0
-    context = {"session": session, "item": _item(session, number), "button": button, "payload": button.payload_json}
+    context = {"session": session, "item": _item(session, key), "button": button, "payload": button.payload_json}
     context["presets"] = PROFILE_PRESETS
     context["selected_preset"] = request.GET.get("preset", "")
     return render(request, "certify/_item_command.html", context)
 
 
-def _button(request: HttpRequest, session: CertSession, number: int, index: str) -> CommandButton:
-    buttons = item_commands(session, _item(session, number), request.get_host())
+def _button(request: HttpRequest, session: CertSession, key: str, index: str) -> CommandButton:
+    buttons = item_commands(session, _item(session, key), request.get_host())
     if not index.isdigit() or int(index) >= len(buttons):
         raise Http404("No such command")
     return buttons[int(index)]
@@ -434,12 +434,12 @@ def _button(request: HttpRequest, session: CertSession, number: int, index: str)
 
 @engineer_required
 @require_POST
-async def item_command(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+async def item_command(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """Send one of the item's commands with the payload as edited; show the answer."""
     session = await aget_object_or_404(CertSession.objects.select_related("charger"), pk=pk)
-    button = await sync_to_async(_button)(request, session, number, request.POST.get("index", ""))
+    button = await sync_to_async(_button)(request, session, key, request.POST.get("index", ""))
     text = request.POST.get("payload", "").strip() or "{}"
-    context = {"session": session, "item": _item(session, number), "button": button, "payload": text}
+    context = {"session": session, "item": _item(session, key), "button": button, "payload": text}
     context["presets"] = PROFILE_PRESETS
     try:
         payload = json.loads(text)
@@ -449,7 +449,7 @@ async def item_command(request: HttpRequest, pk: int, number: int) -> HttpRespon
         context["payload_error"] = f"Not valid JSON: {exc}"
         return render(request, "certify/_item_command.html", context, status=422)
     user = await request.auser()
-    result = await services.run_command(session, button.action, payload, f"user:{user.get_username()}", item=number)
+    result = await services.run_command(session, button.action, payload, f"user:{user.get_username()}", case=key)
     context["command_result"] = result
     context["result_json"] = json.dumps(result.payload, indent=2) if result.payload is not None else ""
     return render(request, "certify/_item_command.html", context)
@@ -457,11 +457,11 @@ async def item_command(request: HttpRequest, pk: int, number: int) -> HttpRespon
 
 @engineer_required
 @require_POST
-def item_override(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def item_override(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     """Set the verdict and remark by hand, or clear them; the auto verdict stays."""
     session = _session(pk)
-    _item(session, number)
-    result = get_object_or_404(ItemResult, session=session, number=number)
+    item = _item(session, key)
+    result = get_object_or_404(ItemResult, session=session, case=item.key)
     if "clear" in request.POST:
         services.clear_override(result, request.user)
         form = OverrideForm()
@@ -475,8 +475,8 @@ def item_override(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 status = 200
             except ValidationError as exc:
                 _add_errors(form, exc)
-    result = _result(session, number)
-    context = {"session": session, "item": _item(session, number), "result": result, "override_form": form}
+    result = _result(session, item)
+    context = {"session": session, "item": item, "result": result, "override_form": form}
     context["can_operate"] = True
     response = render(request, "certify/_item_override.html", context, status=status)
     if status == 200:
@@ -510,7 +510,7 @@ def item_firmware(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
     context = _item_context(
-        request, session, next(i.number for i in catalog.items(session.catalog) if "firmware_upload" in i.panel)
+        request, session, next(i.key for i in catalog.items(session.catalog) if "firmware_upload" in i.panel)
     )
     if status != 200:
         context["firmware_form"] = form

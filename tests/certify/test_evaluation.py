@@ -57,26 +57,27 @@ def session():
     return services.create_session("CP-EVAL")
 
 
-def result(session, number) -> ItemResult:
-    return ItemResult.objects.get(session=session, number=number)
+def result(session, key: str) -> ItemResult:
+    return ItemResult.objects.get(session=session, case=key)
 
 
 def test_wrong_behaviour_outside_an_attempt_is_a_warning_not_a_failure(session):
     log = Frames(session.charger)
     log.us("GetConfiguration", {}, {"configurationKey": []}, sent_by="user:ada")  # from the charger page
     evaluate_session(session)
-    item = result(session, 4)
+    item = result(session, "4")
     assert item.auto_verdict == "open"
     assert [w["reason"] for w in item.warnings] == [
         "GetConfiguration without keys was answered with no keys: §5.8 asks for all of them"
     ]
 
 
-def test_the_same_behaviour_inside_the_items_attempt_fails_it(session):
-    attempts.start_attempt(session, 4, "user:ada")
-    Frames(session.charger).us("GetConfiguration", {}, {"configurationKey": []}, sent_by="user:ada item:4")
+@pytest.mark.parametrize("tag", ["case:4", "item:4"])  # item:N: the tag of logs written before case keys
+def test_the_same_behaviour_inside_the_items_attempt_fails_it(session, tag):
+    attempts.start_attempt(session, "4", "user:ada")
+    Frames(session.charger).us("GetConfiguration", {}, {"configurationKey": []}, sent_by=f"user:ada {tag}")
     evaluate_session(session)
-    item = result(session, 4)
+    item = result(session, "4")
     assert (item.auto_verdict, item.clause) == ("failed", "§5.8 Get Configuration")
     assert item.attempts_list()[0].verdict == "failed"
 
@@ -87,44 +88,44 @@ def test_a_pass_seen_during_another_item_says_where_it_came_from(session):
         "ChangeConfiguration",
         {"key": "HeartbeatInterval", "value": "60"},
         {"status": "Accepted"},
-        sent_by="user:ada item:2",
+        sent_by="user:ada case:2",
     )
     log.us(
         "GetConfiguration",
         {"key": ["HeartbeatInterval"]},
         {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "60"}]},
-        sent_by="user:ada item:2",
+        sent_by="user:ada case:2",
     )
     evaluate_session(session)
-    item = result(session, 5)
+    item = result(session, "5")
     assert item.auto_verdict == "passed"
     assert item.source == "from item 2's ChangeConfiguration at 12:00:00"
 
 
 def test_a_retry_after_a_failure_passes_and_keeps_the_first_attempt(session):
-    attempts.start_attempt(session, 4, "user:ada")
+    attempts.start_attempt(session, "4", "user:ada")
     log = Frames(session.charger)
-    log.us("GetConfiguration", {}, {"configurationKey": []}, sent_by="user:ada item:4")
+    log.us("GetConfiguration", {}, {"configurationKey": []}, sent_by="user:ada case:4")
     evaluate_session(session)
-    attempts.start_attempt(session, 4, "user:ada")
+    attempts.start_attempt(session, "4", "user:ada")
     keys = [{"key": "HeartbeatInterval", "readonly": False, "value": "60"}]
-    log.us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="user:ada item:4")
+    log.us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="user:ada case:4")
     evaluate_session(session)
-    item = result(session, 4)
+    item = result(session, "4")
     assert item.auto_verdict == "passed"
     assert item.attempt_summary().startswith("passed on attempt 2; attempt 1 failed: GetConfiguration without keys")
     assert [(h["from"], h["to"]) for h in item.history] == [("open", "failed"), ("failed", "passed")]
 
 
 def test_an_items_steps_are_those_of_the_attempt_that_gave_its_verdict(session):
-    attempts.start_attempt(session, 4, "user:ada")
+    attempts.start_attempt(session, "4", "user:ada")
     log = Frames(session.charger)
     keys = [{"key": "HeartbeatInterval", "readonly": False, "value": "60"}]
-    log.us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="user:ada item:4")
+    log.us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="user:ada case:4")
     evaluate_session(session)
     log.us("GetConfiguration", {}, {"configurationKey": keys * 2}, sent_by="user:ada")  # later, from the charger page
     evaluate_session(session)
-    item = result(session, 4)
+    item = result(session, "4")
     assert item.remark == "Configuration (1)"
     assert {s["frame"] for s in item.steps if s["frame"]} <= set(item.evidence)
 
@@ -139,30 +140,30 @@ def test_a_profile_the_charger_lacks_is_not_supported_and_our_own_trigger_does_n
         "TriggerMessage",
         {"requestedMessage": "StatusNotification"},
         error="NotImplemented",
-        sent_by="certify:auto item:18",
+        sent_by="certify:auto case:18",
     )
     evaluate_session(session)
-    item = result(session, 18)
+    item = result(session, "18")
     assert (item.auto_verdict, item.remark) == ("not_supported", "Not supported by Acme")
 
 
 def test_an_abandoned_attempt_has_no_verdict_and_leaves_the_item_open(session):
-    attempts.start_attempt(session, 9, "user:ada")
-    attempts.abandon_attempt(session, 9, "user:ada")
+    attempts.start_attempt(session, "9", "user:ada")
+    attempts.abandon_attempt(session, "9", "user:ada")
     evaluate_session(session)
-    [attempt] = result(session, 9).attempts_list()
-    assert (attempt.verdict, result(session, 9).auto_verdict) == ("abandoned", "open")
+    [attempt] = result(session, "9").attempts_list()
+    assert (attempt.verdict, result(session, "9").auto_verdict) == ("abandoned", "open")
 
 
 def test_a_runs_notes_join_the_remark_once_the_item_has_a_verdict(session):
-    ItemResult.objects.filter(session=session, number=4).update(notes=["card accepted offline from the local list"])
+    ItemResult.objects.filter(session=session, case="4").update(notes=["card accepted offline from the local list"])
     evaluate_session(session)
-    assert result(session, 4).remark == ""  # open: nothing to qualify yet
-    attempts.start_attempt(session, 4, "certify:headless")
+    assert result(session, "4").remark == ""  # open: nothing to qualify yet
+    attempts.start_attempt(session, "4", "certify:headless")
     keys = [{"key": "HeartbeatInterval", "readonly": False, "value": "60"}]
-    Frames(session.charger).us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="certify:headless item:4")
+    Frames(session.charger).us("GetConfiguration", {}, {"configurationKey": keys}, sent_by="certify:headless case:4")
     evaluate_session(session)
-    assert result(session, 4).remark == "Configuration (1); card accepted offline from the local list"
+    assert result(session, "4").remark == "Configuration (1); card accepted offline from the local list"
 
 
 def test_the_labs_reboot_timeout_is_the_rules_and_a_sessions_option_overrides_it(session, settings):

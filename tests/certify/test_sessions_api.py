@@ -60,6 +60,8 @@ def run(module_server, db_access) -> dict:
             seen["item 18"] = await wait_for(server, pk, 18, "passed")
             seen["received"] = list(cp.received)
             seen["command"] = await server.aapi("POST", f"/sessions/{pk}/items/17/commands/ClearCache", {})
+            seen["frames"] = await server.aapi("GET", "/chargers/CP-API/frames?action=ClearCache&direction=out")
+            seen["unknown item"] = await server.aapi("POST", f"/sessions/{pk}/items/99/commands/ClearCache", {})
             seen["item 17"] = await wait_for(server, pk, 17, "passed")
             seen["item 1"] = await wait_for(server, pk, 1, "passed")
 
@@ -84,6 +86,11 @@ def test_a_session_is_created_with_all_18_items(run):
     assert (status, len(session["items"])) == (201, 18)
 
 
+def test_each_item_carries_its_key_beside_its_number(run):
+    _, session = run["created"]
+    assert [(i["key"], i["number"]) for i in session["items"]] == [(str(n), n) for n in range(1, 19)]
+
+
 def test_a_new_sessions_items_are_all_open(run):
     _, session = run["created"]
     assert {i["verdict"] for i in session["items"]} == {"open"}
@@ -100,6 +107,16 @@ def test_the_triggered_status_notification_passes_item_18(run):
 def test_an_items_command_returns_the_chargers_answer(run):
     status, body = run["command"]
     assert (status, body["payload"]) == (200, {"status": "Accepted"})
+
+
+def test_an_items_command_is_tagged_with_the_items_key(run):
+    _, frames = run["frames"]
+    assert [f["sent_by"].rsplit(" ", 1)[-1] for f in frames] == ["case:17"]
+
+
+def test_a_command_for_an_item_the_catalog_lacks_is_404(run):
+    status, body = run["unknown item"]
+    assert (status, body["detail"]) == (404, "Item 99 does not exist")
 
 
 def test_clear_cache_answered_accepted_passes_item_17_with_evidence(run):
