@@ -11,6 +11,7 @@ this module calls them, never the other way round.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from datetime import datetime, timedelta
@@ -19,9 +20,11 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from chargers.commands import send_command
+from chargers.frames.reader import parse
 from chargers.live import announce
+from chargers.models import Frame
 
-from . import services
+from . import parsed_sessions, services
 from .evaluation import evaluate_session, session_frames
 from .models import CertSession
 from .open_sessions import forget, sessions_of
@@ -41,7 +44,10 @@ __all__ = [
 
 EVALUATE_EVERY = 0.5
 TRIGGER_ITEM = "18"  # the test script's "after booting ... send a TriggerMessage"
-_scheduled: dict[int, asyncio.Task] = {}
+# Per session, each entry removed once of no use (a lab server runs for months):
+_scheduled: dict[int, asyncio.Task] = {}  # its evaluation, waiting or running: removed when done
+_judging: set[int] = set()  # being judged now: removed when judged
+_again: set[int] = set()  # frames came while it was judged: judged once more, then removed
 _last_run: dict[int, float] = {}
 _ticker: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 _preflighted: set[int] = set()
@@ -76,33 +82,63 @@ async def _preflight(session_pk: int) -> None:
 
 
 async def on_frames(charger_pk: int, frames: list) -> None:
-    """Frame listener: schedule evaluations; never block the frame writer."""
+    """Frame listener: schedule evaluations; never block the frame writer.
+    When the charger's connection ends, its sessions' parses go."""
     loop = asyncio.get_running_loop()
     if loop not in _ticker:
         _ticker[loop] = asyncio.create_task(tick())
-    for session_pk in await sessions_of(charger_pk):
+    sessions = await sessions_of(charger_pk)
+    if any(_is_disconnect(frame) for frame in frames):
+        # The open sessions' parses go with the evaluation scheduled below, which
+        # judges the disconnect with them (certify.evaluation keeps nothing for
+        # a disconnected charger); any other parse of the charger goes now.
+        parsed_sessions.drop_charger(charger_pk, keep=sessions)
+    for session_pk in sessions:
         schedule(session_pk)
         if session_pk not in _preflighted:
             _preflighted.add(session_pk)
             _keep(asyncio.create_task(_preflight(session_pk)))
 
 
+def _is_disconnect(frame: Frame) -> bool:
+    """The "disconnected" event the OCPP layer stores when a charger's socket closes."""
+    return frame.direction == Frame.EVENT and parse(frame).event == "disconnected"
+
+
 def schedule(session_pk: int, delay: float | None = None) -> None:
+    """Judge the session soon: at most every EVALUATE_EVERY seconds, and once
+    more after an evaluation that new frames may have missed (a charger that
+    disconnected meanwhile sends nothing that would ask again)."""
     task = _scheduled.get(session_pk)
     if task is not None and not task.done():
+        if session_pk in _judging:
+            _again.add(session_pk)
         return
     wait = EVALUATE_EVERY - (time.monotonic() - _last_run.get(session_pk, 0.0)) if delay is None else delay
-    _scheduled[session_pk] = asyncio.create_task(_evaluate_later(session_pk, max(0.0, wait)))
+    task = _scheduled[session_pk] = asyncio.create_task(_evaluate_later(session_pk, max(0.0, wait)))
+    task.add_done_callback(functools.partial(_evaluated, session_pk))
+
+
+def _evaluated(session_pk: int, task: asyncio.Task) -> None:
+    if _scheduled.get(session_pk) is task:
+        del _scheduled[session_pk]
+    if session_pk in _again:
+        _again.discard(session_pk)
+        if not task.cancelled():  # cancelled: the loop is closing
+            schedule(session_pk)
 
 
 async def _evaluate_later(session_pk: int, wait: float) -> None:
     await asyncio.sleep(wait)
     _last_run[session_pk] = time.monotonic()
+    _judging.add(session_pk)
     try:
         await database_sync_to_async(_evaluate_pk)(session_pk)
     except Exception:
         log.exception("Evaluating session %s failed", session_pk)
         return
+    finally:
+        _judging.discard(session_pk)
     await announce(session=session_pk)
 
 

@@ -19,12 +19,10 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from . import catalog
+from . import catalog, parsed_sessions
 from .models import FAILED, FINAL_VERDICTS, NOT_SUPPORTED, OPEN, PASSED, Attempt, CertSession, ItemResult, SessionFile
 from .verdicts import RULES, SessionFrames, Verdict
 
-# Parsed frames per session: ((start_seq, started_at), SessionFrames), extended with new frames only.
-_cache: dict[int, tuple[tuple, SessionFrames]] = {}
 MAX_WARNINGS = 10
 
 
@@ -38,19 +36,23 @@ def tolerances() -> dict:
 
 
 def session_frames(session: CertSession) -> SessionFrames:
-    """The session's frames parsed, reusing what was parsed before."""
-    cached = _cache.get(session.pk)
+    """The session's frames parsed, extending what was parsed before; kept for
+    the next time (certify.parsed_sessions) only while the session can still
+    change: open, its charger connected."""
     key = (session.start_seq, session.started_at)
-    if cached is None or cached[0] != key:
-        cached = (key, SessionFrames(session.options))
-        _cache[session.pk] = cached
-    frames = cached[1]
+    frames = parsed_sessions.get(session.pk, key)
+    if frames is None:
+        frames = SessionFrames(session.options)
     frames.options.update({**tolerances(), **(session.options or {})})
     if session.charger_id is not None:
         newer = session.frames().filter(seq__gt=max(frames.last_seq, session.start_seq))
         frames.extend(
             newer.only("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "sent_by")
         )
+    if not session.is_signed and session.charger_id is not None and session.charger.connected:
+        parsed_sessions.put(session.pk, session.charger_id, key, frames)
+    else:
+        parsed_sessions.drop(session.pk)
     frames.files = [
         {"id": f.pk, "kind": f.kind, "name": f.name, "size": f.size, "created_at": f.created_at}
         for f in SessionFile.objects.filter(session=session)

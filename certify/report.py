@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from chargers.models import Frame
 
-from . import catalog, charts, engine, evidence, signing
+from . import catalog, charts, engine, evidence, parsed_sessions, signing
 from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 
 COUNT_ORDER = ("passed", "failed", "not_supported", "not_applicable", "open")
@@ -374,6 +374,7 @@ def sign_off(session: CertSession, user, name: str, role: str, statement: str, d
         session.report.save(f"session-{session.pk}-rev{session.revision}.pdf", ContentFile(signed), save=False)
         session.save()
     engine.forget(session.charger_id)
+    parsed_sessions.drop(session.pk)  # finalised: it can no longer change
     return session
 
 

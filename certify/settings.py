@@ -339,6 +339,11 @@ CERTIFY_API_TOKEN = env("CERTIFY_API_TOKEN", "")
 CERTIFY_EFFECT_TIMEOUT = envfloat("CERTIFY_EFFECT_TIMEOUT", 60.0)
 CERTIFY_REBOOT_TIMEOUT = envfloat("CERTIFY_REBOOT_TIMEOUT", 900.0)
 CERTIFY_DIAGNOSTICS_TIMEOUT = envfloat("CERTIFY_DIAGNOSTICS_TIMEOUT", 600.0)
+# Parsed sessions kept between evaluations (certify/parsed_sessions.py): open
+# sessions of connected chargers only, at most this many and this many frames in
+# all (about 2 KB each), the least recently used dropped first.
+CERTIFY_PARSED_SESSIONS = envint("CERTIFY_PARSED_SESSIONS", 20)
+CERTIFY_PARSED_FRAMES = envint("CERTIFY_PARSED_FRAMES", 200_000)
 # Young-generation GC threshold (see certify/gc_tuning.py); 0: Python's default.
 CERTIFY_GC_THRESHOLD = envint("CERTIFY_GC_THRESHOLD", 10_000)
 

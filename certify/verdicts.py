@@ -164,6 +164,9 @@ class SessionFrames:
         self.lo, self.hi, self.case = 0, None, None
         self.root = self
 
+    def __len__(self) -> int:
+        return len(self.records)
+
     def extend(self, frames: Iterable) -> None:
         """Add Frame rows (or anything with the same attributes), in seq order."""
         for frame in frames:
