@@ -216,6 +216,10 @@ class Verification:
     signed_at: str = ""
     certificate: str = ""
     certificate_sha256: str = ""
+    # Whether the certificate in the signature is the configured one (None: no
+    # certificate could be read). Known apart from `intact`, so a file changed after
+    # signing is not also said to be signed with another certificate.
+    configured_certificate_used: bool | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -311,12 +315,17 @@ def _verify(pdf: bytes) -> Verification:
         if signing_cert is not None:
             result.certificate_sha256 = _colons(hashlib.sha256(signing_cert.dump()).hexdigest())
             result.certificate = signing_cert.subject.human_friendly
+            result.configured_certificate_used = result.certificate_sha256 == fingerprint()
         if status.signer_reported_dt is not None:
             result.signed_at = status.signer_reported_dt.isoformat(timespec="seconds")
         if not result.intact:
             result.problems.append("the signed bytes were changed")
         elif not result.trusted:
-            result.problems.append("not signed with the configured certificate")
+            result.problems.append(
+                "the configured certificate's signature does not validate"
+                if result.configured_certificate_used
+                else "not signed with the configured certificate"
+            )
         if not result.covers_whole_file:
             result.problems.append("content was added after signing")
     except Exception as exc:

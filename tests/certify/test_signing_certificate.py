@@ -88,6 +88,25 @@ def test_a_report_signed_with_another_certificate_is_not_trusted(configured, tmp
         assert not signing.verify(report.read_bytes()).trusted
 
 
+def test_verify_report_says_when_another_certificate_signed(configured, tmp_path):
+    report = signed_report(tmp_path)
+    with override_settings(CERTIFY_SIGNING_P12=str(make_p12(tmp_path, "Someone else"))), pytest.raises(CommandError):
+        out = io.StringIO()
+        try:
+            call_command("verify_report", str(report), stdout=out)
+        finally:
+            assert "Signed with the configured certificate: NO" in out.getvalue()
+
+
+def test_a_changed_report_still_names_the_certificate_that_signed_it(configured, tmp_path):
+    """Only the signed bytes broke: the signature is still the configured certificate's."""
+    data = bytearray(signed_report(tmp_path).read_bytes())
+    start = data.index(b"stream", data.index(b"/FlateDecode")) + 8
+    data[start + 40] ^= 0xFF
+    checked = signing.verify(bytes(data))
+    assert (checked.intact, checked.configured_certificate_used) == (False, True)
+
+
 def test_verify_report_names_the_configured_certificate(configured, tmp_path):
     out = verify_report(signed_report(tmp_path))
     assert f"Certificate: CN=Acme Test Lab signing (CERTIFY_SIGNING_P12={configured})" in out

@@ -45,7 +45,8 @@ class Command(BaseCommand):
         if result.certificate:
             self.stdout.write(f"Signed with: {result.certificate} (SHA-256 {result.certificate_sha256})")
         self.stdout.write(f"Signature intact: {yes[result.intact]}")
-        self.stdout.write(f"Signed with the configured certificate: {yes[result.trusted]}")
+        used = {True: "yes", False: "NO", None: "cannot tell (no certificate in the signature)"}
+        self.stdout.write(f"Signed with the configured certificate: {used[result.configured_certificate_used]}")
         self.stdout.write(f"Covers the whole file: {yes[result.covers_whole_file]}")
         self.stdout.write(f"Evidence log matches its printed SHA-256: {yes[result.evidence_matches]}")
         if result.ok:
