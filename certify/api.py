@@ -79,6 +79,9 @@ class SessionOut(Schema):
     finished_at: datetime | None
     start_seq: int
     facts: dict
+    # The firmware under test: what the charger ran when the session began, and after our UpdateFirmware.
+    firmware_at_start: str
+    firmware_after_update: str
     summary: dict
 
 
@@ -141,6 +144,8 @@ def _out(session: CertSession) -> dict:
         "finished_at": session.finished_at,
         "start_seq": session.start_seq,
         "facts": session.facts,
+        "firmware_at_start": session.firmware_at_start,
+        "firmware_after_update": session.firmware_after_update,
         "summary": services.session_summary(session)["counts"],
     }
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 
-from . import catalog, parsed_sessions
+from . import catalog, firmware, parsed_sessions
 from .models import FAILED, FINAL_VERDICTS, NOT_SUPPORTED, OPEN, PASSED, Attempt, CertSession, ItemResult, SessionFile
 from .verdicts import RULES, SessionFrames, Verdict
 
@@ -91,6 +91,7 @@ def evaluate_session(session: CertSession) -> list[ItemResult]:
         _store(result, verdict, source, origin, whole if whole.status == FAILED else None)
         results[item.key] = result
     _refresh_facts(session)
+    firmware.record(session)
     return sorted(results.values(), key=lambda r: r.number)
 
 

@@ -30,7 +30,7 @@ class HistoryFilter(forms.Form):
     charger = forms.CharField(required=False, label="Charger id")
     vendor = forms.CharField(required=False)
     model = forms.CharField(required=False)
-    firmware = forms.CharField(required=False)
+    firmware = forms.CharField(required=False, label="Firmware under test")
     engineer = forms.CharField(required=False)
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -47,14 +47,16 @@ def filtered(data) -> tuple[HistoryFilter, object]:
                 Q(charge_point_id__icontains=f["q"])
                 | Q(facts__vendor__icontains=f["q"])
                 | Q(facts__model__icontains=f["q"])
-                | Q(facts__firmware_version__icontains=f["q"])
+                | Q(firmware_at_start__icontains=f["q"])
+                | Q(firmware_after_update__icontains=f["q"])
                 | Q(engineer_name__icontains=f["q"])
             )
         for field, lookup in (
             ("charger", "charge_point_id__icontains"),
             ("vendor", "facts__vendor__icontains"),
             ("model", "facts__model__icontains"),
-            ("firmware", "facts__firmware_version__icontains"),
+            # The firmware under test: the one the session began with, not the one item 12 installed.
+            ("firmware", "firmware_at_start__icontains"),
             ("engineer", "engineer_name__icontains"),
         ):
             if f[field]:

@@ -54,6 +54,11 @@ class CertSession(models.Model):
     options = models.JSONField(default=dict, blank=True)
     # The charger's facts as the report shows them, refreshed until signed.
     facts = models.JSONField(default=dict, blank=True)
+    # The firmware under test (certify.firmware): what the charger ran when the session
+    # began, and what it booted with after our UpdateFirmware (seq of that boot).
+    firmware_at_start = models.CharField(max_length=50, blank=True)
+    firmware_after_update = models.CharField(max_length=50, blank=True)
+    firmware_update_seq = models.BigIntegerField(null=True, blank=True)
     revision = models.PositiveIntegerField(default=1)
     revision_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions")
     # Credentials of this session's diagnostics upload locations.
@@ -81,6 +86,15 @@ class CertSession(models.Model):
     @property
     def is_signed(self) -> bool:
         return self.state == self.STATE_SIGNED
+
+    @property
+    def firmware(self) -> str:
+        """The firmware under test as every page and the report print it:
+        "1.02.06", or "1.02.06, updated to 1.02.07 in the session"."""
+        text = self.firmware_at_start or "—"
+        if self.firmware_after_update and self.firmware_after_update != self.firmware_at_start:
+            text += f", updated to {self.firmware_after_update} in the session"
+        return text
 
     def frames(self):
         """The session's frames, in log order."""

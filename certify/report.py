@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from chargers.models import Frame
 
-from . import catalog, charts, engine, evidence, parsed_sessions, signing
+from . import catalog, charts, engine, evidence, firmware, parsed_sessions, signing
 from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 
 COUNT_ORDER = ("passed", "failed", "not_supported", "not_applicable", "open")
@@ -113,25 +113,15 @@ def _printed(ids: list[int], frames: dict[int, Frame], secrets: list[str], decid
 
 
 def firmware_versions(session: CertSession) -> dict:
-    """{"under_test", "after", "after_seq"}: the firmware the charger ran when
-    the session began (its last BootNotification before the session, else its
-    first in it), and the one it booted with after our first UpdateFirmware.
-    Read from the frames, so an update during the session cannot overwrite it."""
-    found = {"under_test": session.facts.get("firmware_version", ""), "after": "", "after_seq": None}
-    if session.charger_id is None:
-        return found
-    boots = Frame.objects.filter(charger_id=session.charger_id, action="BootNotification", message_type=2)
-    before = boots.filter(seq__lte=session.start_seq).order_by("-seq").first()
-    during = session.frames().filter(action="BootNotification", message_type=2)
-    first = before or during.first()
-    if first is not None and isinstance(first.payload(), dict):
-        found["under_test"] = str(first.payload().get("firmwareVersion") or found["under_test"])
-    update = session.frames().filter(action="UpdateFirmware", message_type=2, direction="out").first()
-    if update is not None:
-        boot = during.filter(seq__gt=update.seq).first()
-        if boot is not None and isinstance(boot.payload(), dict):
-            found["after"], found["after_seq"] = str(boot.payload().get("firmwareVersion") or ""), boot.seq
-    return found
+    """{"under_test", "after", "after_seq"}: the firmware under test as the
+    session keeps it (certify.firmware), as every page shows it."""
+    firmware.record(session)
+    return {
+        "under_test": session.firmware_at_start,
+        "after": session.firmware_after_update,
+        "after_seq": session.firmware_update_seq,
+        "text": session.firmware,
+    }
 
 
 def outcome(counts: dict, results: dict[int, ItemResult]) -> str:
