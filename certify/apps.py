@@ -7,12 +7,11 @@ class CertifyConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug the sessions into the OCPP core: verdicts follow committed frames,
-        item 18's trigger follows a boot, item 16's refusal guards handshakes, a session's cards answer Authorize."""
+        item 18's trigger follows a boot, a session's cards answer for their id tags."""
         from chargers import hooks
 
         from . import engine, services
 
         hooks.frames_committed.register(engine.on_frames)
         hooks.call_answered.register(engine.trigger_status_after_boot)
-        hooks.handshake_checks.register(services.refusing_check)
         hooks.answer_sources.register(services.session_card)

@@ -139,7 +139,7 @@ async def _evaluate_later(session_pk: int, wait: float) -> None:
         return
     finally:
         _judging.discard(session_pk)
-    await announce(session=session_pk)
+    await announce(topics=[CertSession.live_topic(session_pk)])
 
 
 def _evaluate_pk(session_pk: int) -> None:

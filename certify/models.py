@@ -105,6 +105,12 @@ class CertSession(models.Model):
             frames = frames.filter(seq__lte=self.end_seq)
         return frames.order_by("seq")
 
+    @staticmethod
+    def live_topic(pk: int) -> str:
+        """The topic (chargers.live) a session's pages listen on and its changes
+        are announced to."""
+        return f"session.{pk}"
+
 
 class ItemResult(models.Model):
     """One catalog item of a session: the automatic verdict and the override."""

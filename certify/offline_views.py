@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import aget_object_or_404, render
 from django.utils import timezone
 
+from chargers.offline import MAX_SECONDS, offline_until
 from chargers.roles import engineer_required
 
 from . import services
@@ -21,7 +22,7 @@ class OfflineForm(forms.Form):
     seconds = forms.IntegerField(
         label="Take offline for (s)",
         min_value=1,
-        max_value=services.OFFLINE_MAX_SECONDS,
+        max_value=MAX_SECONDS,
         initial=DEFAULT_SECONDS,
         help_text="The server closes the charger's socket and refuses its reconnects meanwhile.",
     )
@@ -31,7 +32,7 @@ def offline_context(session: CertSession, form: OfflineForm | None = None) -> di
     """What the partial templates/certify/_item_offline.html shows."""
     if session.charger is not None:
         session.charger.refresh_from_db(fields=["offline_until"])
-    until = services.offline_until(session.charger)
+    until = offline_until(session.charger)
     return {
         "session": session,
         "offline_form": form or OfflineForm(),

@@ -3,21 +3,18 @@ the headless `certify` command all call these functions."""
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from chargers import live
+from chargers import live, offline
 from chargers.commands import CommandResult, send_command
-from chargers.frames import FrameRecord, store_frame
-from chargers.models import Charger, Frame
+from chargers.models import Charger
 
 from . import attempts, catalog
 from .evaluation import evaluate_session, session_frames
@@ -95,7 +92,7 @@ def initial_state(charger: Charger) -> dict:
 
 def announce(session: CertSession) -> None:
     """Tell the session's live pages (from sync code; chargers.live.announce)."""
-    async_to_sync(live.announce)(session=session.pk)
+    async_to_sync(live.announce)(topics=[CertSession.live_topic(session.pk)])
 
 
 def override_item(result: ItemResult, verdict: str, remark: str, user) -> ItemResult:
@@ -253,69 +250,20 @@ async def preflight(session: CertSession, sent_by: str = PREFLIGHT) -> dict:
     return marks
 
 
-# -- item 16 on real hardware: take the charger offline for a while ---------------------
-
-OFFLINE_MAX_SECONDS = 3600
+# -- take the charger offline for a while (chargers.offline) -----------------------------
 
 
 async def take_offline(session: CertSession, seconds: float, by: str) -> datetime:
-    """Close the charger's socket and refuse its reconnects for N seconds, so
-    transactions happen while it is offline (item 16). The window is kept on the
-    Charger row and the socket closed over the channel layer, so it works from
-    any server process. Returns the end of the window."""
+    """Take the session's charger offline for `seconds` (the item that wants
+    transactions while it is offline); returns the end of the window."""
     if session.is_signed:
         raise ValidationError("This session is signed.")
-    if not 1 <= seconds <= OFFLINE_MAX_SECONDS:
-        raise ValidationError({"seconds": f"Take it offline for 1 to {OFFLINE_MAX_SECONDS} s."})
     if session.charger_id is None:
         raise ValidationError(f"Charger {session.charge_point_id} has never connected.")
-    until = timezone.now() + timedelta(seconds=seconds)
-
-    def claim() -> Charger:
-        Charger.objects.filter(pk=session.charger_id).update(offline_until=until)
-        return Charger.objects.get(pk=session.charger_id)
-
-    charger = await database_sync_to_async(claim)()
-    await store_frame(
-        charger.pk,
-        FrameRecord(
-            direction=Frame.EVENT,
-            raw=json.dumps(
-                {"event": "offline", "seconds": seconds, "until": _iso(until), "by": by}, separators=(",", ":")
-            ),
-        ),
-    )
-    if charger.connected and charger.channel_name:
-        layer = get_channel_layer()
-        await layer.send(
-            charger.channel_name, {"type": "connection.offline", "by": f"{by}: offline for {seconds:g} s (item 16)"}
-        )
-    return until
-
-
-def offline_until(charger: Charger | None) -> datetime | None:
-    """The end of a "take offline" window still running, else None."""
-    if charger is None or charger.offline_until is None or charger.offline_until <= timezone.now():
-        return None
-    return charger.offline_until
-
-
-@database_sync_to_async
-def _offline_until(charge_point_id: str) -> datetime | None:
-    return (
-        Charger.objects.filter(charge_point_id=charge_point_id, offline_until__gt=timezone.now())
-        .values_list("offline_until", flat=True)
-        .first()
-    )
-
-
-async def refusing_check(charge_point_id: str, scope: dict) -> str | None:
-    """A handshake check for chargers.consumers: refuse while the window lasts."""
-    until = await _offline_until(charge_point_id)
-    if until is None:
-        return None
-    left = (until - timezone.now()).total_seconds()
-    return f"reconnects refused for {max(left, 0):.0f} more s (taken offline, item 16)"
+    try:
+        return await offline.take_offline(session.charger_id, seconds, by)
+    except ValueError as exc:
+        raise ValidationError({"seconds": str(exc)}) from None
 
 
 def session_card(charger_pk: int, action: str, payload: dict) -> dict | None:

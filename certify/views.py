@@ -212,7 +212,7 @@ def _no_frames() -> dict:
 
 
 def _live_topics(session: CertSession) -> str:
-    topics = [f"session-{session.pk}"]
+    topics = [CertSession.live_topic(session.pk)]
     if session.charger_id:
         topics.append(f"charger-{session.charger_id}")
     return ",".join(topics)

@@ -1,9 +1,11 @@
-"""Who may open an OCPP connection (OCPP 1.6 Security Whitepaper, profiles 1-2).
+"""Who may open an OCPP connection (OCPP 1.6 Security Whitepaper, profiles 1-2),
+and when: not while the charger is taken offline (chargers.offline).
 
 Decided before the WebSocket is accepted. daphne can refuse a handshake only
 with HTTP 403, so every refusal is a 403 (SECURITY.md says so); the reason goes
-to the log, to the charger's evidence log as a security event, and for unknown
-ids to the rejected attempts the dashboard lists.
+to the log, to the charger's evidence log as an event (`security`, or `refused`
+while taken offline), and for unknown ids to the rejected attempts the
+dashboard lists.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.conf import settings
 from django.db.models import F
 
 from .models import Charger, RejectedAttempt
+from .offline import refusal
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,7 @@ class Admission:
     allowed: bool
     charger: Charger | None = None
     reason: str = ""
+    event: str = "security"  # the evidence log's event for a refusal
 
 
 def _header(scope: dict, name: bytes) -> bytes:
@@ -71,6 +75,9 @@ def record_rejection(charge_point_id: str, remote: str, reason: str) -> None:
 def admit(charge_point_id: str, scope: dict, remote: str) -> Admission:
     """Check a handshake; never logs the password."""
     charger = Charger.objects.filter(charge_point_id=charge_point_id).first()
+    if charger is not None and (reason := refusal(charger)):
+        # Refused as an outage would be, before its credentials are even read.
+        return Admission(False, charger, reason, event="refused")
     if charger is None:
         if settings.OCPP_ADMISSION == "known":
             reason = "unknown charge point id (known chargers only)"

@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from . import hooks, protocol
+from . import protocol
 from .admission import Admission, admit
 from .frames import FrameRecord, store_frame
 from .layers import LAYER_ERRORS
@@ -66,11 +66,6 @@ def _admit_and_claim(cp_id: str, scope: dict, remote: str, channel_name: str) ->
 
 
 @database_sync_to_async
-def _charger_pk(cp_id: str) -> int | None:
-    return Charger.objects.filter(charge_point_id=cp_id).values_list("pk", flat=True).first()
-
-
-@database_sync_to_async
 def _release_charger(charger_pk: int, channel_name: str) -> bool:
     """Mark the charger offline, unless a newer connection took it over."""
     return bool(
@@ -111,21 +106,6 @@ class OcppConsumer(AsyncWebsocketConsumer):
             )
             await self.close()
             return
-        reason = ""
-        for check in hooks.handshake_checks:
-            reason = await check(cp_id, self.scope) or ""
-            if reason:
-                break
-        if reason:
-            # A refusal of a check (e.g. "take offline") is evidence too.
-            log.warning("Refused OCPP connection of %r from %s: %s", cp_id, remote, reason)
-            charger_pk = await _charger_pk(cp_id)
-            if charger_pk is not None:
-                await store_frame(
-                    charger_pk, FrameRecord(direction=Frame.EVENT, raw=_event("refused", reason=reason, remote=remote))
-                )
-            await self.close()
-            return
         admission, previous = await _admit_and_claim(cp_id, self.scope, remote, self.channel_name)
         reason = admission.reason
         if reason:
@@ -133,7 +113,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
             if admission.charger is not None:
                 await store_frame(
                     admission.charger.pk,
-                    FrameRecord(direction=Frame.EVENT, raw=_event("security", reason=reason, remote=remote)),
+                    FrameRecord(direction=Frame.EVENT, raw=_event(admission.event, reason=reason, remote=remote)),
                 )
             await self.close()
             return
@@ -227,8 +207,8 @@ class OcppConsumer(AsyncWebsocketConsumer):
         await self.close(code=4000)
 
     async def connection_offline(self, event: dict) -> None:
-        """Close the socket (4001) as an outage would (certify's "take offline";
-        its reconnects are refused meanwhile by a handshake check)."""
+        """Close the socket (4001) as an outage would (chargers.offline; its
+        reconnects are refused meanwhile by chargers.admission)."""
         log.warning("Closing the connection of %s: %s", self.charger, event.get("by", "taken offline"))
         if self.cs:
             self.cs.close()

@@ -41,10 +41,6 @@ class Hook(Generic[F]):
         return f"<Hook {self.name}: {len(self._callables)} registered>"
 
 
-# Asked before a charger's WebSocket is accepted: async (charge_point_id, scope)
-# -> a refusal reason, or None to let it on (certify: "refuse reconnects for N s").
-handshake_checks: Hook[Callable[[str, dict], Awaitable[str | None]]] = Hook("handshake_checks")
-
 # Run after a charger's CALL was answered with a CALLRESULT and both were stored:
 # async (charger_pk, charge_point_id, action, payload), the payload as received
 # (e.g. a command to send once a charger has booted).

@@ -5,12 +5,17 @@ what changed (e.g. `frames charger-3`); the page's parts that listen for that
 topic re-fetch themselves through their own partial views, so each piece of
 HTML has one source and a busy charger costs a browser at most a few requests
 a second.
+
+Topics: `chargers` (every charger's frames), `charger-<pk>` (one charger's), and
+any `<kind>.<name>` an app names and announces (its tick names the kind and the
+topic, e.g. `report report.7`); this module knows none of those names.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Iterable
 from urllib.parse import parse_qs
@@ -30,20 +35,24 @@ TICK_INTERVAL = 0.5
 ALL_CHARGERS_GROUP = "chargers"
 
 
-def session_group(session_pk: int) -> str:
-    return f"session.{session_pk}"
+TOPIC = re.compile(r"^[a-z][a-z0-9_]{0,30}\.[A-Za-z0-9_-]{1,60}$")
 
 
-async def announce(*, chargers: Iterable[int] = (), session: int | None = None) -> None:
+def topic_group(topic: str) -> str:
+    """The channel-layer group of a topic: prefixed, so a page names only topics."""
+    return f"live.{topic}"
+
+
+async def announce(*, chargers: Iterable[int] = (), topics: Iterable[str] = ()) -> None:
     """The one way live updates leave: tell the pages showing these chargers'
-    frames (`frames.stored`), or this session (`session.updated`), that they
+    frames (`frames.stored`), or these topics (`topic.changed`), that they
     changed. A lost update never fails its caller (a frame is stored all the
     same); the failure is logged at most every 30 s, not once per update."""
     messages = []
     if chargers:
         messages.append((ALL_CHARGERS_GROUP, {"type": "frames.stored", "chargers": sorted(chargers)}))
-    if session is not None:
-        messages.append((session_group(session), {"type": "session.updated", "session": session}))
+    for topic in topics:
+        messages.append((topic_group(topic), {"type": "topic.changed", "topic": topic}))
     layer = get_channel_layer()
     if layer is None:
         return
@@ -78,12 +87,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.chargers: set[int] = set()
         for topic in query.get("topics", [""])[0].split(","):
             kind, _, ident = topic.partition("-")
-            if kind == "chargers":
+            if topic == "chargers":
                 self.all_chargers = True
             elif kind == "charger" and ident.isdigit():
                 self.chargers.add(int(ident))
-            elif kind == "session" and ident.isdigit():
-                self.groups_joined.append(session_group(int(ident)))
+            elif TOPIC.match(topic):
+                self.groups_joined.append(topic_group(topic))
         if self.all_chargers or self.chargers:
             self.groups_joined.append(ALL_CHARGERS_GROUP)
         for group in self.groups_joined:
@@ -120,5 +129,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if chargers:
             self._mark("frames", *(f"charger-{pk}" for pk in chargers))
 
-    async def session_updated(self, event: dict) -> None:
-        self._mark("session", f"session-{event['session']}")
+    async def topic_changed(self, event: dict) -> None:
+        topic = event["topic"]
+        self._mark(topic.partition(".")[0], topic)

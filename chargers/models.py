@@ -36,7 +36,7 @@ class Charger(models.Model):
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_frame_at = models.DateTimeField(null=True, blank=True)
     last_action = models.CharField(max_length=60, blank=True)
-    # Until then its handshakes are refused (certify's "take offline", item 16);
+    # Until then its handshakes are refused (chargers.offline, "take offline");
     # in the database so every server process refuses alike.
     offline_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -65,7 +65,7 @@ class Charger(models.Model):
 
     def last_seq(self) -> int:
         """The seq of the charger's newest stored frame (0 before any): where a
-        session or an attempt that begins now starts."""
+        reader that begins now starts."""
         return Frame.objects.filter(charger=self).aggregate(m=models.Max("seq"))["m"] or 0
 
     def record_boot(self, payload: dict) -> None:

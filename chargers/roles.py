@@ -1,8 +1,8 @@
 """Who may click: three roles, kept as Django groups (admin is also any superuser).
 
-- viewer: reads chargers, sessions and history, downloads reports and evidence;
-  sends nothing and changes nothing.
-- engineer: also runs sessions, sends commands, sets verdicts, signs reports.
+- viewer: reads every page and downloads what it offers; sends nothing and
+  changes nothing.
+- engineer: also sends commands and does the work the pages offer.
 - admin: also manages users, chargers, their keys and settings.
 """
 
@@ -36,7 +36,7 @@ def has_role(user, role: str) -> bool:
 
 
 def can_operate(user) -> bool:
-    """May send commands, run sessions and set verdicts."""
+    """May send commands and do the work the pages offer."""
     return has_role(user, ENGINEER)
 
 

@@ -51,7 +51,7 @@ def charger_facts(request: HttpRequest, cp_id: str) -> HttpResponse:
 
 def frame_page(charger: Charger, params, frames=None) -> dict:
     """Newest first, keyset-paginated by seq so page 1000 costs what page 1 does.
-    `mark` names a frame (by id) to highlight, e.g. evidence opened from a verdict."""
+    `mark` names a frame (by id) to highlight, e.g. one another page links to."""
     frames = Frame.objects.filter(charger=charger) if frames is None else frames
     action = params.get("action", "")
     direction = params.get("direction", "")

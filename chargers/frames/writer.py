@@ -168,7 +168,7 @@ async def store_frame(charger_pk: int, record: FrameRecord) -> Frame:
 
 
 async def _tell_listeners(frames: list[Frame]) -> None:
-    """Hand committed frames to the frames_committed hooks (verdicts), charger by charger."""
+    """Hand committed frames to the frames_committed hooks, charger by charger."""
     by_charger: dict[int, list[Frame]] = {}
     for frame in frames:
         by_charger.setdefault(frame.charger_id, []).append(frame)

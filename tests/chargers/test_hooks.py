@@ -39,7 +39,6 @@ def test_a_hook_runs_its_callables_in_the_order_registered():
     [
         (hooks.frames_committed, "on_frames"),
         (hooks.call_answered, "trigger_status_after_boot"),
-        (hooks.handshake_checks, "refusing_check"),
         (hooks.answer_sources, "session_card"),
     ],
 )
@@ -63,9 +62,9 @@ async def test_announcing_chargers_tells_the_all_chargers_group():
     assert message == {"type": "frames.stored", "chargers": [3, 7]}
 
 
-async def test_announcing_a_session_tells_its_group():
-    message = await received(live.session_group(12), lambda: live.announce(session=12))
-    assert message == {"type": "session.updated", "session": 12}
+async def test_announcing_a_topic_tells_its_group():
+    message = await received(live.topic_group("report.12"), lambda: live.announce(topics=["report.12"]))
+    assert message == {"type": "topic.changed", "topic": "report.12"}
 
 
 async def test_a_lost_announcement_never_fails_its_caller(monkeypatch):
@@ -74,4 +73,20 @@ async def test_a_lost_announcement_never_fails_its_caller(monkeypatch):
             raise ConnectionError("the channel layer is down")
 
     monkeypatch.setattr(live, "get_channel_layer", lambda: Down())
-    await live.announce(chargers=[1], session=2)
+    await live.announce(chargers=[1], topics=["report.2"])
+
+
+async def test_a_page_showing_a_topic_is_ticked_with_its_kind_and_name():
+    page = live.LiveConsumer()
+    page.dirty, page.flusher = set(), None
+    await page.topic_changed({"type": "topic.changed", "topic": "report.12"})
+    page.flusher.cancel()
+    assert page.dirty == {"report", "report.12"}
+
+
+@pytest.mark.parametrize(
+    ("topic", "named"),
+    [("report.12", True), ("session.7", True), ("chargers", False), ("live.x.y", False), ("charger-3", False)],
+)
+def test_a_page_may_name_only_topics_of_the_form_kind_dot_name(topic, named):
+    assert bool(live.TOPIC.match(topic)) is named

@@ -23,10 +23,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 
+def asgi_application() -> str:
+    """The project's ASGI application (settings.ASGI_APPLICATION) as servers name it: module:attribute."""
+    module, _, attribute = settings.ASGI_APPLICATION.rpartition(".")
+    return f"{module}:{attribute}"
+
+
 def daphne_args(host: str, port: int) -> list[str]:
     """daphne as OCPP needs it: no 24-hour cut-off of WebSockets, pings to find
-    half-open sockets, and the frame size limit (closed with 1009, see
-    certify.daphne_tuning)."""
+    half-open sockets, and the frame size limit (closed with 1009, see the
+    project's daphne tuning)."""
     return [
         sys.executable,
         "-m",
@@ -43,7 +49,7 @@ def daphne_args(host: str, port: int) -> list[str]:
         str(settings.OCPP_PING_TIMEOUT),
         "--websocket-max-message-size",
         str(settings.OCPP_MAX_FRAME_BYTES),
-        "certify.asgi:application",
+        asgi_application(),
     ]
 
 
@@ -56,7 +62,7 @@ def uvicorn_args(host: str, port: int) -> list[str]:
         sys.executable,
         "-m",
         "uvicorn",
-        "certify.asgi:application",
+        asgi_application(),
         "--host",
         host,
         "--port",
