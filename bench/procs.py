@@ -87,11 +87,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
-def cpu_seconds_tree(pid: int) -> float:
-    """The process and its live children (daphne runs no children; harmless)."""
-    return cpu_seconds(pid)
-
-
 def loadavg() -> float:
     return os.getloadavg()[0]
 
@@ -188,12 +183,6 @@ class Server:
     def stop(self) -> None:
         stop(self.proc)
         self._log.close()
-
-    def log_tail(self, n: int = 2000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
 
     def __enter__(self) -> Server:
         return self

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import security_views, simulator_views, views
+from . import security_views, views
+from .simulator import views as simulator_views
 
 urlpatterns = [
     path("", views.charger_list, name="charger-list"),

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from . import simulator_link
-from .models import Charger
-from .roles import engineer_required, viewer_required
+from ..models import Charger
+from ..roles import engineer_required, viewer_required
+from . import panel
 
 EVENTS = {
     "plug": "Plug in",
@@ -27,9 +27,7 @@ class SimulatorEventForm(forms.Form):
     verb = forms.ChoiceField(choices=list(EVENTS.items()))
     connector = forms.IntegerField(min_value=0, max_value=99, required=False, initial=1)
     tag = forms.CharField(max_length=20, required=False, initial="CERTIFY01", label="Id tag")
-    code = forms.ChoiceField(
-        choices=[(c, c) for c in simulator_link.FAULT_CODES], required=False, initial="GroundFailure"
-    )
+    code = forms.ChoiceField(choices=[(c, c) for c in panel.FAULT_CODES], required=False, initial="GroundFailure")
     seconds = forms.IntegerField(min_value=1, max_value=3600, required=False, initial=30)
 
     def clean(self) -> dict:
@@ -57,7 +55,7 @@ class SimulatorEventForm(forms.Form):
 
 
 def _panel(cp_id: str, form: SimulatorEventForm, **extra) -> dict:
-    state = extra.pop("state", None) or simulator_link.state(cp_id)
+    state = extra.pop("state", None) or panel.state(cp_id)
     connectors = sorted(((int(n), c) for n, c in (state or {}).get("connectors", {}).items()), key=lambda x: x[0])
     return {"cp_id": cp_id, "state": state, "connectors": connectors, "form": form, "events": EVENTS, **extra}
 
@@ -78,9 +76,9 @@ def simulator_event(request: HttpRequest, cp_id: str) -> HttpResponse:
     if form.is_valid():
         verb, params = form.event()
         try:
-            context["state"] = simulator_link.send_event(cp_id, verb, params)
+            context["state"] = panel.send_event(cp_id, verb, params)
             context["done"] = f"{EVENTS[verb]}: done"
-        except simulator_link.SimulatorUnavailable as exc:
+        except panel.SimulatorUnavailable as exc:
             context["error"] = str(exc)
     # 422 for a refused event too: htmx swaps it in, so the message shows in the panel.
     status = 422 if form.errors or "error" in context else 200

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from django.conf import settings
 from ocpp.v16.enums import ChargePointErrorCode
 
-from .simulator.control import VERBS
+from .control import VERBS
 
 TIMEOUT = 5.0  # seconds; an event such as a plug-in answers in milliseconds
 # Every ChargePointErrorCode of OCPP 1.6 but NoError, which is not a fault.
