@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from certify.catalogs.octt16 import BY_ID, CASES, GROUPS, in_groups
+from certify.catalogs.octt16 import TEST_DATA as TEST_DATA_DEFAULTS
+from certify.catalogs.octt16.answers import scripted
 from certify.catalogs.octt16.case import Declaration
 from certify.catalogs.octt16.judge import case_data, fill, judge_case, steps_of
 from certify.judging.sequence import FAILED, INCONCLUSIVE, NOT_APPLICABLE, NOT_SUPPORTED, PASSED, Send, expand
@@ -134,3 +136,36 @@ def test_tc_012_waits_to_stop_the_transaction_it_started() -> None:
     outcome = judged("TC_012_CS", f.at(4).start(tx=41).at(5).status(1, "Charging"))
     assert outcome.waiting["for"] == "we send RemoteStopTransaction"
     assert fill({"transactionId": "{transaction_id}"}, {}, outcome.named) == {"transactionId": 41}
+
+
+# -- our scripted answers ---------------------------------------------------------------------
+
+DATA = {**TEST_DATA_DEFAULTS, "id_tag": "T1", "id_tag_2": "T2", "invalid_id_tag": "BAD", "parent_id_tag": "P"}
+
+
+@pytest.mark.parametrize(
+    ("case", "action", "payload", "boots", "answer"),
+    [
+        # TC_001 (§4.2): refused first, with the interval to wait; then accepted with the heartbeat interval.
+        ("TC_001_CS", "BootNotification", {}, 0, {"status": "Rejected", "interval": 10}),
+        ("TC_001_CS", "BootNotification", {}, 1, {"status": "Accepted", "interval": 20}),
+        # TC_002 (§4.2): Pending first.
+        ("TC_002_CS", "BootNotification", {}, 0, {"status": "Pending", "interval": 15}),
+        # Between cases or in a case that scripts no boot: Accepted with the heartbeat interval.
+        (None, "BootNotification", {}, 3, {"status": "Accepted", "interval": 20}),
+        # The configured tags (§4.1): valid ones Accepted, the invalid one Invalid.
+        ("TC_003_CS", "Authorize", {"idTag": "T1"}, 0, {"idTagInfo": {"status": "Accepted"}}),
+        ("TC_023_CS", "Authorize", {"idTag": "BAD"}, 0, {"idTagInfo": {"status": "Invalid"}}),
+        # A tag the test data does not name: the lab's list decides.
+        ("TC_003_CS", "Authorize", {"idTag": "SOMEONE"}, 0, None),
+        # TC_069 (§4.10): both tags of one group carry its parentIdTag.
+        ("TC_069_CS", "Authorize", {"idTag": "T2"}, 0, {"idTagInfo": {"status": "Accepted", "parentIdTag": "P"}}),
+        # TC_037_2 (§9.1.24): accepted offline, called Invalid in the StartTransaction answer.
+        ("TC_037_2_CS", "StartTransaction", {"idTag": "BAD"}, 0, {"idTagInfo": {"status": "Invalid"}}),
+        ("TC_037_2_CS", "Authorize", {"idTag": "BAD"}, 0, {"idTagInfo": {"status": "Accepted"}}),
+        # Actions whose answer no case decides.
+        ("TC_003_CS", "StatusNotification", {"connectorId": 1}, 0, None),
+    ],
+)
+def test_scripted_answers(case, action, payload, boots, answer) -> None:
+    assert scripted(BY_ID[case] if case else None, DATA, action, payload, boots) == answer
