@@ -27,7 +27,7 @@ from chargers.models import Frame
 from . import parsed_sessions, services
 from .evaluation import evaluate_session, session_frames
 from .models import CertSession
-from .open_sessions import forget, sessions_of
+from .open_sessions import all_open, forget, sessions_of
 from .verdicts import AUTO, case_tag
 
 log = logging.getLogger(__name__)
@@ -48,10 +48,11 @@ TRIGGER_ITEM = "18"  # the test script's "after booting ... send a TriggerMessag
 _scheduled: dict[int, asyncio.Task] = {}  # its evaluation, waiting or running: removed when done
 _judging: set[int] = set()  # being judged now: removed when judged
 _again: set[int] = set()  # frames came while it was judged: judged once more, then removed
-_last_run: dict[int, float] = {}
+_last_run: dict[int, float] = {}  # when it was last judged: dropped by tick() once it delays nothing
+_preflighted: set[int] = set()  # its pre-flight begun: dropped by tick() once the session is no longer open
+# Per event loop, one ticker: those of closed loops dropped when another starts.
 _ticker: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
-_preflighted: set[int] = set()
-_background: set[asyncio.Task] = set()
+_background: set[asyncio.Task] = set()  # tasks run for their effect: removed when done
 
 
 def _keep(task: asyncio.Task) -> None:
@@ -86,6 +87,8 @@ async def on_frames(charger_pk: int, frames: list) -> None:
     When the charger's connection ends, its sessions' parses go."""
     loop = asyncio.get_running_loop()
     if loop not in _ticker:
+        for closed in [other for other in _ticker if other.is_closed()]:
+            del _ticker[closed]
         _ticker[loop] = asyncio.create_task(tick())
     sessions = await sessions_of(charger_pk)
     if any(_is_disconnect(frame) for frame in frames):
@@ -150,9 +153,14 @@ def _evaluate_pk(session_pk: int) -> None:
 
 async def tick() -> None:
     """Deadlines pass without frames (an effect that never came): re-evaluate
-    open sessions of connected chargers now and then."""
+    open sessions of connected chargers now and then; and forget what is kept
+    of sessions no longer open."""
     while True:
         await asyncio.sleep(5)
+        try:
+            _prune(await all_open())
+        except Exception:
+            log.warning("Could not read the open sessions", exc_info=True)
         try:
             pks = await database_sync_to_async(
                 lambda: list(
@@ -165,6 +173,15 @@ async def tick() -> None:
             continue
         for pk in pks:
             schedule(pk)
+
+
+def _prune(open_now: set[int]) -> None:
+    """Drop the marks of sessions no longer open (signed here or in another
+    process) and the run times that no longer delay an evaluation."""
+    _preflighted.intersection_update(open_now)
+    now = time.monotonic()
+    for session_pk in [pk for pk, at in _last_run.items() if now - at > EVALUATE_EVERY]:
+        del _last_run[session_pk]
 
 
 # -- item 18: the automatic trigger after every boot ------------------------------------

@@ -8,7 +8,6 @@ facts, so an update during the session cannot rename the firmware it tested.
 
 from __future__ import annotations
 
-from chargers.frames.reader import parse
 from chargers.models import Frame
 
 from .models import CertSession
@@ -34,7 +33,7 @@ def from_frames(session: CertSession) -> dict:
 
 
 def _version(boot: Frame | None) -> str:
-    payload = parse(boot).payload if boot is not None else None
+    payload = boot.payload() if boot is not None else None
     return str(payload.get("firmwareVersion") or "")[:50] if isinstance(payload, dict) else ""
 
 

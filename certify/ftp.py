@@ -37,7 +37,11 @@ def _session_of(username: str) -> CertSession | None:
 
 
 class SessionAuthorizer(DummyAuthorizer):
-    """Users are the open sessions; they may only list, enter and store files."""
+    """Users are the open sessions; they may only list, enter and store files.
+
+    A session's user is added at its first login and removed at the next login
+    of another once the session is no longer open, so the server, which runs for
+    months, holds the users of open sessions only."""
 
     PERMS = "elw"
 
@@ -48,11 +52,24 @@ class SessionAuthorizer(DummyAuthorizer):
             raise AuthenticationFailed("Authentication failed.")
         home = ftp_root() / username
         home.mkdir(parents=True, exist_ok=True)
+        self._remove_closed(keep=username)
         if not self.has_user(username):
             self.add_user(username, "", str(home), perm=self.PERMS)
 
+    def _remove_closed(self, keep: str) -> None:
+        """Remove the users of sessions no longer open (signed since their login)."""
+        others = {int(name[1:]): name for name in self.user_table if name != keep}
+        if not others:
+            return
+        still_open = set(
+            CertSession.objects.filter(pk__in=others, state=CertSession.STATE_OPEN).values_list("pk", flat=True)
+        )
+        for pk, name in others.items():
+            if pk not in still_open:
+                self.remove_user(name)
+
     def has_perm(self, username, perm, path=None):
-        if username == "anonymous":
+        if username == "anonymous" or not self.has_user(username):
             return False
         return super().has_perm(username, perm, path)
 

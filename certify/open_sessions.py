@@ -15,7 +15,9 @@ from channels.db import database_sync_to_async
 
 from .models import CertSession
 
-_open_sessions: dict[int, list[int]] = {}  # charger pk -> open session pks
+# charger pk -> open session pks: replaced whole at each reload, so it holds the
+# open sessions only.
+_open_sessions: dict[int, list[int]] = {}
 _open_loaded_at = float("-inf")
 _open_reload: asyncio.Future | None = None
 _open_generation = 0  # bumped by forget(): a reload begun before it is stale
@@ -39,8 +41,8 @@ async def _reload_open_sessions() -> None:
         _open_sessions, _open_loaded_at = found, started
 
 
-async def sessions_of(charger_pk: int) -> list[int]:
-    """Open sessions of a charger, as known at most a second ago."""
+async def _fresh() -> None:
+    """Reload the open sessions if they were loaded more than a second ago."""
     global _open_reload
     if time.monotonic() - _open_loaded_at > 1.0:
         loop = asyncio.get_running_loop()
@@ -49,7 +51,18 @@ async def sessions_of(charger_pk: int) -> list[int]:
         await asyncio.shield(_open_reload)
         if _open_loaded_at == float("-inf"):  # forgotten meanwhile: read once more
             await _reload_open_sessions()
+
+
+async def sessions_of(charger_pk: int) -> list[int]:
+    """Open sessions of a charger, as known at most a second ago."""
+    await _fresh()
     return _open_sessions.get(charger_pk, [])
+
+
+async def all_open() -> set[int]:
+    """Every open session of a charger, as known at most a second ago."""
+    await _fresh()
+    return {pk for pks in _open_sessions.values() for pk in pks}
 
 
 def forget(charger_pk: int | None = None) -> None:

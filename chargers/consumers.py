@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from . import protocol
 from .admission import Admission, admit
-from .frames import FrameRecord, store_frame
+from .frames import FrameRecord, forget, store_frame
 from .layers import LAYER_ERRORS
 from .models import Charger, Frame
 
@@ -82,7 +82,10 @@ class OcppConsumer(AsyncWebsocketConsumer):
     cs: protocol.CentralSystem | None = None
 
     async def connect(self) -> None:
-        self.tasks: set[asyncio.Task] = set()
+        # What this process keeps of a charger lives on its connection and goes
+        # with it (commands under way, the rate limit's bucket, the protocol's
+        # outstanding CALLs); the frame store's numbering goes at disconnect.
+        self.tasks: set[asyncio.Task] = set()  # commands under way: removed when done
         remote = remote_address(self.scope)
         cp_id = charge_point_id_from_scope(self.scope)
         offered = self.scope.get("subprotocols", [])
@@ -193,6 +196,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 direction=Frame.EVENT, raw=_event("disconnected", code=code, remote=remote_address(self.scope))
             ),
         )
+        forget(self.charger.pk)  # the frame store's numbering of it
 
     # -- channel-layer events --------------------------------------------------
 

@@ -23,7 +23,7 @@ class Hook(Generic[F]):
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._callables: list[F] = []
+        self._callables: list[F] = []  # each once, registered at start-up: as many as the code has
 
     def register(self, fn: F) -> F:
         """Add `fn` (once; usable as a decorator)."""

@@ -1,4 +1,4 @@
-"""Channel layers as a charger fleet needs them.
+"""Channel layers as a charger fleet needs them, for a process that runs for months.
 
 The in-memory layer (the embedded default) scans every channel and group for
 expired entries on every send, receive and group_send: with a thousand chargers
@@ -34,7 +34,10 @@ class FleetInMemoryChannelLayer(InMemoryChannelLayer):
 
     Messages expire after `expiry` seconds (60 here); sweeping up to a second
     late changes nothing a command relies on (commands carry their own
-    deliver_by)."""
+    deliver_by). The sweep is also what bounds the layer's memory: a message
+    nobody receives (a reply to a command whose sender gave up, a command to a
+    connection just closed) goes with its channel when it expires; a group's
+    member goes when its consumer disconnects (group_discard)."""
 
     sweep_every = 1.0
 
@@ -55,9 +58,49 @@ class FleetInMemoryChannelLayer(InMemoryChannelLayer):
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):
+    """channels-redis's layer, receiving through Redis outages (above), and with
+    its receive buffers bounded: it keeps a buffer for each channel of this
+    process that got a message until that channel receives it, which a reply to
+    a command whose sender gave up, or a message to a connection already closed,
+    never does. A buffer nobody has waited on for `expiry` seconds (when the
+    message would have expired in Redis) is dropped."""
+
     _warned_at = 0.0
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting: dict[str, int] = {}  # channel -> receives under way; removed at 0
+        self._unwaited: dict[str, float] = {}  # buffered channel -> when seen with no receive under way
+        self._swept_at = float("-inf")
+
     async def receive(self, channel):
+        self.sweep_buffers()
+        self._waiting[channel] = self._waiting.get(channel, 0) + 1
+        self._unwaited.pop(channel, None)
+        try:
+            return await self._receive_through_outages(channel)
+        finally:
+            if self._waiting[channel] > 1:
+                self._waiting[channel] -= 1
+            else:
+                del self._waiting[channel]
+
+    def sweep_buffers(self, now: float | None = None) -> None:
+        """At most every `expiry` seconds: drop the buffers of channels that no
+        receive has waited on since the sweep before."""
+        now = asyncio.get_running_loop().time() if now is None else now
+        if now - self._swept_at < self.expiry:
+            return
+        self._swept_at = now
+        for channel in list(self.receive_buffer):
+            if channel in self._waiting:
+                continue
+            if now - self._unwaited.setdefault(channel, now) >= self.expiry:
+                del self.receive_buffer[channel]
+        for channel in [c for c in self._unwaited if c not in self.receive_buffer]:
+            del self._unwaited[channel]
+
+    async def _receive_through_outages(self, channel):
         delay = 0.2
         while True:
             started = time.monotonic()

@@ -80,7 +80,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
-        self.groups_joined: list[str] = []
+        self.groups_joined: list[str] = []  # left at disconnect, so no group keeps a closed page
         # Frames of every charger are announced on one group; this page picks
         # out all of them or the ones it shows.
         self.all_chargers = False
@@ -97,7 +97,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.groups_joined.append(ALL_CHARGERS_GROUP)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        self.dirty: set[str] = set()
+        self.dirty: set[str] = set()  # emptied at each tick
         self.flusher: asyncio.Task | None = None
         self.ticks = 0
         await self.accept()

@@ -17,7 +17,8 @@ One module per part:
 - `touches`: the chargers' last-seen times, written at most once a second.
 """
 
+from .numbering import forget
 from .rows import FrameRecord
 from .writer import store_frame, store_frames
 
-__all__ = ["FrameRecord", "store_frame", "store_frames"]
+__all__ = ["FrameRecord", "forget", "store_frame", "store_frames"]

@@ -5,12 +5,16 @@ writer numbers its batches with."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from itertools import islice
 
 from ..models import Frame
 from .rows import FrameRecord, frame
 
-# Last seq written per charger by this process; reloaded on conflict.
+# Last seq written per charger by this process; reloaded on conflict. An entry
+# goes when the charger's connection here ends (`forget`); past MAX_CHARGERS (for
+# chargers that only ever got events here, e.g. refused ones) the oldest half goes.
 last_seq: dict[int, int] = {}
+MAX_CHARGERS = 100_000
 ATTEMPTS = 3
 
 LoadSeqs = Callable[[set[int]], Awaitable[dict[int, int]]]
@@ -45,5 +49,15 @@ async def numbered(
                 raise
             continue
         last_seq.update(seqs)  # committed: the next frames number on from here
+        if len(last_seq) > MAX_CHARGERS:
+            for pk in list(islice(last_seq, len(last_seq) // 2)):
+                del last_seq[pk]
         return objs
     raise AssertionError("unreachable")
+
+
+def forget(charger_pk: int) -> None:
+    """The charger's connection here ended: its numbering is read from the
+    database again when it next has frames (meanwhile it may write through
+    another process)."""
+    last_seq.pop(charger_pk, None)

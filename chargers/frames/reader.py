@@ -42,7 +42,6 @@ class Record:
     sent_by: str = ""
     note: str = ""
     event: str = ""  # for events: connected, disconnected, replaced, refused, offline, ...
-    malformed: bool = False  # raw is not JSON at all
     answer: Record | None = None  # for a CALL: its CALLRESULT or CALLERROR
     call: Record | None = None  # for an answer: the CALL it answers
 
@@ -111,9 +110,7 @@ def _fields(frame) -> dict:
         frame = json.loads(frame)
     if isinstance(frame, dict):
         return frame
-    # A row loaded with .only() would fetch each deferred column in a query of its own.
-    deferred = frame.get_deferred_fields() if hasattr(frame, "get_deferred_fields") else ()
-    return {name: getattr(frame, name, None) for name in FIELDS if name not in deferred}
+    return {name: getattr(frame, name, None) for name in FIELDS}
 
 
 def parse(frame) -> Record:
@@ -123,11 +120,10 @@ def parse(frame) -> Record:
     fields = _fields(frame)
     raw = fields.get("raw") or ""
     direction = fields.get("direction") or ""
-    malformed = False
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):  # malformed or absurdly deep
-        data, malformed = None, True
+        data = None
     message_type = fields.get("message_type")
     if message_type is None and "message_type" not in fields and direction != "event":
         message_type = _message_type(data)
@@ -164,7 +160,6 @@ def parse(frame) -> Record:
         sent_by=fields.get("sent_by") or "",
         note=fields.get("note") or "",
         event=event,
-        malformed=malformed,
     )
 
 

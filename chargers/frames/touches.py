@@ -23,7 +23,8 @@ from .rows import locked
 log = logging.getLogger("chargers.frames")
 
 TOUCH_INTERVAL = 1.0
-untouched: dict[int, tuple[datetime, str]] = {}  # charger pk -> (last frame time, last action)
+# charger pk -> (last frame time, last action): emptied at each flush, every second.
+untouched: dict[int, tuple[datetime, str]] = {}
 _untouched_lock = threading.Lock()  # the loop (SQLite inline) and the writer thread both touch
 _touched_at = [float("-inf")]
 ExecuteMany = Callable[[str, list[tuple]], None]

@@ -31,11 +31,11 @@ class FrameWriter:
     together next; one writer per event loop."""
 
     def __init__(self) -> None:
-        self.pending: list[tuple[int, list[FrameRecord], asyncio.Future]] = []
+        self.pending: list[tuple[int, list[FrameRecord], asyncio.Future]] = []  # emptied by each commit
         self.task: asyncio.Task | None = None
         self.touching: asyncio.Task | None = None
-        self.listening: set[asyncio.Task] = set()
-        self.unannounced: set[int] = set()
+        self.listening: set[asyncio.Task] = set()  # removed when done
+        self.unannounced: set[int] = set()  # emptied at each announcement
         self.announcer: asyncio.Task | None = None
         self.loop_db: LoopSqlite | None = None
         self.loop_db_checked = False
@@ -147,6 +147,7 @@ class FrameWriter:
                 log.warning("Could not checkpoint the SQLite write-ahead log", exc_info=True)
 
 
+# One per event loop: those of closed loops go when another loop starts writing.
 _writers: dict[asyncio.AbstractEventLoop, FrameWriter] = {}
 
 

@@ -101,6 +101,8 @@ class CentralSystem:
         self.route_map = create_route_map(self)
         self._call_lock = asyncio.Lock()
         self._send_text = send
+        # This connection's own, gone with it: our CALLs awaiting an answer
+        # (removed when answered or given up) and the charger's CALL ids (cleared past 1,000).
         self._pending: dict[str, asyncio.Future] = {}
         self._pending_action: dict[str, str] = {}
         self._seen_call_ids: set[str] = set()

@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from certify import services
-from certify.ftp import make_server
-from certify.models import SessionFile
+from certify.ftp import DiagnosticsHandler, make_server
+from certify.models import CertSession, SessionFile
 from certify.transfer import upload_firmware
 from tests.servers import free_port
 
@@ -103,6 +103,17 @@ def test_ftp_refuses_strangers(session, ftp_port, user, password):
         ftp.connect("127.0.0.1", ftp_port, timeout=5)
         with pytest.raises(ftplib.error_perm):
             ftp.login(user or session.ftp_user, password)
+
+
+def test_the_ftp_server_keeps_users_of_open_sessions_only(ftp_port):
+    first, second = services.create_session("CP-FTP-FIRST"), services.create_session("CP-FTP-SECOND")
+    for session in (first, second):
+        with ftplib.FTP() as ftp:
+            ftp.connect("127.0.0.1", ftp_port, timeout=5)
+            ftp.login(session.ftp_user, session.ftp_password)
+        if session is first:
+            CertSession.objects.filter(pk=first.pk).update(state=CertSession.STATE_SIGNED)
+    assert set(DiagnosticsHandler.authorizer.user_table) == {second.ftp_user}
 
 
 # -- diagnostics by HTTP -------------------------------------------------------------------------

@@ -71,6 +71,8 @@ _KIND_TO_CODE = {
 }
 
 
+# Cached per action and direction: as many as there are schemas (only actions the
+# version knows are validated).
 @cache
 def _schema(action: str, response: bool) -> dict | None:
     path = SCHEMA_DIR / f"{action}{'Response' if response else ''}.json"
