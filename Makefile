@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format bench clean
+.PHONY: setup run test fuzz lint format bench clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ run: setup
 ## Run every test; skipped ones say why (-rs).
 test: setup
 	$(PY) -m pytest
+
+## Generated charger behaviour, longer than `make test` runs it (new examples each time).
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} FUZZ_STEPS=$${FUZZ_STEPS:-80} FUZZ_FAULT_EXAMPLES=$${FUZZ_FAULT_EXAMPLES:-60} \
+		$(PY) -m pytest -p no:randomly tests/certify/test_generated_behaviour.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
