@@ -18,12 +18,13 @@ the PDF (WeasyPrint ignores most CSS inside SVG) draw the same picture.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from chargers.frames.reader import Log
 from chargers.models import parse_ocpp_time
+from chargers.protocol.v16.state import SampledValue, State16, meter_values
 
 MAX_POINTS = 500
 WIDTH, PANEL_HEIGHT, LEFT, RIGHT, TOP, GAP, AXIS = 540, 72, 54, 14, 8, 26, 30
@@ -159,43 +160,25 @@ def source_label(source: Source) -> str:
     return ", ".join(parts)
 
 
-def meter_series(frames) -> tuple[Series, int]:
+def meter_series(log: Log) -> tuple[Series, int]:
     """The samples of MeterValues/StopTransaction CALLs as (epoch s, value) per
     panel, source and phase, in base units; returns them and how many frames
-    had any. `frames` yields (ts, raw, action, message_type) in log order;
-    StartTransaction CALLs and answers among them name each transaction's
-    connector."""
+    had any. A StopTransaction names no connector: the 1.6 state finds it
+    through the transaction."""
+    state = State16(log)
     series: Series = {}
     used = 0
-    starting: dict[str, int] = {}  # unique id of a StartTransaction CALL -> connector
-    connector_of: dict[int, int] = {}  # transaction id -> connector
-    for ts, raw, action, message_type in frames:
-        try:
-            message = json.loads(raw)
-        except (ValueError, RecursionError):
-            continue
-        if not isinstance(message, list) or len(message) < 3:
-            continue
-        if action == "StartTransaction":
-            _learn_connector(message, message_type, starting, connector_of)
-            continue
-        if message_type != 2 or len(message) < 4 or not isinstance(message[3], dict):
-            continue
-        payload = message[3]
-        meter_values = payload.get("meterValue") or payload.get("transactionData") or []
-        transaction = _int(payload.get("transactionId"))
-        connector = _int(payload.get("connectorId"))
+    calls = sorted([*log.calls("MeterValues"), *log.calls("StopTransaction")], key=lambda r: r.seq)
+    for record in calls:
+        transaction = _int(record.get("transactionId"))
+        connector = _int(record.get("connectorId"))
         if connector is None and transaction is not None:
-            connector = connector_of.get(transaction)
-        elif connector is not None and transaction is not None:
-            connector_of.setdefault(transaction, connector)
+            connector = _int(state.connector_of(transaction))
         source = (connector, transaction)
         found = False
-        for meter_value in meter_values if isinstance(meter_values, list) else []:
-            if not isinstance(meter_value, dict):
-                continue
-            when = _epoch(meter_value.get("timestamp"), ts)
-            for sample in meter_value.get("sampledValue") or []:
+        for reading in meter_values(record):
+            when = _epoch(reading.timestamp, record.ts)
+            for sample in reading.values:
                 point = _sample(sample)
                 if point is not None:
                     panel, phase, value = point
@@ -207,44 +190,32 @@ def meter_series(frames) -> tuple[Series, int]:
     return series, used
 
 
-def _learn_connector(message: list, message_type, starting: dict, connector_of: dict) -> None:
-    if message_type == 2 and len(message) >= 4 and isinstance(message[3], dict):
-        connector = _int(message[3].get("connectorId"))
-        if connector is not None:
-            starting[str(message[1])] = connector
-    elif message_type == 3 and isinstance(message[2], dict):
-        transaction = _int(message[2].get("transactionId"))
-        connector = starting.pop(str(message[1]), None)
-        if transaction is not None and connector is not None:
-            connector_of[transaction] = connector
-
-
 def _int(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _epoch(timestamp, fallback: datetime) -> float:
+    """A reading's own time; the frame's when it has none with a zone."""
     parsed, _ = parse_ocpp_time(timestamp) if isinstance(timestamp, str) else (None, "")
     return (parsed or fallback).timestamp()
 
 
-def _sample(sample) -> tuple[str, str, float] | None:
-    if not isinstance(sample, dict) or sample.get("format") == "SignedData":
+def _sample(sample: SampledValue) -> tuple[str, str, float] | None:
+    if sample.format == "SignedData":
         return None
-    panel = _PANEL_OF.get(sample.get("measurand") or "Energy.Active.Import.Register")
-    phase = sample.get("phase") or ""
-    if panel is None or phase not in PHASES:
+    panel = _PANEL_OF.get(sample.measurand)
+    if panel is None or sample.phase not in PHASES:
         return None
-    unit, factor = _UNITS.get(sample.get("unit") or _DEFAULT_UNIT[panel], (None, 1))
+    unit, factor = _UNITS.get(sample.unit or _DEFAULT_UNIT[panel], (None, 1))
     if unit != _DEFAULT_UNIT[panel]:
         return None
     try:
-        value = float(sample.get("value"))
+        value = float(sample.value)
     except (TypeError, ValueError):
         return None
     if not math.isfinite(value):
         return None
-    return panel, phase, value * factor
+    return panel, sample.phase, value * factor
 
 
 def downsample(points: list[tuple[float, float]], max_points: int = MAX_POINTS) -> list[tuple[float, float]]:
@@ -390,7 +361,7 @@ def session_chart(session) -> Chart:
     frames = (
         session.frames()
         .filter(action__in=["MeterValues", "StopTransaction", "StartTransaction"], message_type__in=[2, 3])
-        .values_list("ts", "raw", "action", "message_type")
+        .values("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw")
     )
-    series, used = meter_series(frames.iterator(chunk_size=2000))
+    series, used = meter_series(Log(frames.iterator(chunk_size=2000)))
     return build_chart(series, used)

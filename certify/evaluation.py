@@ -47,7 +47,7 @@ def session_frames(session: CertSession) -> SessionFrames:
     if session.charger_id is not None:
         newer = session.frames().filter(seq__gt=max(frames.last_seq, session.start_seq))
         frames.extend(
-            newer.only("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "sent_by")
+            newer.values("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "sent_by")
         )
     if not session.is_signed and session.charger_id is not None and session.charger.connected:
         parsed_sessions.put(session.pk, session.charger_id, key, frames)

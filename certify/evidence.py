@@ -13,6 +13,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 
+from chargers.frames.reader import parse
+
 from .models import CertSession
 
 FIELDS = ("seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "note", "sent_by")
@@ -116,13 +118,12 @@ def _cut(text: str) -> str:
 
 
 def _fields(frame) -> str:
-    try:
-        message = json.loads(frame.raw)
-    except (ValueError, RecursionError):
+    record = parse(frame)
+    if record.malformed:
         return f"malformed: {frame.raw[:80]}"
-    if frame.direction == "event" and isinstance(message, dict):
-        return ", code ".join(str(message[k]) for k in ("event", "code") if k in message)
-    payload = frame.payload()
+    payload = record.payload
+    if record.direction == "event" and isinstance(payload, dict):
+        return ", code ".join(str(payload[k]) for k in ("event", "code") if k in payload)
     if frame.message_type == 4 and isinstance(payload, dict):
         return f"{payload.get('errorCode')}: {payload.get('errorDescription') or ''}".strip(": ")
     if not isinstance(payload, dict):

@@ -8,6 +8,7 @@ facts, so an update during the session cannot rename the firmware it tested.
 
 from __future__ import annotations
 
+from chargers.frames.reader import parse
 from chargers.models import Frame
 
 from .models import CertSession
@@ -33,7 +34,7 @@ def from_frames(session: CertSession) -> dict:
 
 
 def _version(boot: Frame | None) -> str:
-    payload = boot.payload() if boot is not None else None
+    payload = parse(boot).payload if boot is not None else None
     return str(payload.get("firmwareVersion") or "")[:50] if isinstance(payload, dict) else ""
 
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+
+from chargers.frames.reader import Log, Record, parse_time
+from chargers.protocol.v16.state import State16
 
 from .models import FAILED, NOT_APPLICABLE, NOT_SUPPORTED, OPEN, PASSED
 
@@ -51,54 +52,6 @@ def case_tag(key: str) -> str:
 
 
 @dataclass
-class Record:
-    """One frame of the log, parsed."""
-
-    id: int
-    seq: int
-    ts: datetime
-    direction: str
-    message_type: int | None
-    action: str
-    unique_id: str
-    payload: dict | list | None
-    sent_by: str = ""
-    answer: Record | None = None  # for a CALL: its CALLRESULT or CALLERROR
-    event: str = ""  # for events: connected, disconnected, ...
-
-    @property
-    def ok(self) -> bool:
-        """A CALL answered with a CALLRESULT."""
-        return self.answer is not None and self.answer.message_type == 3
-
-    def answer_status(self) -> str:
-        """The answer's status field, or the CALLERROR code, or '' if none yet."""
-        if self.answer is None:
-            return ""
-        if self.answer.message_type == 4:
-            return (self.answer.payload or {}).get("errorCode", "CALLERROR")
-        return (self.answer.payload or {}).get("status", "")
-
-    def get(self, key: str, default=None):
-        return self.payload.get(key, default) if isinstance(self.payload, dict) else default
-
-    @property
-    def case(self) -> str | None:
-        """The key of the case a CALL of ours was sent for, from its `sent_by`
-        (` case:<key>`; old logs say ` item:<number>`)."""
-        for tag in (" case:", " item:"):
-            _, found, tail = self.sent_by.rpartition(tag)
-            if found and tail and " " not in tail:
-                return tail
-        return None
-
-    @property
-    def sender(self) -> str:
-        """Who sent a CALL of ours, without the case tag."""
-        return self.sent_by.split(" case:")[0].split(" item:")[0]
-
-
-@dataclass
 class Verdict:
     status: str
     reason: str
@@ -116,20 +69,6 @@ class Verdict:
         return self.status != OPEN
 
 
-def parse_time(value) -> datetime | None:
-    """An OCPP timestamp as an aware UTC datetime; a time without a zone is
-    read as UTC here (the evidence log names it as a finding)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
@@ -143,79 +82,43 @@ def step(label: str, record: Record | None = None, done: bool | None = None) -> 
 
 
 class SessionFrames:
-    """A session's frames, parsed, with CALLs linked to their answers. Built
-    incrementally: `extend` takes frames newer than those it has. `scope` gives
-    a view of the same frames limited to a seq range and to one item's own
-    commands; `root` is always the whole session."""
+    """A session's frames, read once (chargers.frames.reader.Log) with what the
+    1.6 log says (chargers.protocol.v16.state.State16). `extend` takes frames
+    newer than those it has. `scope` gives a view of the same frames limited to
+    a seq range and to one case's own commands; `root` is always the whole
+    session."""
 
     def __init__(self, options: dict | None = None, now: datetime | None = None) -> None:
         self.options = {**DEFAULT_OPTIONS, **(options or {})}
-        self.records: list[Record] = []
-        self._seqs: list[int] = []
-        self.by_action: dict[str, list[Record]] = {}
-        self._action_seqs: dict[str, list[int]] = {}
-        self.all_events: list[Record] = []
-        self._event_seqs: list[int] = []
-        self._open_calls: dict[tuple[str, str], Record] = {}
-        self.by_id: dict[int, Record] = {}
+        self.log = Log()
+        self.state = State16(self.log, self.options.get("initial"))
         self.files: list[dict] = []  # SessionFiles: {"id","kind","name","size","created_at"}
-        self.last_seq = 0
         self.now = now or datetime.now(UTC)
         self.lo, self.hi, self.case = 0, None, None
         self.root = self
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self.log)
 
     def extend(self, frames: Iterable) -> None:
-        """Add Frame rows (or anything with the same attributes), in seq order."""
-        for frame in frames:
-            try:
-                data = json.loads(frame.raw)
-            except (ValueError, RecursionError):
-                data = None
-            payload = None
-            event = ""
-            if frame.direction == "event":
-                payload = data if isinstance(data, dict) else None
-                event = (payload or {}).get("event", "")
-            elif isinstance(data, list):
-                if frame.message_type == 2 and len(data) == 4:
-                    payload = data[3]
-                elif frame.message_type == 3 and len(data) == 3:
-                    payload = data[2]
-                elif frame.message_type == 4 and len(data) == 5:
-                    payload = {"errorCode": data[2], "errorDescription": data[3]}
-            record = Record(
-                frame.id,
-                frame.seq,
-                frame.ts,
-                frame.direction,
-                frame.message_type,
-                frame.action,
-                frame.unique_id,
-                payload,
-                getattr(frame, "sent_by", "") or "",
-                event=event,
-            )
-            self.last_seq = max(self.last_seq, frame.seq)
-            self.records.append(record)
-            self._seqs.append(record.seq)
-            self.by_id[record.id] = record
-            if event:
-                self.all_events.append(record)
-                self._event_seqs.append(record.seq)
-                continue
-            if record.message_type == 2 and isinstance(payload, dict):
-                self.by_action.setdefault(record.action, []).append(record)
-                self._action_seqs.setdefault(record.action, []).append(record.seq)
-                self._open_calls[(record.direction, record.unique_id)] = record
-            elif record.message_type in (3, 4):
-                # An answer travels the other way from its CALL.
-                caller = "out" if record.direction == "in" else "in"
-                call = self._open_calls.pop((caller, record.unique_id), None)
-                if call is not None and call.answer is None:
-                    call.answer = record
+        """Add Frame rows (or `.values()` dicts), in seq order."""
+        self.log.extend(frames)
+
+    @property
+    def last_seq(self) -> int:
+        return self.log.last_seq
+
+    @property
+    def by_id(self) -> dict[int, Record]:
+        return self.log.by_id
+
+    @property
+    def by_action(self) -> dict[str, list[Record]]:
+        return self.log.by_action
+
+    @property
+    def all_events(self) -> list[Record]:
+        return self.log.events
 
     def scope(self, lo: int = 0, hi: int | None = None, case: str | None = None) -> SessionFrames:
         """The frames with seq in (lo, hi]; with `case` (a key), only that case's
@@ -227,11 +130,6 @@ class SessionFrames:
 
     # -- queries (scoped) -------------------------------------------------------
 
-    def _slice(self, records: list[Record], seqs: list[int]) -> list[Record]:
-        start = bisect_right(seqs, self.lo)
-        end = len(seqs) if self.hi is None else bisect_right(seqs, self.hi)
-        return records[start:end]
-
     def _mine(self, record: Record) -> bool:
         if record.direction != "out":
             return True
@@ -241,20 +139,17 @@ class SessionFrames:
 
     def calls(self, action: str, direction: str) -> list[Record]:
         """CALLs of an action: direction 'in' from the charger, 'out' ours."""
-        records = self._slice(self.by_action.get(action, []), self._action_seqs.get(action, []))
-        return [r for r in records if r.direction == direction and self._mine(r)]
+        return [r for r in self.log.calls(action, direction, self.lo, self.hi) if self._mine(r)]
 
     def window(self) -> list[Record]:
-        return self._slice(self.records, self._seqs)
+        return self.log.window(self.lo, self.hi)
 
     @property
     def events(self) -> list[Record]:
-        return self._slice(self.all_events, self._event_seqs)
+        return self.log.events_between(self.lo, self.hi)
 
     def statuses(self, connector: int | None = None) -> list[Record]:
-        return [
-            r for r in self.calls("StatusNotification", "in") if connector is None or r.get("connectorId") == connector
-        ]
+        return self.state.statuses(connector, self.lo, self.hi)
 
     def first_after(self, records: list[Record], when: datetime, test: Callable[[Record], bool] = lambda r: True):
         for record in records:
@@ -272,191 +167,51 @@ class SessionFrames:
         return self.options[name]
 
     def offline_windows(self) -> list[tuple[datetime, datetime, Record]]:
-        """(went away, came back, the connected event) for each reconnection the
-        server saw, over the whole session."""
-        root = self.root
-        cached = root.__dict__.get("_windows")
-        if cached is not None and cached[0] == root.last_seq:
-            return cached[1]
-        windows = []
-        gone: datetime | None = None
-        for event in root.all_events:
-            if event.event == "replaced" and gone is None:
-                # A half-open socket: the server only learns of the outage when the
-                # charger connects anew; it went quiet after its last frame.
-                index = bisect_right(root._seqs, event.seq) - 1
-                last = next(
-                    (root.records[i] for i in range(index - 1, -1, -1) if root.records[i].direction == "in"), None
-                )
-                gone = last.ts if last is not None else event.ts
-            elif event.event in ("disconnected", "replaced", "refused", "offline"):
-                gone = gone or event.ts
-            elif event.event == "connected" and gone is not None:
-                windows.append((gone, event.ts, event))
-                gone = None
-        root.__dict__["_windows"] = (root.last_seq, windows)
-        return windows
+        return self.state.offline_windows()
 
     def connected_now(self) -> bool:
-        """Whether the charger's socket is open, as the log last said."""
-        for event in reversed(self.root.all_events):
-            if event.event == "connected":
-                return True
-            if event.event in ("disconnected", "replaced", "refused", "offline"):
-                return False
-        return True
+        return self.state.connected_now()
 
     # -- state the session knows (whole session) ----------------------------------
 
     def config(self, before: datetime | None = None) -> dict[str, str]:
-        """Configuration keys as last read (GetConfiguration) or changed
-        (ChangeConfiguration Accepted; RebootRequired after the next boot)."""
-        root = self.root
-        cached = root.__dict__.get("_config")
-        if before is None and cached is not None and cached[0] == root.last_seq:
-            return cached[1]
-        known: dict[str, str] = {
-            k: str(v) for k, v in (root.options.get("initial", {}).get("config") or {}).items() if v is not None
-        }
-        changes: list[tuple[datetime, str, str | None, str]] = []
-        for read in root.by_action.get("GetConfiguration", []):
-            if read.direction == "out" and read.ok:
-                for entry in read.answer.get("configurationKey", []) or []:
-                    if isinstance(entry, dict) and entry.get("key"):
-                        changes.append((read.answer.ts, entry["key"], entry.get("value"), "read"))
-        for change in root.by_action.get("ChangeConfiguration", []):
-            if change.direction == "out" and change.answer_status() in ("Accepted", "RebootRequired"):
-                changes.append((change.answer.ts, change.get("key"), change.get("value"), change.answer_status()))
-        boots = [b.ts for b in root.by_action.get("BootNotification", []) if b.direction == "in"]
-        for when, key, value, kind in sorted(changes, key=lambda c: c[0]):
-            if kind == "RebootRequired":
-                when = next((b for b in boots if b > when), None)
-                if when is None:
-                    continue
-            if before is not None and when > before:
-                continue
-            if value is not None:
-                known[key] = str(value)
-        if before is None:
-            root.__dict__["_config"] = (root.last_seq, known)
-        return known
+        return self.state.config(before)
 
     def config_known(self) -> bool:
-        """Whether the charger's whole configuration was read in this session."""
-        return any(
-            r.direction == "out" and r.ok and not r.get("key") for r in self.root.by_action.get("GetConfiguration", [])
-        )
+        return self.state.config_known()
 
     def config_int(self, key: str, before: datetime | None = None) -> int | None:
-        try:
-            return int(float(self.config(before)[key]))
-        except (KeyError, TypeError, ValueError):
-            return None
+        return self.state.config_int(key, before)
 
     def config_bool(self, key: str) -> bool | None:
-        value = self.config().get(key)
-        return None if value is None else value.strip().lower() == "true"
+        return self.state.config_bool(key)
 
     def connector_count(self) -> int:
-        count = self.config_int("NumberOfConnectors")
-        if count:
-            return count
-        seen = [r.get("connectorId") for r in self.root.statuses()]
-        initial = [int(c) for c in (self.root.options.get("initial", {}).get("connectors") or {})]
-        return max([c for c in [*seen, *initial] if isinstance(c, int)], default=0)
+        return self.state.connector_count()
 
     def status_at(self, connector: int, when: datetime) -> str:
-        """The connector's last reported status before a moment ('' if none)."""
-        last = ""
-        for record in self.root.statuses(connector):
-            if record.ts >= when:
-                break
-            last = record.get("status") or ""
-        if not last:
-            last = (self.root.options.get("initial", {}).get("connectors") or {}).get(str(connector), "")
-        return last
+        return self.state.status_at(connector, when)
 
     def minimum_status_duration(self) -> int:
-        return self.config_int("MinimumStatusDuration") or 0
+        return self.state.minimum_status_duration()
 
     def vendor(self) -> str:
-        boots = self.root.by_action.get("BootNotification", [])
-        for boot in reversed(boots):
-            if boot.get("chargePointVendor"):
-                return boot.get("chargePointVendor")
-        return self.root.options.get("initial", {}).get("vendor") or "the vendor"
+        return self.state.vendor()
 
     def started(self) -> list[Record]:
-        """StartTransactions we accepted (transactionId in our answer), in this
-        scope; retries of one start (same connector, tag, timestamp) once."""
-        seen, starts = set(), []
-        for record in self.calls("StartTransaction", "in"):
-            if not record.ok:
-                continue
-            key = (record.get("connectorId"), record.get("idTag"), record.get("timestamp"), record.get("meterStart"))
-            if key in seen:
-                continue
-            seen.add(key)
-            starts.append(record)
-        return starts
+        return self.state.started(self.lo, self.hi)
 
     def stops(self) -> list[Record]:
-        """StopTransactions answered, one per transaction (retries with a new
-        message id are the same stop, §3.7.1)."""
-        seen, stops = set(), []
-        for record in self.calls("StopTransaction", "in"):
-            if record.ok and record.get("transactionId") not in seen:
-                seen.add(record.get("transactionId"))
-                stops.append(record)
-        return stops
+        return self.state.stops(self.lo, self.hi)
 
     def start_of(self, transaction_id) -> Record | None:
-        """The StartTransaction we gave this transactionId (looked up once per evaluation)."""
-        root = self.root
-        cached = root.__dict__.get("_starts")
-        if cached is None or cached[0] != root.last_seq:
-            cached = (root.last_seq, {s.answer.get("transactionId"): s for s in reversed(root.started())})
-            root.__dict__["_starts"] = cached
-        return cached[1].get(transaction_id)
+        return self.state.start_of(transaction_id)
 
     def from_queue(self, record: Record) -> bool:
-        """Whether a transaction message was delivered from the offline queue:
-        it arrived after a reconnect and its own time, corrected by the
-        charger's clock offset, lies in the server's offline window (§3.7).
-        The server's window and the order of events decide, not the charger's
-        clock alone."""
-        stamp = parse_time(record.get("timestamp"))
-        if stamp is None and record.action == "MeterValues":
-            stamps = [parse_time(v.get("timestamp")) for v in record.get("meterValue", []) or []]
-            stamp = min([t for t in stamps if t], default=None)
-        if stamp is None:
-            return False
-        stamp -= self.clock_offset()
-        slack = timedelta(seconds=self.opt("interval_slack") + 1)
-        return any(
-            gone - slack <= stamp <= back + slack and record.ts >= back for gone, back, _ in self.offline_windows()
-        )
+        return self.state.from_queue(record, self.opt("interval_slack"))
 
     def clock_offset(self) -> timedelta:
-        """The charger's clock minus ours, from the statuses it sent live
-        (outside the first 30 s after each reconnect, when queues drain); 0
-        when it sent none with a timestamp."""
-        cached = self.root.__dict__.get("_offset")
-        if cached is not None and cached[0] == self.root.last_seq:
-            return cached[1]
-        backs = [back for _, back, _ in self.offline_windows()]
-        offsets = []
-        # Statuses travel live (historical ones SHOULD NOT be sent, §4.9); transaction messages may be queued.
-        for action in ("StatusNotification",):
-            for record in self.root.by_action.get(action, []):
-                stamp = parse_time(record.get("timestamp")) if record.direction == "in" else None
-                if stamp is None or any(b <= record.ts <= b + timedelta(seconds=30) for b in backs):
-                    continue
-                offsets.append((stamp - record.ts).total_seconds())
-        offsets.sort()
-        offset = timedelta(seconds=offsets[len(offsets) // 2]) if offsets else timedelta(0)
-        self.root.__dict__["_offset"] = (self.root.last_seq, offset)
-        return offset
+        return self.state.clock_offset()
 
 
 def _ids(*records: Record | None) -> list[int]:
@@ -1214,57 +969,15 @@ def _without_phase(measurand: str) -> str:
     return measurand
 
 
-def _measurands(samples: Iterable[dict]) -> set[str]:
-    return {v.get("measurand", DEFAULT_MEASURAND) for sample in samples for v in sample.get("sampledValue", []) or []}
-
-
-def _periodic(samples: Iterable[dict]) -> list[dict]:
-    return [
-        sample
-        for sample in samples
-        if any(v.get("context", "Sample.Periodic") == "Sample.Periodic" for v in sample.get("sampledValue", []) or [])
-    ]
-
-
-def _transaction_samples(s: SessionFrames, start: Record, stop: Record | None, meters: list[Record]):
-    """A transaction's MeterValues, its periodic samples by their own
-    timestamps and the measurands sampled; worked out once per evaluation (a long
-    transaction has tens of thousands of samples)."""
-    cache = s.root.__dict__.setdefault("_samples", {})
-    key = (start.id, stop.id if stop else None, s.root.last_seq)
-    if key in cache:
-        return cache[key]
-    tx, connector = start.answer.get("transactionId"), start.get("connectorId")
-    end_ts = stop.ts if stop else s.now
-    own = [
-        m
-        for m in meters
-        if m.get("transactionId") == tx
-        or (m.get("transactionId") is None and m.get("connectorId") == connector and start.ts <= m.ts <= end_ts)
-    ]
-    samples = [sample for m in own for sample in m.get("meterValue", []) or []]
-    if stop is not None:
-        samples += stop.get("transactionData", []) or []  # MeterValues and/or transactionData (§3.16)
-    sampled = _periodic(samples)
-    periodic = sorted(
-        ((t, sample) for sample in sampled if (t := parse_time(sample.get("timestamp"))) is not None),
-        key=lambda pair: pair[0],
-    )
-    if len(cache) > 64:
-        cache.clear()
-    cache[key] = result = (own, periodic, _measurands(sampled))
-    return result
-
-
 def meter_values(s: SessionFrames) -> Verdict:
     stops = {r.get("transactionId"): r for r in s.root.stops()}
-    meters = s.root.calls("MeterValues", "in")
     tolerance, slack = s.opt("interval_tolerance"), s.opt("interval_slack")
     best: Verdict | None = None
     for start in s.started():
         tx = start.answer.get("transactionId")
         stop = stops.get(tx)
-        own, periodic, found = _transaction_samples(s, start, stop, meters)
+        samples = s.state.samples(start, stop, s.now)
+        own, periodic, found = samples.frames, samples.periodic, samples.measurands
         config = s.config(start.ts)
         interval = s.config_int("MeterValueSampleInterval", start.ts)
         configured = {
@@ -1284,7 +997,7 @@ def meter_values(s: SessionFrames) -> Verdict:
                 actual=f"samples of {', '.join(sorted(found))}",
                 clause="§9.1.17 MeterValuesSampledData, §3.16.4",
             )
-        gaps = [_seconds(a[0], b[0]) for a, b in itertools.pairwise(periodic)]
+        gaps = [_seconds(a.ts, b.ts) for a, b in itertools.pairwise(periodic)]
         if interval and gaps:
             limit = interval * (1 + tolerance) + slack
             if max(gaps) > limit:

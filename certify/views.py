@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from chargers.frames.reader import parse
 from chargers.models import Charger, Frame
 from chargers.protocol import FILTER_ACTIONS
 from chargers.roles import can_operate, engineer_required, viewer_required
@@ -196,7 +197,7 @@ def _evidence(result: ItemResult) -> list[Frame]:
         return []
     frames = list(Frame.objects.filter(pk__in=result.evidence).order_by("seq"))
     for frame in frames:
-        payload = frame.payload()
+        payload = parse(frame).payload
         frame.summary = json.dumps(payload, ensure_ascii=False)[:160] if payload is not None else frame.raw[:160]
     return frames
 

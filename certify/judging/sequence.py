@@ -37,7 +37,8 @@ from typing import Any
 
 from chargers.frames.reader import CALL, CALLERROR, GONE_EVENTS, Record
 
-PASSED, FAILED, OPEN, INCONCLUSIVE, NOT_SUPPORTED = "passed", "failed", "open", "inconclusive", "not_supported"
+PASSED, FAILED, OPEN, INCONCLUSIVE = "passed", "failed", "open", "inconclusive"
+NOT_SUPPORTED, NOT_APPLICABLE = "not_supported", "not_applicable"
 EFFECT_TIMEOUT = 60.0  # s for a charger's message or answer to follow, unless the step or options say otherwise
 SLACK = 2.0  # s a timed step may be early or late, plus SLACK_FRACTION of its time
 SLACK_FRACTION = 0.1
@@ -74,9 +75,10 @@ class OneOf:
 
 @dataclass(frozen=True)
 class Check:
-    """A predicate over a field, with the words that say what it wants."""
+    """A predicate over a field, with the words that say what it wants. The test
+    gets the field's value and `resolve`, which turns a Var or Ref into its value."""
 
-    test: Callable[[Any], bool]
+    test: Callable[[Any, Callable[[Any], Any]], bool]
     text: str
 
     def __repr__(self) -> str:
@@ -100,8 +102,10 @@ class Send:
     """We send `action` with `payload`; the charger must answer with `answer`'s
     fields. `errors`: CALLERROR codes that pass as well; `unsupported`: answer
     statuses or CALLERROR codes meaning the charger lacks the feature (the case
-    is then Not supported, never failed). Payload strings with {placeholders}
-    are filled per session and not compared."""
+    is then Not supported, never failed); `otherwise`: what another answer
+    makes of the case (inconclusive for a step that only prepares the case);
+    `disconnects`: the command takes the charger away (a reset). Payload strings
+    with {placeholders} are filled per session and not compared."""
 
     action: str
     payload: Mapping = field(default_factory=dict)
@@ -111,6 +115,8 @@ class Send:
     name: str = ""
     label: str = ""
     within: Any = None  # s for the answer; default: effect timeout
+    otherwise: str = "failed"
+    disconnects: bool = False
     when: Callable[[Mapping], bool] | None = None
 
 
@@ -133,6 +139,8 @@ class Expect:
     strict: bool | None = None  # None: loose for StatusNotification, strict otherwise
     after: Any = None
     within: Any = None
+    since: str = ""  # count after/within from this named step's frame, not the previous step's
+    state: bool = False  # passes too when the last such frame already carries the fields (a state, not an event)
     when: Callable[[Mapping], bool] | None = None
 
     @property
@@ -156,8 +164,8 @@ class Manual:
 
 @dataclass(frozen=True)
 class Absent:
-    """The charger must NOT send `action` (with `fields`) until the next step's
-    frame, or for `within` seconds when it is the last step."""
+    """The charger must NOT send `action` (with `fields`; "" for any CALL) until
+    the next step's frame, or for `within` seconds when it is the last step."""
 
     action: str
     fields: Mapping = field(default_factory=dict)
@@ -240,6 +248,9 @@ class Outcome:
     @property
     def final(self) -> bool:
         return self.status != OPEN
+
+
+_SETUP = "the charger refused what the case needs to begin"
 
 
 class _Stop(Exception):
@@ -357,11 +368,13 @@ class _Walk:
             return
         last = max(h.index for h, _ in hits)
         self._absent_until(last)
-        self.cursor = last
-        self.anchor = max(_settled(h.record, m) for h, m in hits)
+        self.cursor = max(self.cursor, last)
+        self.anchor = max(_settled(h.record) for h, _ in hits)
         self.person = False
         if any(m.action == "BootNotification" for _, m in hits):
             self.expect_gone = False
+        if any(isinstance(m, Send) and m.disconnects for _, m in hits):
+            self.expect_gone = True
         self._mark_manual_done()
 
     def _find(self, step: Send | Expect) -> _Found | None:
@@ -401,24 +414,39 @@ class _Walk:
                 code = (answer.payload or {}).get("errorCode", "CALLERROR")
                 if code in step.errors:
                     return _Found(index, record)
-                status = NOT_SUPPORTED if code in step.unsupported else FAILED
-                raise _Stop(status, what, f"CALLERROR {code} {_at(answer)}", [record])
+                status = NOT_SUPPORTED if code in step.unsupported else step.otherwise
+                raise _Stop(status, what, f"CALLERROR {code} {_at(answer)}", [record], why=_SETUP)
             view = answer.payload if isinstance(answer.payload, dict) else {}
             if step.unsupported and view.get("status") in step.unsupported:
                 raise _Stop(NOT_SUPPORTED, what, f"status {view.get('status')} {_at(answer)}", [record])
             if not self._agrees(step.answer, view):
-                raise _Stop(FAILED, what, f"{self._actual(step.answer, view)} {_at(answer)}", [record])
+                actual = f"{self._actual(step.answer, view)} {_at(answer)}"
+                raise _Stop(step.otherwise, what, actual, [record], why=_SETUP)
             return _Found(index, record)
         raise _Stop(OPEN, f"we send {step.action}", waiting={"for": f"we send {step.action}", "person": False})
 
     # -- the charger's CALL and our answer -----------------------------------------------
 
     def _find_expect(self, step: Expect) -> _Found:
-        earliest = self._bound(step.after, -1)
-        latest = self._bound(step.within, +1)
+        since = self.named.get(step.since)
+        anchor = _settled(since) if since is not None else self.anchor
+        earliest = self._bound(step.after, -1, anchor)
+        latest = self._bound(step.within, +1, anchor)
         if step.within is None and not self.person:
             latest = self.anchor + timedelta(seconds=self.effect_timeout)
         want = f"{step.action} with {self._describe(step.fields)}" if step.fields else step.action
+        if step.state:
+            for index in range(min(self.cursor, len(self.records) - 1), -1, -1):
+                record = self.records[index]
+                if (
+                    record.message_type == CALL
+                    and record.direction == "in"
+                    and record.action == step.action
+                    and self._agrees(step.match, record.payload)
+                ):
+                    if self._agrees(step.fields, record.payload):
+                        return _Found(index, record)
+                    break
         seen: list[Record] = []
         for index in range(self.cursor + 1, len(self.records)):
             record = self.records[index]
@@ -478,7 +506,7 @@ class _Walk:
             if (
                 record.message_type == CALL
                 and record.direction == "in"
-                and record.action == step.action
+                and record.action in (step.action or record.action,)
                 and self._agrees(step.fields, record.payload)
             ):
                 return record
@@ -614,7 +642,7 @@ class _Walk:
         if isinstance(want, OneOf):
             return any(self._value_agrees(w, value) for w in want.values)
         if isinstance(want, Check):
-            return value is not MISSING and bool(want.test(value))
+            return value is not MISSING and bool(want.test(value, self._resolve))
         if isinstance(want, Mapping):
             return isinstance(value, dict) and self._agrees(want, value)
         if isinstance(want, bool) or isinstance(value, bool):
@@ -648,9 +676,9 @@ class _Walk:
         return ", ".join(parts) or "a frame"
 
 
-def _settled(record: Record, step: Step) -> datetime:
+def _settled(record: Record) -> datetime:
     """When a step is over: our CALL when answered, the charger's CALL when sent."""
-    if isinstance(step, Send) and record.answer is not None:
+    if record.direction == "out" and record.answer is not None:
         return record.answer.ts
     return record.ts
 
@@ -689,7 +717,8 @@ def _at(record: Record | None) -> str:
 
 def _absent_text(walk: _Walk, step: Absent) -> str:
     described = walk._describe(step.fields)
-    return f"{step.action} with {described}" if described else step.action
+    action = step.action or "message"
+    return f"{action} with {described}" if described else action
 
 
 def label_of(step: Step) -> str:
@@ -705,7 +734,7 @@ def label_of(step: Step) -> str:
         )
         return f"The charger sends {step.action}" + (f" ({shown})" if shown else "")
     if isinstance(step, Absent):
-        return f"The charger does not send {step.action}"
+        return f"The charger does not send {step.action or 'anything'}"
     if isinstance(step, Each):
         return label_of(step.step)
     if isinstance(step, AnyOrder):

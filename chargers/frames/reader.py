@@ -42,6 +42,7 @@ class Record:
     sent_by: str = ""
     note: str = ""
     event: str = ""  # for events: connected, disconnected, replaced, refused, offline, ...
+    malformed: bool = False  # raw is not JSON at all
     answer: Record | None = None  # for a CALL: its CALLRESULT or CALLERROR
     call: Record | None = None  # for an answer: the CALL it answers
 
@@ -110,7 +111,9 @@ def _fields(frame) -> dict:
         frame = json.loads(frame)
     if isinstance(frame, dict):
         return frame
-    return {name: getattr(frame, name, None) for name in FIELDS}
+    # A row loaded with .only() would fetch each deferred column in a query of its own.
+    deferred = frame.get_deferred_fields() if hasattr(frame, "get_deferred_fields") else ()
+    return {name: getattr(frame, name, None) for name in FIELDS if name not in deferred}
 
 
 def parse(frame) -> Record:
@@ -120,10 +123,11 @@ def parse(frame) -> Record:
     fields = _fields(frame)
     raw = fields.get("raw") or ""
     direction = fields.get("direction") or ""
+    malformed = False
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):  # malformed or absurdly deep
-        data = None
+        data, malformed = None, True
     message_type = fields.get("message_type")
     if message_type is None and "message_type" not in fields and direction != "event":
         message_type = _message_type(data)
@@ -160,6 +164,7 @@ def parse(frame) -> Record:
         sent_by=fields.get("sent_by") or "",
         note=fields.get("note") or "",
         event=event,
+        malformed=malformed,
     )
 
 

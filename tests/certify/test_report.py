@@ -28,6 +28,7 @@ from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, ItemResult, SessionFile
 from certify.signing import verify
 from certify.transfer import store
+from chargers.frames.reader import Log
 from chargers.models import Charger, Frame
 from chargers.simulator import SimulatedCharger, SimulatorOptions
 
@@ -486,14 +487,14 @@ def test_each_transaction_and_connector_is_its_own_series():
             "transactionId": tx,
             "meterValue": [{"timestamp": stamp, "sampledValue": [{"value": str(wh), "unit": "Wh"}]}],
         }
-        return (start, json.dumps([2, str(n), "MeterValues", payload]), "MeterValues", 2)
+        return {"ts": start, "direction": "in", "raw": json.dumps([2, str(n), "MeterValues", payload])}
 
     frames = [meter(n, 1 + n % 2, 10 + n % 2, 1000 * (n % 2) + n) for n in range(20)]
     # The StopTransaction of transaction 11 names no connector: it is found through the transaction.
     last = {"timestamp": "2026-01-01T00:00:30Z", "sampledValue": [{"value": "1050", "unit": "Wh"}]}
     stop = {"transactionId": 11, "meterStop": 1050, "transactionData": [last]}
-    frames.append((start, json.dumps([2, "s", "StopTransaction", stop]), "StopTransaction", 2))
-    series, used = charts.meter_series(frames)
+    frames.append({"ts": start, "direction": "in", "raw": json.dumps([2, "s", "StopTransaction", stop])})
+    series, used = charts.meter_series(Log(frames))
     assert used == 21
     assert sorted(source for (_, source, _) in series) == [(1, 10), (2, 11)]
     assert series[("energy", (2, 11), "")][-1][1] == 1050

@@ -25,6 +25,7 @@ from certify.judging.sequence import (
     PASSED,
     Absent,
     AnyOrder,
+    Check,
     Each,
     Expect,
     Manual,
@@ -484,6 +485,107 @@ ROWS = [
         ),
         lambda f: f.us("RemoteStartTransaction", {"idTag": "T1"}, {"status": "Accepted"}).at(2).start(),
         PASSED,
+    ),
+]
+
+
+SETUP = (
+    Send(
+        "ChangeConfiguration",
+        {"key": "StopTransactionOnEVSideDisconnect", "value": "false"},
+        {"status": "Accepted"},
+        otherwise=INCONCLUSIVE,
+    ),
+)
+UNPLUGGED = (
+    Manual("unplug", "Unplug the cable"),
+    Expect("StatusNotification", {"status": "Available"}, match={"connectorId": 1}, state=True),
+)
+HEARTBEATS = (
+    Expect("BootNotification", name="boot"),
+    Expect("StatusNotification"),
+    Expect("Heartbeat", since="boot", within=Ref("boot", "answer.interval")),
+)
+READ_BACK = (
+    Send(
+        "GetConfiguration",
+        {"key": ["MeterValueSampleInterval"]},
+        {
+            "configurationKey": Check(
+                lambda keys, resolve: keys[0]["value"] == str(resolve(Var("interval"))), "the value set"
+            )
+        },
+    ),
+)
+ROWS += [
+    Row(
+        "a configuration the case needs refused: the case could not be tested (inconclusive)",
+        SETUP,
+        lambda f: f.us(
+            "ChangeConfiguration",
+            {"key": "StopTransactionOnEVSideDisconnect", "value": "false"},
+            {"status": "Rejected"},
+        ),
+        INCONCLUSIVE,
+    ),
+    Row(
+        "§4.9: a connector already reported Available needs no new status (a state step)",
+        UNPLUGGED,
+        lambda f: f.at(1).status(1, "Finishing").at(2).status(1, "Available"),
+        PASSED,
+        now=3,
+    ),
+    Row(
+        "§4.9: a state step still waits while the last status says otherwise",
+        UNPLUGGED,
+        lambda f: f.at(1).status(1, "Finishing"),
+        OPEN,
+    ),
+    Row(
+        "§4.6: the heartbeat interval counts from the boot we answered (since a named step)",
+        HEARTBEATS,
+        lambda f: (
+            f.charger("BootNotification", {}, {"status": "Accepted", "interval": 10})
+            .at(8)
+            .status(1, "Available")
+            .at(10)
+            .charger("Heartbeat", {}, {})
+        ),
+        PASSED,
+    ),
+    Row(
+        "§4.6: a heartbeat later than the interval from the boot fails",
+        HEARTBEATS,
+        lambda f: (
+            f.charger("BootNotification", {}, {"status": "Accepted", "interval": 10})
+            .at(8)
+            .status(1, "Available")
+            .at(17)
+            .charger("Heartbeat", {}, {})
+        ),
+        FAILED,
+    ),
+    Row(
+        "§5.8: a check reads the session's test data (the value read back is the one set)",
+        READ_BACK,
+        lambda f: f.us(
+            "GetConfiguration",
+            {"key": ["MeterValueSampleInterval"]},
+            {"configurationKey": [{"key": "MeterValueSampleInterval", "value": "15", "readonly": False}]},
+        ),
+        PASSED,
+        data={"interval": 15},
+    ),
+    Row(
+        "§5.8: a value read back that is not the one set fails",
+        READ_BACK,
+        lambda f: f.us(
+            "GetConfiguration",
+            {"key": ["MeterValueSampleInterval"]},
+            {"configurationKey": [{"key": "MeterValueSampleInterval", "value": "60", "readonly": False}]},
+        ),
+        FAILED,
+        data={"interval": 15},
     ),
 ]
 

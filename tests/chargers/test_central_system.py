@@ -8,13 +8,16 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
+from ocpp.charge_point import camel_to_snake_case
 from ocpp.v16 import call
 
 from chargers.models import Charger, Connector, Frame, Transaction
+from chargers.protocol.v16.defaults import tx_default_profile
 
 from .client import boot, connected, now
 
@@ -37,19 +40,7 @@ COMMANDS = {
     "ReserveNow": {"connectorId": 1, "expiryDate": "2030-01-01T00:00:00Z", "idTag": "TAG1", "reservationId": 1},
     "Reset": {"type": "Soft"},
     "SendLocalList": {"listVersion": 1, "updateType": "Full"},
-    "SetChargingProfile": {
-        "connectorId": 1,
-        "csChargingProfiles": {
-            "chargingProfileId": 1,
-            "stackLevel": 0,
-            "chargingProfilePurpose": "TxDefaultProfile",
-            "chargingProfileKind": "Absolute",
-            "chargingSchedule": {
-                "chargingRateUnit": "A",
-                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 21.4}],
-            },
-        },
-    },
+    "SetChargingProfile": tx_default_profile(21.4),
     "TriggerMessage": {"requestedMessage": "Heartbeat"},
     "UnlockConnector": {"connectorId": 1},
     "UpdateFirmware": {"location": "http://127.0.0.1/fw.bin", "retrieveDate": "2030-01-01T00:00:00Z"},
@@ -203,8 +194,12 @@ def test_the_charger_receives_the_commands_in_the_order_sent(day):
     assert [action for action, _ in day.received] == list(COMMANDS)
 
 
-def test_the_charger_receives_a_commands_payload_as_sent(day):
-    assert day.received[1][1] == {"connector_id": 1, "type": "Inoperative"}
+def test_the_charger_receives_each_commands_payload_as_sent(day):
+    # The library hands a charger's handlers the payload in snake case, numbers with a fraction as Decimal.
+    sent = [
+        (action, camel_to_snake_case(json.loads(json.dumps(p), parse_float=Decimal))) for action, p in COMMANDS.items()
+    ]
+    assert day.received == sent
 
 
 def test_frames_are_numbered_without_gaps(day):

@@ -1,5 +1,6 @@
 """The OCPP layer's extension points (chargers.hooks) and its one way of sending
-live updates (chargers.live.announce)."""
+live updates (chargers.live.announce). What certification does through the hooks
+is tested by its behaviour in tests/certify/test_reactions.py."""
 
 from __future__ import annotations
 
@@ -34,18 +35,6 @@ def test_a_hook_runs_its_callables_in_the_order_registered():
     assert list(hook) == [second, first]
 
 
-@pytest.mark.parametrize(
-    ("hook", "name"),
-    [
-        (hooks.frames_committed, "on_frames"),
-        (hooks.call_answered, "trigger_status_after_boot"),
-        (hooks.answer_sources, "session_card"),
-    ],
-)
-def test_certify_plugs_into_each_hook(hook, name):
-    assert name in [fn.__name__ for fn in hook]
-
-
 async def received(group: str, send) -> dict:
     layer = get_channel_layer()
     channel = await layer.new_channel()
@@ -67,13 +56,19 @@ async def test_announcing_a_topic_tells_its_group():
     assert message == {"type": "topic.changed", "topic": "report.12"}
 
 
-async def test_a_lost_announcement_never_fails_its_caller(monkeypatch):
+async def test_a_lost_announcement_never_fails_its_caller_and_is_logged_once(monkeypatch, caplog):
     class Down:
         async def group_send(self, group: str, message: dict) -> None:
             raise ConnectionError("the channel layer is down")
 
     monkeypatch.setattr(live, "get_channel_layer", lambda: Down())
+    monkeypatch.setattr(live, "_warned_at", [float("-inf")])
     await live.announce(chargers=[1], topics=["report.2"])
+    await live.announce(chargers=[1])
+    warnings = [r.getMessage() for r in caplog.records if r.name == "chargers.live"]
+    assert warnings == [
+        "Live updates not sent (channel layer: the channel layer is down); frames are stored all the same"
+    ]
 
 
 async def test_a_page_showing_a_topic_is_ticked_with_its_kind_and_name():

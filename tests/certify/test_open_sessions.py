@@ -1,4 +1,4 @@
-"""The engine's open-session cache: one query for every charger, and a session
+"""The open-session cache (certify.open_sessions): one query for every charger, and a session
 opened or finalized in this process is seen at once, not a second later.
 
 The sessions of two chargers are opened and one finalized once per module (a
@@ -10,8 +10,7 @@ import asyncio
 
 import pytest
 
-from certify import open_sessions as engine
-from certify import services
+from certify import open_sessions, services
 from certify.models import CertSession
 from chargers.models import Charger
 
@@ -19,13 +18,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def open_of(charger_pk: int) -> list[int]:
-    return asyncio.run(engine.sessions_of(charger_pk))
+    return asyncio.run(open_sessions.sessions_of(charger_pk))
 
 
 def open_then_finalize(loads: list) -> dict:
     first = Charger.objects.create(charge_point_id="CP-CACHE-1")
     second = Charger.objects.create(charge_point_id="CP-CACHE-2")
-    engine.forget()
+    open_sessions.forget()
     seen: dict = {"before any session": open_of(first.pk)}
 
     a = services.create_session("CP-CACHE-1")
@@ -38,19 +37,19 @@ def open_then_finalize(loads: list) -> dict:
     seen["loads for the second"] = len(loads) - before
 
     CertSession.objects.filter(pk=a.pk).update(state=CertSession.STATE_SIGNED)
-    engine.forget(first.pk)
+    open_sessions.forget(first.pk)
     seen["first after finalizing"] = open_of(first.pk)
     seen["second after finalizing the first"] = open_of(second.pk)
-    engine.forget()
+    open_sessions.forget()
     return seen
 
 
 @pytest.fixture(scope="module")
 def cache(db_access) -> dict:
     loads = []
-    real = engine._all_open_sessions
+    real = open_sessions._all_open_sessions
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(engine, "_all_open_sessions", lambda: loads.append(1) or real())
+        monkeypatch.setattr(open_sessions, "_all_open_sessions", lambda: loads.append(1) or real())
         return db_access(open_then_finalize, loads)
 
 

@@ -1,0 +1,34 @@
+"""TC_021_CS: changing a configuration key and reading it back."""
+
+from certify.judging.sequence import Check, Send, Var
+
+from ..case import OcttCase
+from ..states import ACCEPTED
+
+
+def _holds_value(entries, resolve) -> bool:
+    wanted = str(resolve(Var("meter_value_interval")))
+    return isinstance(entries, list) and any(
+        isinstance(e, dict) and e.get("key") == "MeterValueSampleInterval" and str(e.get("value")) == wanted
+        for e in entries
+    )
+
+
+CASE = OcttCase(
+    id="TC_021_CS",
+    title="Change a configuration key and read it back",
+    group="core",
+    purpose="A key changed with ChangeConfiguration reads back with the new value.",
+    before=("MeterValueSampleInterval is not already the value the case sets.",),
+    steps=(
+        Send("ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": "{meter_value_interval}"}, ACCEPTED),
+        Send(
+            "GetConfiguration",
+            {"key": ["MeterValueSampleInterval"]},
+            {"configurationKey": Check(_holds_value, "MeterValueSampleInterval with the value set")},
+        ),
+    ),
+    criteria=("ChangeConfiguration accepted; GetConfiguration returns the value set.",),
+    clauses=("5.3 Change Configuration", "5.8 Get Configuration"),
+    data=("meter_value_interval",),
+)

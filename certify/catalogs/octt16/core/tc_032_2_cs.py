@@ -1,0 +1,33 @@
+"""TC_032_2_CS: a power loss without back-up power."""
+
+from certify.judging.sequence import MISSING, Expect, OneOf, Var
+
+from ..case import OcttCase
+from ..states import CHARGING, OF_THE_TRANSACTION, TAG, power_cycle, swipe
+
+CASE = OcttCase(
+    id="TC_032_2_CS",
+    title="Power loss without back-up power: the transaction ends after the restart",
+    group="core",
+    purpose="After a power loss the charger registers again and the interrupted transaction ends: stopped by the "
+    "charger (PowerLoss) or, if charging resumed, by the starting tag.",
+    steps=(
+        *CHARGING,
+        power_cycle(),
+        Expect("BootNotification", within=Var("reboot_timeout"), ours={"status": "Accepted"}),
+        swipe(TAG, "the starting tag, if charging resumed"),
+        Expect(
+            "StopTransaction",
+            {"reason": OneOf("PowerLoss", "Local", MISSING)},
+            match=OF_THE_TRANSACTION,
+            label="The transaction ends: PowerLoss, or Local by the tag",
+        ),
+    ),
+    criteria=(
+        "The charger registers again after the power cycle.",
+        "StopTransaction of the interrupted transaction: reason PowerLoss, or Local (or none) when stopped by the tag.",
+    ),
+    clauses=("4.10 Stop Transaction", "4.2 Boot Notification", "3.7 Transaction-related messages"),
+    data=("reboot_timeout",),
+    differs="We do not check the statuses after the boot, which the document lets come in any order.",
+)
