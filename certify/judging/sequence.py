@@ -57,7 +57,8 @@ class Var:
 @dataclass(frozen=True)
 class Ref:
     """A field of an earlier named step's frames: `payload.<path>` (the CALL) or
-    `answer.<path>` (its answer), dotted for nested objects."""
+    `answer.<path>` (its answer), dotted for nested objects and list places
+    (`answer.certificateHashData.0`)."""
 
     step: str
     path: str
@@ -122,7 +123,8 @@ class Send:
 
 @dataclass(frozen=True)
 class Expect:
-    """The charger sends `action`. `match` picks the frames the step is about
+    """The charger sends `action` ("event:connected" and the like: the log
+    records a connection event). `match` picks the frames the step is about
     (e.g. the connector); `fields` are what they must carry. A strict step is
     decided by the first frame it picks; a loose one (StatusNotification by
     default) waits for a frame with the fields, passing over others. `ours`: what
@@ -450,13 +452,7 @@ class _Walk:
         seen: list[Record] = []
         for index in range(self.cursor + 1, len(self.records)):
             record = self.records[index]
-            if (
-                index in self.taken
-                or record.message_type != CALL
-                or record.direction != "in"
-                or record.action != step.action
-                or not self._agrees(step.match, record.payload)
-            ):
+            if index in self.taken or not _is(record, step.action) or not self._agrees(step.match, record.payload):
                 continue
             if self._agrees(step.fields, record.payload):
                 if earliest is not None and record.ts < earliest:
@@ -622,7 +618,10 @@ class _Walk:
             part, _, path = value.path.partition(".")
             source = record.payload if part == "payload" else (record.answer.payload if record.answer else None)
             for key in path.split(".") if path else ():
-                source = source.get(key, MISSING) if isinstance(source, dict) else MISSING
+                if isinstance(source, list) and key.isdigit() and int(key) < len(source):
+                    source = source[int(key)]
+                else:
+                    source = source.get(key, MISSING) if isinstance(source, dict) else MISSING
             return source
         return value
 
@@ -674,6 +673,13 @@ class _Walk:
             else:
                 parts.append(f"{key} {_text(value)}")
         return ", ".join(parts) or "a frame"
+
+
+def _is(record: Record, action: str) -> bool:
+    """A CALL of the charger's with this action; "event:<name>" a connection event."""
+    if action.startswith("event:"):
+        return record.direction == "event" and record.event == action[6:]
+    return record.message_type == CALL and record.direction == "in" and record.action == action
 
 
 def _settled(record: Record) -> datetime:

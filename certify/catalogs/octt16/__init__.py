@@ -12,14 +12,26 @@ ids and the facts tested are the OCA's, titles and steps are in our words.
 
 from __future__ import annotations
 
+from . import diagnostics, firmware, local_auth_list, remote_trigger, reservation, security, smart_charging
 from .case import CREDIT, GROUPS, Declaration, OcttCase
 from .core import CASES as CORE
 
-CASES: tuple[OcttCase, ...] = (*CORE,)
+# In the document's order of profiles.
+CASES: tuple[OcttCase, ...] = (
+    *CORE,
+    *local_auth_list.CASES,
+    *firmware.CASES,
+    *diagnostics.CASES,
+    *reservation.CASES,
+    *remote_trigger.CASES,
+    *smart_charging.CASES,
+    *security.CASES,
+)
 BY_ID: dict[str, OcttCase] = {case.id: case for case in CASES}
 
 # The test data OCTT asks the tester to configure, with the values we use unless
-# the session says otherwise (seconds for times).
+# the session says otherwise (seconds for times). {firmware_url} and
+# {diagnostics_url} are the session's own (the server fills them when sending).
 TEST_DATA: dict[str, object] = {
     "connector": 1,
     "id_tag": "OCTT-VALID-1",
@@ -38,6 +50,21 @@ TEST_DATA: dict[str, object] = {
     "reservation_expiry_seconds": 120,
     "unknown_vendor_id": "org.example.unknown",
     "unknown_transaction_id": 2_000_000_001,
+    "reservation_id": 4711,
+    "short_reservation_seconds": 20,
+    "rate_unit": "A",
+    "number_phases": 3,
+    "profile_duration": 300,
+    "max_time_deviation": 10,
+    "invalid_firmware_url": "{firmware_url}.invalid",
+    "diagnostics_timeout": 600,
+    "signed_certificate": "",
+    "invalid_certificate": "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----",
+    "manufacturer_root_certificate": "",
+    "central_system_root_certificate": "",
+    "firmware_signing_certificate": "",
+    "firmware_signature": "",
+    "invalid_signature": "aW52YWxpZA==",
 }
 
 __all__ = ["BY_ID", "CASES", "CREDIT", "GROUPS", "TEST_DATA", "Declaration", "OcttCase", "in_groups"]

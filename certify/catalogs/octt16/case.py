@@ -122,7 +122,8 @@ class OcttCase:
     check: Callable | None = None  # (outcome, records, data) -> outcome: what the steps cannot say
     cleanup: tuple = ()  # physical steps (Manual) that bring the charger back after the case, e.g. clear-fault
     differs: str = ""  # where we judge otherwise than OCTT, and why
-    automatic: bool = True  # False: the bench cannot provoke it alone (a rig or a person must)
+    automatic: bool = True  # False: a person judges part of it (the bench cannot see it in the log)
+    profile_optional: bool = False  # True: the case also applies to a charger without its group's profile
 
     @property
     def profile(self) -> str | None:
@@ -133,9 +134,13 @@ class OcttCase:
     def ruled_out(self, declaration: Declaration) -> tuple[str, str] | None:
         """("not_supported" | "not_applicable", why) when the declaration rules the case out."""
         needed = GROUPS[self.group][1]
-        if needed and needed not in declaration.profiles:
+        if needed and needed not in declaration.profiles and not self.profile_optional:
             return "not_supported", f"the charger does not declare the {needed} feature profile"
         for need in self.needs:
+            if need.startswith("!") and need[1].isupper():  # a case for chargers without a profile
+                if need[1:] in declaration.profiles:
+                    return "not_applicable", f"only for a charger without the {need[1:]} feature profile"
+                continue
             if need.startswith("sp"):
                 level = int(need[2:])
                 if declaration.security_profile < level:

@@ -5,9 +5,9 @@ case applies at all, and its hand check where it has one."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from certify.judging.sequence import INCONCLUSIVE, OneOf, Outcome, Send, judge
+from certify.judging.sequence import INCONCLUSIVE, OneOf, Outcome, Ref, Send, judge
 from chargers.frames.reader import Record
 
 from . import TEST_DATA
@@ -48,17 +48,49 @@ def case_data(declaration: Declaration, data: Mapping | None = None) -> dict:
     """The values the steps read: the defaults, the session's, and what the
     declaration implies (the number of connectors, one that does not exist)."""
     values = {**TEST_DATA, **(data or {})}
-    values.setdefault("connectors", declaration.connectors)
     values["connectors"] = declaration.connectors
     values.setdefault("unknown_connector", declaration.connectors + 1)
-    for name in ("connector", "connectors", "unknown_connector"):
+    for name in ("connector", "connectors", "unknown_connector", "reservation_id"):
         values[name] = int(values[name])
+    values.setdefault("other_reservation_id", values["reservation_id"] + 1)
+    values.setdefault("next_security_profile", str(min(3, declaration.security_profile + 1)))
+    values.setdefault("lower_security_profile", str(max(0, declaration.security_profile - 1)))
+    # Limits in the unit the charger allows: amperes, or watts (x1000, as the document's 6 A / 6000 W).
+    values.setdefault("rate_scale", 1000 if values.get("rate_unit") == "W" else 1)
     return values
+
+
+def _now(offset: float = 0) -> str:
+    moment = datetime.now(UTC) + timedelta(seconds=offset)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+# Placeholders that are moments, filled when the command is sent.
+MOMENTS = {
+    "now": lambda data: _now(),
+    "reservation_expiry": lambda data: _now(float(data.get("reservation_expiry_seconds", 120))),
+    "short_reservation_expiry": lambda data: _now(float(data.get("short_reservation_seconds", 20))),
+    "schedule_start": lambda data: _now(-float(data.get("max_time_deviation", 10))),
+}
 
 
 def fill(value, data: Mapping, named: Mapping[str, Record] | None = None):
     """A command's payload with its "{placeholders}" filled: test data, and the
     transaction the case started ({transaction_id})."""
+    if isinstance(value, Ref):  # a field of a frame the case saw, e.g. a hash the charger listed
+        record = (named or {}).get(value.step)
+        part, _, path = value.path.partition(".")
+        source = (
+            (record.payload if part == "payload" else record.answer.payload if record.answer else None)
+            if record
+            else None
+        )
+        for key in path.split(".") if path else ():
+            if isinstance(source, list) and key.isdigit() and int(key) < len(source):
+                source = source[int(key)]
+            else:
+                source = source.get(key) if isinstance(source, dict) else None
+        return source
     if isinstance(value, dict):
         return {k: fill(v, data, named) for k, v in value.items()}
     if isinstance(value, list):
@@ -69,6 +101,14 @@ def fill(value, data: Mapping, named: Mapping[str, Record] | None = None):
             start = (named or {}).get("start")
             if start is not None and start.answer is not None:
                 return start.answer.get("transactionId")
+        if name == "other_transaction_id":
+            start = (named or {}).get("start")
+            if start is not None and start.answer is not None and isinstance(start.answer.get("transactionId"), int):
+                return start.answer.get("transactionId") + 1
+        if name in MOMENTS:
+            return MOMENTS[name](data)
+        if name.startswith("limit "):  # a charging limit in the document's amperes, in the unit used
+            return float(name[6:]) * float(data.get("rate_scale", 1))
         if name in data:
             return data[name]
     return value
