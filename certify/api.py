@@ -16,7 +16,7 @@ from chargers.api import COMMAND_HTTP_STATUS, CommandOut, ErrorOut, caller
 from chargers.models import Frame
 from chargers.roles import can_operate
 
-from . import attempts, catalog, report, services
+from . import attempts, catalogs, report, services
 from .evaluation import evaluate_session
 from .models import CertSession, ItemResult
 
@@ -172,13 +172,13 @@ def _items(session: CertSession) -> list[dict]:
     for attempt in session.attempts.all():
         tries.setdefault(attempt.case, []).append(attempt)
     out = []
-    for item in catalog.items(session.catalog):
+    for item in catalogs.get(session.catalog).cases:
         result = results.get(item.key) or ItemResult(case=item.key, number=item.number)
         out.append(
             {
                 "key": item.key,
                 "number": item.number,
-                "function": item.function,
+                "function": item.title,
                 "verdict": result.verdict,
                 "auto_verdict": result.auto_verdict,
                 "reason": result.auto_reason,
@@ -252,11 +252,10 @@ async def item_command(request, pk: int, key: str, action: str, payload: Body[di
     def check():
         _require_engineer(request)
         session = _session(pk)
-        try:
-            catalog.item(key, session.catalog)
-        except StopIteration:
-            raise HttpError(404, f"Item {key} does not exist") from None
-        return session, services.fill_payload(session, payload or {}, request.get_host()), caller(request)
+        case = catalogs.case(session.catalog, key)
+        if case is None:
+            raise HttpError(404, f"Item {key} does not exist")
+        return session, services.fill_payload(session, payload or {}, request.get_host(), case), caller(request)
 
     session, filled, who = await sync_to_async(check)()
     result = await services.run_command(session, action, filled, who, case=key)

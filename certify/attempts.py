@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from . import catalog
+from . import catalogs
 from .models import ABANDONED, Attempt, CertSession
 
 
@@ -27,10 +27,8 @@ def start_attempt(session: CertSession, key: str, started_by: str) -> Attempt:
     """Begin a new attempt at an item; one still running is abandoned first."""
     if session.is_signed:
         raise ValidationError("This session is signed: its items can no longer be worked.")
-    try:
-        catalog.item(key, session.catalog)
-    except StopIteration:
-        raise ValidationError(f"Item {key} does not exist.") from None
+    if catalogs.case(session.catalog, key) is None:
+        raise ValidationError(f"Item {key} does not exist.")
     with transaction.atomic():
         abandon_attempt(session, key, started_by, why="restarted")
         n = (session.attempts.filter(case=key).aggregate(m=Max("n"))["m"] or 0) + 1

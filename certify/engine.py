@@ -1,5 +1,5 @@
 """Reactions to what chargers do: verdicts kept current while they talk, the
-pre-flight read once a session's charger is there, item 18's trigger after a boot.
+pre-flight read once a session's charger is there, a case's command after a boot.
 
 The frame listener (registered in CertifyConfig.ready) hears of every commit;
 for a charger with an open session it schedules an evaluation
@@ -24,11 +24,11 @@ from chargers.frames.reader import parse
 from chargers.live import announce
 from chargers.models import Frame
 
-from . import parsed_sessions, services
-from .evaluation import evaluate_session, session_frames
+from . import catalogs, parsed_sessions, services
+from .evaluation import evaluate_session, session_scope
+from .judging.scope import AUTO, case_tag
 from .models import CertSession
 from .open_sessions import all_open, forget, sessions_of
-from .verdicts import AUTO, case_tag
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +37,12 @@ __all__ = [
     "forget",
     "on_frames",
     "schedule",
-    "session_frames",
+    "session_scope",
     "sessions_of",
     "trigger_status_after_boot",
 ]
 
 EVALUATE_EVERY = 0.5
-TRIGGER_ITEM = "18"  # the test script's "after booting ... send a TriggerMessage"
 # Per session, each entry removed once of no use (a lab server runs for months):
 _scheduled: dict[int, asyncio.Task] = {}  # its evaluation, waiting or running: removed when done
 _judging: set[int] = set()  # being judged now: removed when judged
@@ -184,32 +183,43 @@ def _prune(open_now: set[int]) -> None:
         del _last_run[session_pk]
 
 
-# -- item 18: the automatic trigger after every boot ------------------------------------
+# -- a case's command after every boot (the test script's item 18 trigger) --------------
 
 
 async def trigger_status_after_boot(charger_pk: int, charge_point_id: str, action: str, payload: dict) -> None:
-    """call_answered hook (chargers.hooks): after a BootNotification, item 18's automatic trigger."""
+    """call_answered hook (chargers.hooks): after a BootNotification, the
+    `on_boot` command of each case of the catalogs of the charger's open
+    sessions that want it (option auto_trigger_status)."""
     if action != "BootNotification":
         return
     sessions = await sessions_of(charger_pk)
     if not sessions:
         return
-    wanted = await database_sync_to_async(
-        lambda: CertSession.objects.filter(pk__in=sessions, options__auto_trigger_status=True).exists()
+    names = await database_sync_to_async(
+        lambda: set(
+            CertSession.objects.filter(pk__in=sessions, options__auto_trigger_status=True).values_list(
+                "catalog", flat=True
+            )
+        )
     )()
-    if wanted:
+    cases = [
+        case
+        for name in sorted(names)
+        if name in catalogs.CATALOGS
+        for case in catalogs.get(name).cases
+        if case.on_boot is not None
+    ]
+    for case in cases:
         # A task: awaiting the charger here would block the consumer that must
         # deliver its answer.
-        _keep(asyncio.create_task(_trigger_status(charge_point_id)))
+        _keep(asyncio.create_task(_send_on_boot(charge_point_id, case)))
 
 
-async def _trigger_status(charge_point_id: str) -> None:
+async def _send_on_boot(charge_point_id: str, case: catalogs.Case) -> None:
     await asyncio.sleep(0.3)  # let the charger finish its own boot sequence first
+    command = case.on_boot
     result = await send_command(
-        charge_point_id,
-        "TriggerMessage",
-        {"requestedMessage": "StatusNotification"},
-        sent_by=AUTO + case_tag(TRIGGER_ITEM),
+        charge_point_id, command.action, dict(command.payload), sent_by=AUTO + case_tag(case.key)
     )
     if not result.ok:
-        log.info("Automatic TriggerMessage to %s: %s", charge_point_id, result.message or result.status)
+        log.info("Automatic %s to %s: %s", command.action, charge_point_id, result.message or result.status)

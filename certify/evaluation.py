@@ -1,8 +1,8 @@
-"""Judging a session: each item's rule runs on every open attempt of the item
-and on the whole session.
+"""Judging a session: each case's `judge` (certify.catalogs) runs on every open
+attempt of the case and on the whole session.
 
-- A failure rests only on the frames of one of the item's own attempts
-  (SessionFrames.scope): legal behaviour during other work never fails it.
+- A failure rests only on the frames of one of the case's own attempts
+  (Scope.narrow): legal behaviour during other work never fails it.
 - A pass may come from anywhere in the session, and then says where its
   evidence came from; wrong behaviour seen outside an attempt is a warning.
 - The item's verdict is its latest finished attempt's, or a later pass seen
@@ -14,14 +14,19 @@ and on the whole session.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils import timezone
 
-from . import catalog, firmware, parsed_sessions
-from .models import FAILED, FINAL_VERDICTS, NOT_SUPPORTED, OPEN, PASSED, Attempt, CertSession, ItemResult, SessionFile
-from .verdicts import RULES, SessionFrames, Verdict
+from chargers.frames.reader import Log
+from chargers.protocol import VERSIONS
+
+from . import catalogs, firmware, parsed_sessions
+from .judging.scope import Scope
+from .judging.verdict import FAILED, FINAL_VERDICTS, NOT_SUPPORTED, OPEN, PASSED, Verdict
+from .models import Attempt, CertSession, ItemResult, SessionFile
 
 MAX_WARNINGS = 10
 
@@ -35,30 +40,38 @@ def tolerances() -> dict:
     }
 
 
-def session_frames(session: CertSession) -> SessionFrames:
-    """The session's frames parsed, extending what was parsed before; kept for
-    the next time (certify.parsed_sessions) only while the session can still
-    change: open, its charger connected."""
+def session_log(session: CertSession) -> Log:
+    """The session's frames read (chargers.frames.reader), extending what was
+    read before; kept for the next time (certify.parsed_sessions) only while the
+    session can still change: open, its charger connected."""
     key = (session.start_seq, session.started_at)
-    frames = parsed_sessions.get(session.pk, key)
-    if frames is None:
-        frames = SessionFrames(session.options)
-    frames.options.update({**tolerances(), **(session.options or {})})
+    log = parsed_sessions.get(session.pk, key)
+    if log is None:
+        log = Log()
     if session.charger_id is not None:
-        newer = session.frames().filter(seq__gt=max(frames.last_seq, session.start_seq))
-        frames.extend(
+        newer = session.frames().filter(seq__gt=max(log.last_seq, session.start_seq))
+        log.extend(
             newer.values("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "sent_by")
         )
     if not session.is_signed and session.charger_id is not None and session.charger.connected:
-        parsed_sessions.put(session.pk, session.charger_id, key, frames)
+        parsed_sessions.put(session.pk, session.charger_id, key, log)
     else:
         parsed_sessions.drop(session.pk)
-    frames.files = [
+    return log
+
+
+def session_scope(session: CertSession) -> Scope:
+    """The whole session as its rules judge it: its log, what the log says in
+    its catalog's protocol version, the lab's tolerances with the session's
+    options over them, its files, and now."""
+    log = session_log(session)
+    options = {**tolerances(), **(session.options or {})}
+    state = VERSIONS[catalogs.get(session.catalog).protocol].state(log, options.get("initial"))
+    files = [
         {"id": f.pk, "kind": f.kind, "name": f.name, "size": f.size, "created_at": f.created_at}
         for f in SessionFile.objects.filter(session=session)
     ]
-    frames.now = datetime.now(UTC)
-    return frames
+    return Scope(log, state, options, datetime.now(UTC), files)
 
 
 def evaluate_session(session: CertSession) -> list[ItemResult]:
@@ -67,36 +80,36 @@ def evaluate_session(session: CertSession) -> list[ItemResult]:
     results = {r.case: r for r in session.items.all()}
     if session.is_signed:
         return sorted(results.values(), key=lambda r: r.number)
-    frames = session_frames(session)
+    scope = session_scope(session)
     attempts: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in session.attempts.all():
         attempts[attempt.case].append(attempt)
     options = session.options or {}
     unsupported = options.get("not_supported") or options.get("not_applicable") or {}
-    for item in catalog.items(session.catalog):
-        result = results.get(item.key) or ItemResult(session=session, case=item.key, number=item.number)
-        rule = RULES[item.rule]
-        for attempt in attempts[item.key]:
+    for case in catalogs.get(session.catalog).cases:
+        result = results.get(case.key) or ItemResult(session=session, case=case.key, number=case.number)
+        for attempt in attempts[case.key]:
             if attempt.is_open:
-                _judge_attempt(frames, rule, attempt)
-        whole = rule(frames.scope())
-        verdict, source, origin = _choose(frames, item.key, attempts[item.key], whole)
-        if verdict.status == OPEN and item.key in unsupported:
+                _judge_attempt(scope, case.judge, attempt)
+        whole = case.judge(scope)
+        verdict, source, origin = _choose(scope, case.key, attempts[case.key], whole)
+        if verdict.status == OPEN and case.key in unsupported:
             verdict = Verdict(
                 NOT_SUPPORTED,
-                unsupported[item.key],
-                f"Not supported by {frames.vendor()}",
+                unsupported[case.key],
+                f"Not supported by {scope.state.vendor()}",
                 steps=verdict.steps,
             )
         _store(result, verdict, source, origin, whole if whole.status == FAILED else None)
-        results[item.key] = result
+        results[case.key] = result
     _refresh_facts(session)
     firmware.record(session)
     return sorted(results.values(), key=lambda r: r.number)
 
 
-def _judge_attempt(frames: SessionFrames, rule, attempt: Attempt) -> None:
-    verdict = rule(frames.scope(attempt.start_seq, None, attempt.case))
+def _judge_attempt(whole: Scope, judge: Callable[[Scope], Verdict], attempt: Attempt) -> None:
+    scope = whole.narrow(attempt.start_seq, None, attempt.case)
+    verdict = judge(scope)
     fields = {
         "reason": verdict.reason[:500],
         "remark": verdict.remark[:200],
@@ -108,9 +121,8 @@ def _judge_attempt(frames: SessionFrames, rule, attempt: Attempt) -> None:
         "steps": verdict.steps,
     }
     if verdict.final:
-        scope = frames.scope(attempt.start_seq, None, attempt.case)
-        own = [r.unique_id for r in scope.window() if r.direction == "out" and r.message_type == 2 and scope._mine(r)]
-        fields |= {"verdict": verdict.status, "ended_at": timezone.now(), "end_seq": frames.last_seq, "commands": own}
+        own = scope.own_commands()
+        fields |= {"verdict": verdict.status, "ended_at": timezone.now(), "end_seq": scope.last_seq, "commands": own}
     changed = [name for name, value in fields.items() if getattr(attempt, name) != value]
     if changed:
         for name in changed:
@@ -119,14 +131,16 @@ def _judge_attempt(frames: SessionFrames, rule, attempt: Attempt) -> None:
     attempt.live = verdict  # the open attempt's steps and waiting, for this evaluation
 
 
-def _evidence_time(frames: SessionFrames, verdict: Verdict) -> datetime:
-    stamps = [frames.by_id[i].ts for i in verdict.evidence if i in frames.by_id]
-    return max(stamps) if stamps else frames.now
+def _evidence_time(scope: Scope, verdict: Verdict) -> datetime:
+    by_id = scope.log.by_id
+    stamps = [by_id[i].ts for i in verdict.evidence if i in by_id]
+    return max(stamps) if stamps else scope.now
 
 
-def _source(frames: SessionFrames, key: str, verdict: Verdict) -> str:
+def _source(scope: Scope, key: str, verdict: Verdict) -> str:
     """Where a pass seen outside an attempt came from, in words."""
-    records = sorted((frames.by_id[i] for i in verdict.evidence if i in frames.by_id), key=lambda r: r.seq)
+    by_id = scope.log.by_id
+    records = sorted((by_id[i] for i in verdict.evidence if i in by_id), key=lambda r: r.seq)
     ours = [r for r in records if r.direction == "out" and r.message_type == 2]
     if ours:
         first = ours[0]
@@ -139,19 +153,17 @@ def _source(frames: SessionFrames, key: str, verdict: Verdict) -> str:
     return ""
 
 
-def _choose(
-    frames: SessionFrames, key: str, attempts: list[Attempt], whole: Verdict
-) -> tuple[Verdict, str, Attempt | None]:
+def _choose(scope: Scope, key: str, attempts: list[Attempt], whole: Verdict) -> tuple[Verdict, str, Attempt | None]:
     """The verdict that stands: (verdict, where a pass came from, its attempt)."""
     finished = [a for a in attempts if a.verdict in FINAL_VERDICTS]
     latest = max(finished, key=lambda a: a.ended_at) if finished else None
     elsewhere = whole.status in FINAL_VERDICTS and whole.status != FAILED
     if latest is not None and (
-        latest.verdict == PASSED or not elsewhere or _evidence_time(frames, whole) <= latest.ended_at
+        latest.verdict == PASSED or not elsewhere or _evidence_time(scope, whole) <= latest.ended_at
     ):
         return _from_attempt(latest), "", latest
     if elsewhere:
-        return whole, _source(frames, key, whole), None
+        return whole, _source(scope, key, whole), None
     current = next((a for a in reversed(attempts) if a.is_open), None)
     if current is not None and getattr(current, "live", None) is not None:
         return current.live, "", current

@@ -18,7 +18,7 @@ from chargers.protocol import FILTER_ACTIONS
 from chargers.roles import engineer_required, viewer_required
 from chargers.views import frame_page
 
-from . import catalog, evidence, report, signing
+from . import catalogs, evidence, report, signing
 from .models import VERDICT_LABELS, CertSession, SessionFile
 
 PER_PAGE = 25
@@ -99,7 +99,7 @@ def history_list(request: HttpRequest) -> HttpResponse:
 
 def _rows(session: CertSession) -> list[dict]:
     results = {r.case: r for r in session.items.select_related("override_by")}
-    return [{"item": item, "result": results.get(item.key)} for item in catalog.items(session.catalog)]
+    return [{"item": item, "result": results.get(item.key)} for item in catalogs.get(session.catalog).cases]
 
 
 @viewer_required
@@ -127,7 +127,7 @@ def history_compare(request: HttpRequest) -> HttpResponse:
     b = get_object_or_404(CertSession, pk=request.GET.get("b") or 0)
     left, right = {r.case: r for r in a.items.all()}, {r.case: r for r in b.items.all()}
     rows = []
-    for item in catalog.items(a.catalog):
+    for item in catalogs.get(a.catalog).cases:
         ra, rb = left.get(item.key), right.get(item.key)
         va, vb = (ra.verdict if ra else "open"), (rb.verdict if rb else "open")
         rows.append({"item": item, "a": ra, "b": rb, "changed": va != vb})

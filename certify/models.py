@@ -12,17 +12,10 @@ from django.utils import timezone
 
 from chargers.models import Charger, Frame
 
-OPEN, PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE = "open", "passed", "failed", "not_supported", "not_applicable"
-VERDICT_LABELS = {
-    OPEN: "Open",
-    PASSED: "Passed",
-    FAILED: "Failed",
-    NOT_SUPPORTED: "Not supported",
-    NOT_APPLICABLE: "Not applicable",
-}
+from .judging.verdict import FAILED, FINAL_VERDICTS, NOT_APPLICABLE, NOT_SUPPORTED, OPEN, PASSED, VERDICT_LABELS
+
 ABANDONED = "abandoned"
 AUTO_VERDICTS = [OPEN, PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE]
-FINAL_VERDICTS = (PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE)
 OVERRIDE_VERDICTS = [PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE]
 
 

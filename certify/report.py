@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from chargers.models import Frame
 
-from . import catalog, charts, engine, evidence, firmware, parsed_sessions, signing
+from . import catalogs, charts, engine, evidence, firmware, parsed_sessions, signing
 from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 
 COUNT_ORDER = ("passed", "failed", "not_supported", "not_applicable", "open")
@@ -42,7 +42,7 @@ def refuse_fetch(url: str, timeout: int = 10, ssl_context=None):
     raise ValueError(f"The report fetches nothing: {url[:80]}")
 
 
-def result_text(result: ItemResult, item: catalog.Item) -> str:
+def result_text(result: ItemResult, item: catalogs.Case) -> str:
     """The Result column as the reference writes it ("ok", "Ok, Configuration
     (109)", "Not supported by ...")."""
     if result.is_overridden:
@@ -206,7 +206,7 @@ def context(
     firmware = firmware_versions(session)
     rows = []
     counts = dict.fromkeys(VERDICT_LABELS, 0)
-    for item in catalog.items(session.catalog):
+    for item in catalogs.get(session.catalog).cases:
         result = results.get(item.key) or ItemResult(case=item.key, number=item.number)
         results[item.key] = result
         counts[result.verdict] += 1
@@ -222,7 +222,7 @@ def context(
                 "auto_label": VERDICT_LABELS.get(result.auto_verdict, result.auto_verdict),
                 "overridden": overridden,
                 "override_by": person(result.override_by) if overridden else "",
-                "heading": f"{item.number}. {item.function} — {label}"
+                "heading": f"{item.number}. {item.title} — {label}"
                 + (f" (set by hand; automatic: {VERDICT_LABELS.get(result.auto_verdict)})" if overridden else ""),
                 "printed": _printed(result.evidence, frames, secrets, _deciding(result)),
                 "attempt_summary": result.attempt_summary(attempts) if attempts else "",

@@ -16,17 +16,15 @@ from chargers import live, offline
 from chargers.commands import CommandResult, send_command
 from chargers.models import Charger
 
-from . import attempts, catalog
-from .evaluation import evaluate_session, session_frames
+from . import attempts, catalogs
+from .evaluation import evaluate_session, session_scope
+from .judging.scope import PREFLIGHT, case_tag
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .open_sessions import forget
-from .verdicts import PREFLIGHT, allowed_rate_units, case_tag
 
 log = logging.getLogger(__name__)
 
 PREFLIGHT_TIMEOUT = 10  # s the session's own read of the configuration waits
-# The limit of item 14's preset profiles in the unit the charger allows (§9.4.2).
-RATE_LIMITS = {"A": 16.0, "W": 11000.0}
 
 DEFAULT_ID_TAG = "CERTIFY-OK"
 DEFAULT_REFUSED_ID_TAG = "CERTIFY-REFUSED"
@@ -63,7 +61,7 @@ def create_session(
     session.options["initial"] = initial_state(charger)
     session.save(update_fields=["ftp_user", "options"])
     ItemResult.objects.bulk_create(
-        ItemResult(session=session, case=i.key, number=i.number) for i in catalog.items(catalog_name)
+        ItemResult(session=session, case=c.key, number=c.number) for c in catalogs.get(catalog_name).cases
     )
     forget(charger.pk)
     evaluate_session(session)
@@ -172,17 +170,19 @@ def _iso(moment) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def fill_payload(session: CertSession, payload: dict, request_host: str | None = None) -> dict:
-    """Fill a catalog command's placeholders with this session's values."""
+def fill_payload(
+    session: CertSession, payload: dict, request_host: str | None = None, case: catalogs.Case | None = None
+) -> dict:
+    """Fill a case command's placeholders with this session's values (and the case's own)."""
     now = timezone.now()
     active = None
     if session.charger_id:
         tx = session.charger.transactions.filter(stopped_at__isnull=True).first()
         active = tx.pk if tx else None
-    unit = allowed_rate_units(session_frames(session))[0] if session.charger_id else "A"
+    # The charging rate unit the charger allows (§9.4.2), and the case's limit in it.
+    unit = session_scope(session).state.allowed_rate_units()[0] if session.charger_id else "A"
     values = {
         "{rate_unit}": unit,
-        "{rate_limit}": RATE_LIMITS[unit],
         "{connector}": session.options.get("connector", 1),
         "{id_tag}": session.options.get("id_tag", DEFAULT_ID_TAG),
         "{transaction_id}": active if active is not None else 0,
@@ -192,6 +192,8 @@ def fill_payload(session: CertSession, payload: dict, request_host: str | None =
         "{now}": _iso(now),
         "{hour_ago}": _iso(now - timedelta(hours=1)),
     }
+    if case is not None and unit in case.rate_limits:
+        values["{rate_limit}"] = case.rate_limits[unit]
 
     def fill(value):
         if isinstance(value, dict):
@@ -235,7 +237,7 @@ async def preflight(session: CertSession, sent_by: str = PREFLIGHT) -> dict:
     profiles = {p.strip() for p in (keys.get("SupportedFeatureProfiles") or "").split(",") if p.strip()}
     marks = {}
     if profiles:
-        for profile, keys in catalog.profile_items(session.catalog).items():
+        for profile, keys in catalogs.get(session.catalog).profile_cases().items():
             if profile not in profiles:
                 for key in keys:
                     marks[key] = f"The charger does not support the {profile} profile (SupportedFeatureProfiles)"

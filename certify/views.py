@@ -26,7 +26,7 @@ from chargers.protocol import FILTER_ACTIONS
 from chargers.roles import can_operate, engineer_required, viewer_required
 from chargers.views import frame_page
 
-from . import attempts, catalog, charts, services
+from . import attempts, catalogs, charts, services
 from .evaluation import evaluate_session
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .offline_views import offline_context
@@ -35,6 +35,19 @@ SESSIONS_PER_PAGE = 100
 
 
 # --- forms -------------------------------------------------------------------
+
+
+def _on_boot_label(catalog: catalogs.Catalog) -> str:
+    """ "Send TriggerMessage (StatusNotification) after each boot (item 18)": the
+    catalog's commands sent after every boot, and the cases they serve."""
+    sent = [c for c in catalog.cases if c.on_boot is not None]
+    what = ", ".join(_command_words(c.on_boot) for c in sent) or "nothing"
+    return f"Send {what} after each boot" + (f" (item {', '.join(str(c.number) for c in sent)})" if sent else "")
+
+
+def _command_words(command: catalogs.Command) -> str:
+    asked = command.payload.get("requestedMessage")
+    return f"{command.action} ({asked})" if asked else command.action
 
 
 class NewSessionForm(forms.Form):
@@ -46,9 +59,11 @@ class NewSessionForm(forms.Form):
     )
     engineer_name = forms.CharField(label="Engineer", max_length=150, required=False)
     lab = forms.CharField(label="Lab", max_length=150, required=False)
-    auto_trigger_status = forms.BooleanField(
-        label="Send TriggerMessage (StatusNotification) after each boot (item 18)", required=False, initial=True
-    )
+    auto_trigger_status = forms.BooleanField(label="", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["auto_trigger_status"].label = _on_boot_label(catalogs.get())
 
     def clean_charge_point_id(self) -> str:
         value = self.cleaned_data["charge_point_id"].strip()
@@ -73,46 +88,14 @@ class FirmwareForm(forms.Form):
     firmware = forms.FileField(label="Firmware file from the manufacturer")
 
 
-# The SetChargingProfile presets of item 14: the profile part of the payload.
-def _profile(purpose: str, unit: str, limit: float, kind: str = "Absolute", **extra) -> dict:
-    schedule = {"chargingRateUnit": unit, "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit}]}
-    return {
-        "chargingProfileId": extra.pop("profile_id", 1),
-        "stackLevel": 0,
-        "chargingProfilePurpose": purpose,
-        "chargingProfileKind": kind,
-        "chargingSchedule": schedule,
-        **extra,
-    }
-
-
-PROFILE_PRESETS = {
-    "tx-default-16a": ("TxDefaultProfile, 16 A", _profile("TxDefaultProfile", "A", 16.0)),
-    "tx-default-6a": ("TxDefaultProfile, 6 A (minimum)", _profile("TxDefaultProfile", "A", 6.0)),
-    "cp-max-11kw": ("ChargePointMaxProfile, 11 kW (connector 0)", _profile("ChargePointMaxProfile", "W", 11000.0)),
-    "recurring-daily": (
-        "TxDefaultProfile, daily: 8 A from 00:00, 16 A from 06:00",
-        {
-            **_profile("TxDefaultProfile", "A", 8.0, kind="Recurring", recurrencyKind="Daily", profile_id=2),
-            "chargingSchedule": {
-                "chargingRateUnit": "A",
-                "duration": 86400,
-                "startSchedule": "2024-01-01T00:00:00Z",
-                "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 8.0}, {"startPeriod": 21600, "limit": 16.0}],
-            },
-        },
-    ),
-}
-
-
 # --- what the pages show -------------------------------------------------------
 
 
 @dataclass
 class Row:
-    """One checklist line: the catalog item and its result."""
+    """One checklist line: the catalog's case and its result."""
 
-    item: catalog.Item
+    item: catalogs.Case
     result: ItemResult
 
     @property
@@ -122,7 +105,7 @@ class Row:
 
 @dataclass
 class CommandButton:
-    """A catalog command as the item panel offers it, placeholders filled."""
+    """A case's command as the item panel offers it, placeholders filled."""
 
     index: int
     label: str
@@ -143,7 +126,7 @@ def _rows(session: CertSession) -> list[Row]:
     results = {r.case: r for r in session.items.select_related("override_by")}
     return [
         Row(item, _labelled(results.get(item.key) or ItemResult(session=session, case=item.key, number=item.number)))
-        for item in catalog.items(session.catalog)
+        for item in catalogs.get(session.catalog).cases
     ]
 
 
@@ -153,14 +136,14 @@ def _labelled(result: ItemResult) -> ItemResult:
     return result
 
 
-def _item(session: CertSession, key: str) -> catalog.Item:
-    try:
-        return catalog.item(key, session.catalog)
-    except StopIteration:
-        raise Http404("No such item") from None
+def _item(session: CertSession, key: str) -> catalogs.Case:
+    item = catalogs.case(session.catalog, key)
+    if item is None:
+        raise Http404("No such item")
+    return item
 
 
-def _result(session: CertSession, item: catalog.Item) -> ItemResult:
+def _result(session: CertSession, item: catalogs.Case) -> ItemResult:
     result = session.items.select_related("override_by").filter(case=item.key).first()
     return _labelled(result or ItemResult(session=session, case=item.key, number=item.number))
 
@@ -175,17 +158,17 @@ def _connector_ids(session: CertSession) -> list[int]:
     return sorted(ids)
 
 
-def item_commands(session: CertSession, item: catalog.Item, host: str | None) -> list[CommandButton]:
-    """The item's catalog commands with payloads filled for this session; item 3
-    offers each availability command per connector."""
+def item_commands(session: CertSession, item: catalogs.Case, host: str | None) -> list[CommandButton]:
+    """The case's commands with payloads filled for this session; a case whose
+    panel says per_connector offers each once per connector."""
     buttons: list[CommandButton] = []
     for command in item.commands:
         if "per_connector" in item.panel and command.payload.get("connectorId") == "{connector}":
             for connector in _connector_ids(session):
-                payload = services.fill_payload(session, {**command.payload, "connectorId": connector}, host)
+                payload = services.fill_payload(session, {**command.payload, "connectorId": connector}, host, item)
                 buttons.append(CommandButton(0, f"{command.label}, connector {connector}", command.action, payload))
         else:
-            payload = services.fill_payload(session, dict(command.payload), host)
+            payload = services.fill_payload(session, dict(command.payload), host, item)
             buttons.append(CommandButton(0, command.label, command.action, payload))
     for index, button in enumerate(buttons):
         button.index = index
@@ -219,7 +202,7 @@ def _live_topics(session: CertSession) -> str:
     return ",".join(topics)
 
 
-def _status_context(session: CertSession, item: catalog.Item) -> dict:
+def _status_context(session: CertSession, item: catalogs.Case) -> dict:
     """What the item's live status shows: verdict, expected versus actual, the
     steps seen and awaited, the attempts and the verdict's history."""
     result = _result(session, item)
@@ -257,7 +240,7 @@ def _item_context(request: HttpRequest, session: CertSession, key: str) -> dict:
         "buttons": item_commands(session, item, request.get_host()),
         "override_form": OverrideForm(initial={"verdict": result.override_verdict, "remark": result.override_remark}),
         "can_operate": can_operate(request.user),
-        "presets": PROFILE_PRESETS if "profile_presets" in item.panel else {},
+        "presets": item.presets if "profile_presets" in item.panel else {},
         "show_payload": "payload" in item.panel,
     }
     if "firmware_upload" in item.panel:
@@ -412,16 +395,17 @@ def item_attempt(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
 @viewer_required
 def item_command_form(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    """One command's form again, e.g. with a charging-profile preset (item 14)."""
+    """One command's form again, e.g. with one of the case's charging-profile presets."""
     session = _session(pk)
+    item = _item(session, key)
     button = _button(request, session, key, request.GET.get("index", ""))
-    preset = PROFILE_PRESETS.get(request.GET.get("preset", ""))
+    preset = item.presets.get(request.GET.get("preset", ""))
     if preset and button.takes_profile:
         button.payload["csChargingProfiles"] = preset[1]
         if preset[1]["chargingProfilePurpose"] == "ChargePointMaxProfile":
             button.payload["connectorId"] = 0
-    context = {"session": session, "item": _item(session, key), "button": button, "payload": button.payload_json}
-    context["presets"] = PROFILE_PRESETS
+    context = {"session": session, "item": item, "button": button, "payload": button.payload_json}
+    context["presets"] = item.presets
     context["selected_preset"] = request.GET.get("preset", "")
     return render(request, "certify/_item_command.html", context)
 
@@ -440,8 +424,8 @@ async def item_command(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     session = await aget_object_or_404(CertSession.objects.select_related("charger"), pk=pk)
     button = await sync_to_async(_button)(request, session, key, request.POST.get("index", ""))
     text = request.POST.get("payload", "").strip() or "{}"
-    context = {"session": session, "item": _item(session, key), "button": button, "payload": text}
-    context["presets"] = PROFILE_PRESETS
+    item = _item(session, key)
+    context = {"session": session, "item": item, "button": button, "payload": text, "presets": item.presets}
     try:
         payload = json.loads(text)
         if not isinstance(payload, dict):
@@ -497,8 +481,8 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 @engineer_required
 @require_POST
 def item_firmware(request: HttpRequest, pk: int) -> HttpResponse:
-    """Keep the manufacturer's firmware for item 12; the panel comes back with
-    UpdateFirmware pointing at our copy."""
+    """Keep the manufacturer's firmware for the case that uploads it; the panel
+    comes back with UpdateFirmware pointing at our copy."""
     from .transfer import upload_firmware
 
     session = _session(pk)
@@ -511,7 +495,7 @@ def item_firmware(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
     context = _item_context(
-        request, session, next(i.key for i in catalog.items(session.catalog) if "firmware_upload" in i.panel)
+        request, session, next(i.key for i in catalogs.get(session.catalog).cases if "firmware_upload" in i.panel)
     )
     if status != 200:
         context["firmware_form"] = form

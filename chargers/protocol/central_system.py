@@ -63,6 +63,7 @@ class Version:
     validate: Callable[..., list[str]]
     format_violation: str  # the version's code for a frame of the wrong shape
     default_payload: Callable[..., dict]  # (action, charger=None) -> a starting payload to edit
+    state: Callable[..., object]  # (log, initial=None) -> what a log of this version says (v16.state.State16)
 
     def sends(self, action: str) -> bool:
         """Whether `action` is a command a central system sends."""

@@ -167,9 +167,9 @@ def test_a_runs_notes_join_the_remark_once_the_item_has_a_verdict(session):
 
 
 def test_the_labs_reboot_timeout_is_the_rules_and_a_sessions_option_overrides_it(session, settings):
-    from certify.evaluation import session_frames
+    from certify.evaluation import session_scope
 
     settings.CERTIFY_REBOOT_TIMEOUT = 1200.0
-    assert session_frames(session).opt("reboot_timeout") == 1200.0
+    assert session_scope(session).opt("reboot_timeout") == 1200.0
     session.options = {**session.options, "reboot_timeout": 30}
-    assert session_frames(session).opt("reboot_timeout") == 30
+    assert session_scope(session).opt("reboot_timeout") == 30

@@ -19,7 +19,11 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from certify.verdicts import RULES, SessionFrames, Verdict
+from certify import catalogs
+from certify.judging.scope import Scope
+from certify.judging.verdict import Verdict
+from chargers.frames.reader import Log
+from chargers.protocol.v16.state import State16
 
 from .charger_model import BAD, FAULTS, GOOD, GOOD2, MEASURANDS, T0, WORKED, Fault, Session, Traits
 
@@ -28,27 +32,10 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
 COLLECT = os.environ.get("FUZZ_COLLECT")  # a file: record every failure there instead of stopping
 STEPS = int(os.environ.get("FUZZ_STEPS", "40"))
 FINAL = {"passed", "failed", "not_supported", "not_applicable"}
+CASES = catalogs.get("ocpp16-testscript").cases
+RULES = {case.rule: case.judge for case in CASES}
 # The rule of each item, as the catalog names it.
-ITEM_RULES = {
-    1: "boot_notification",
-    2: "heartbeat",
-    3: "change_availability",
-    4: "get_configuration",
-    5: "change_configuration",
-    6: "start_transaction",
-    7: "stop_transaction",
-    8: "meter_values",
-    9: "reset",
-    10: "error_notification",
-    11: "cable_status",
-    12: "firmware_update",
-    13: "diagnostics",
-    14: "charging_profile",
-    15: "manual_only",
-    16: "offline_transactions",
-    17: "clear_cache",
-    18: "trigger_message",
-}
+ITEM_RULES = {case.number: case.rule for case in CASES}
 
 
 # Defects of the rules the generated logs found, each with the rule fix that closes it
@@ -85,18 +72,22 @@ class Judge:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.frames = SessionFrames(session.bench.options)
+        self.log = Log()
+        self.state = State16(self.log, session.bench.options.get("initial"))
+        self.files: list = []
+        self.now = T0
         self.seen = 0
 
     def update(self) -> None:
         bench = self.session.bench
-        self.frames.extend(bench.frames[self.seen :])
+        self.log.extend(bench.frames[self.seen :])
         self.seen = len(bench.frames)
-        self.frames.files = list(bench.files)
-        self.frames.now = T0 + timedelta(seconds=bench.now)
+        self.files = list(bench.files)
+        self.now = T0 + timedelta(seconds=bench.now)
 
     def verdicts(self, lo: int = 0, item: int | None = None) -> dict[str, Verdict]:
-        scope = self.frames.scope(lo, None, item)
+        whole = Scope(self.log, self.state, self.session.bench.options, self.now, self.files)
+        scope = whole.narrow(lo, None, item)
         rules = [ITEM_RULES[item]] if item is not None else list(RULES)
         return {name: RULES[name](scope) for name in rules}
 
@@ -210,7 +201,7 @@ class Bench(RuleBasedStateMachine):
         if self.session.charger.boot_at is None:
             self.session.charger.reboot("PowerLoss", down)
 
-    # -- the bench's buttons (certify.catalog), each for its item ---------------------------
+    # -- the bench's buttons (certify.catalogs), each for its item ---------------------------
 
     @rule(item=st.integers(1, 18))
     def start_attempt(self, item: int) -> None:

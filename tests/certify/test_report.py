@@ -19,7 +19,7 @@ from django.core.management import call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from certify import catalog, charts, evidence, report, services
+from certify import catalogs, charts, evidence, report, services
 from certify.headless import run as headless_run
 from certify.headless.api import Api
 from certify.headless.run import Run, RunOptions
@@ -72,7 +72,7 @@ def everything_in(pdf: bytes, path: Path) -> str:
 def item_sections(text: str) -> list[str]:
     """Each item's section of the evidence part, from its heading to the next."""
     evidence_part = text[text.index("Evidence Per item:") :]
-    starts = [evidence_part.index(f"{item.number}. {item.function} — ") for item in catalog.items()]
+    starts = [evidence_part.index(f"{item.number}. {item.title} — ") for item in catalogs.get().cases]
     ends = [*starts[1:], evidence_part.index("Sign-off")]
     return [evidence_part[a:b] for a, b in zip(starts, ends, strict=True)]
 
@@ -167,8 +167,8 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
     assert re.search(r"Verdicts: Passed \d+ · Failed \d+ · Not supported 1 · Not applicable \d+ · Open \d+", text)
     assert "Signed by: Ada Lovelace, Test engineer (login ada), on " in text
     # All 18 rows in the reference's words, then an evidence table per item.
-    for item in catalog.items():
-        assert f"{item.number} {item.function.split(' (')[0][:20]}" in text, item.function
+    for item in catalogs.get().cases:
+        assert f"{item.number} {item.title.split(' (')[0][:20]}" in text, item.title
     assert "Passed: Ok, Configuration (" in text and "Support triggermessage" in text
     for section in item_sections(text):
         assert EVIDENCE_HEADER in section, section[:200]
@@ -288,7 +288,7 @@ def _env_of_this_test() -> dict:
 
 
 def test_a_complete_simulated_run_fits_in_twelve_pages_with_a_right_chart(live_server_ocpp, tmp_path):
-    numbers = [i.number for i in catalog.items()]
+    numbers = [i.number for i in catalogs.get().cases]
     pk = asyncio.run(drive(live_server_ocpp, "SIM-FULLREPORT", numbers, firmware=True))
     session = CertSession.objects.get(pk=pk)
     ada = engineer()
@@ -605,7 +605,7 @@ def test_the_sign_off_page_previews_the_report_before_signing(live_server_ocpp, 
     assert preview.status_code == 200
     assert "Preview: this is the report as it would be signed now" in html
     assert f"Session {session.pk}, revision 1, charger CP-PREVIEW" in html
-    assert html.count('class="frames"') == len(catalog.items())
+    assert html.count('class="frames"') == len(catalogs.get().cases)
     assert "Ada Lovelace, Engineer would sign" in html
     session.refresh_from_db()
     assert not session.is_signed and not session.report

@@ -15,9 +15,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from certify.verdicts import RULES, SessionFrames
+from certify import catalogs
+from certify.judging.scope import Scope
+from chargers.frames.reader import Log as FrameLog
+from chargers.protocol.v16.state import State16
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+# Each case's judge by its rule's name (its module's in certify/catalogs/testscript16/).
+RULES = {case.rule: case.judge for case in catalogs.get("ocpp16-testscript").cases}
 
 
 def ts(seconds: float) -> str:
@@ -88,13 +93,15 @@ class Log:
         return self
 
     def judge(self, rule, now_seconds=None, files=(), item=None, lo=0):
-        frames = SessionFrames(
+        log = FrameLog(self.frames)
+        scope = Scope(
+            log,
+            State16(log, self.options.get("initial")),
             self.options,
             now=T0 + timedelta(seconds=now_seconds if now_seconds is not None else (self.t - T0).total_seconds() + 1),
+            files=files,
         )
-        frames.extend(self.frames)
-        frames.files = list(files)
-        return RULES[rule](frames.scope(lo, None, item))
+        return RULES[rule](scope.narrow(lo, None, item))
 
 
 BOOT = {
@@ -1109,7 +1116,12 @@ ROWS = [
         "not_supported",
     ),
     # 15 -- manual
-    Row("no OCPP 1.6 message exists for item 15: open until recorded by hand", "manual_only", lambda: Log(), "open"),
+    Row(
+        "no OCPP 1.6 message exists for item 15: open until recorded by hand",
+        "smart_charging_switch",
+        lambda: Log(),
+        "open",
+    ),
     # 16 -- offline
     Row(
         "§3.7 transaction messages of the offline period, delivered after the reconnect, pass",

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
-from certify.catalog import items as catalog_items
+from certify import catalogs
 from certify.headless import artifacts, steps
 from certify.headless.api import Api, ApiError, Unreachable, http_base
 from certify.headless.run import Run, RunOptions, drive
@@ -104,7 +104,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        numbers = [int(n) for n in options["items"].split(",") if n.strip()] or [i.number for i in catalog_items()]
+        numbers = [int(n) for n in options["items"].split(",") if n.strip()] or [c.number for c in catalogs.get().cases]
         try:
             token = options["api_token"] or self._token()
             items, runs, session_pk, pdf = asyncio.run(self._run(numbers, token, options))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..central_system import Version
 from . import actions, defaults, schemas
 from .handlers import CentralSystem16
+from .state import State16
 
 VERSION = Version(
     subprotocol="ocpp1.6",
@@ -18,4 +19,5 @@ VERSION = Version(
     validate=schemas.validate,
     format_violation=schemas.FORMATION_VIOLATION,
     default_payload=defaults.default_payload,
+    state=State16,
 )

@@ -1,0 +1,147 @@
+"""Item 12, Remote Firmware update."""
+
+from __future__ import annotations
+
+from chargers.frames.reader import parse_time
+
+from ...judging.scope import Scope
+from ...judging.verdict import (
+    FAILED,
+    OPEN,
+    PASSED,
+    Verdict,
+    at,
+    ids,
+    refusal,
+    seconds,
+    step,
+)
+from .. import Case, Command
+
+CASE = Case(
+    key="12",
+    number=12,
+    title="Remote Firmware update",
+    criteria=(
+        "Receive firmware file from manufacturer.",
+        'After sending UpdateFirmware, FirmwareStatusNotification message with FirmwareStatus "Downloading" must '
+        'be received, followed by FirmwareStatusNotification message with FirmwareStatus "Installed".',
+        "Automatically reboot if connectors are available",
+    ),
+    manual="Upload the manufacturer's firmware file here first; the charger downloads it from us.",
+    commands=(Command("Update firmware", "UpdateFirmware", {"location": "{firmware_url}", "retrieveDate": "{now}"}),),
+    clauses=("5.19 Update Firmware", "6.55 UpdateFirmware.req", "4.5 Firmware Status Notification"),
+    panel=frozenset({"firmware_upload", "payload"}),
+    octt=("TC_044",),
+    profile="FirmwareManagement",
+    shows=("firmware",),
+)
+
+
+def judge(s: Scope) -> Verdict:
+    notes = s.root.calls("FirmwareStatusNotification", "in")
+    for command in reversed(s.calls("UpdateFirmware", "out")):
+        if command.answer is None:
+            continue
+        refused = refusal(command, "UpdateFirmware", s.state.vendor(), "§5.19 Update Firmware")
+        if refused is not None:
+            return refused
+        after = [n for n in notes if n.ts >= command.ts]
+        states = [n.get("status") for n in after]
+        steps = [step("Downloading", next((n for n in after if n.get("status") == "Downloading"), None))]
+        steps.append(step("Installed", next((n for n in after if n.get("status") == "Installed"), None)))
+        if "Installed" in states:
+            installed = after[states.index("Installed")]
+            if "Downloading" not in states[: states.index("Installed")]:
+                return Verdict(
+                    FAILED,
+                    "Installed came without Downloading before it",
+                    "",
+                    ids(command, *after),
+                    expected="Downloading, then Installed",
+                    actual=" → ".join(states),
+                    clause="§4.5 Firmware Status Notification",
+                )
+            # A reboot before Installed is good practice, after it allowed (§5.19).
+            _, boot, _ = s.state.came_back(command.ts)
+            steps.append(step("Rebooted with the new firmware", boot))
+            before = s.state.firmware_before(command.ts)
+            if boot is None:
+                return Verdict(
+                    OPEN,
+                    "Installed; awaiting the reboot (BootNotification with the new firmwareVersion).",
+                    "",
+                    ids(command, *after),
+                    steps=steps,
+                    waiting={
+                        "for": "a BootNotification",
+                        "deadline": s.deadline(installed.ts, s.opt("reboot_timeout")),
+                    },
+                )
+            version = boot.get("firmwareVersion") or ""
+            if version == before:
+                return Verdict(
+                    OPEN,
+                    f"Installed, version unchanged ({version or 'none reported'}): upload a different firmware "
+                    "version to show the update",
+                    "",
+                    ids(command, *after, boot),
+                    steps=steps,
+                )
+            return Verdict(
+                PASSED,
+                f"{' → '.join(states[: states.index('Installed') + 1])}; rebooted with firmware {version} "
+                f"(was {before or 'unknown'})",
+                "ok",
+                ids(command, *after, boot),
+                {
+                    "UpdateFirmware→Installed": seconds(command.ts, installed.ts),
+                    "UpdateFirmware→BootNotification": seconds(command.ts, boot.ts),
+                },
+                expected="Downloading, Installed, and a BootNotification with the new version",
+                actual=f"Installed at {at(installed)}, BootNotification {version} at {at(boot)}",
+                steps=steps,
+            )
+        last = states[-1] if states else ""
+        if last in ("DownloadFailed", "InstallationFailed"):
+            failed_at = after[-1]
+            if s.expired(failed_at.ts, s.opt("effect_timeout")):
+                return Verdict(
+                    FAILED,
+                    f"Firmware update ended with {last} (if the file was not the manufacturer's image, upload the "
+                    "right one and try again)",
+                    "",
+                    ids(command, *after),
+                    expected="Downloading, then Installed",
+                    actual=" → ".join(states),
+                    clause="§5.19 Update Firmware",
+                )
+            return Verdict(
+                OPEN, f"{last}; the charger may retry (UpdateFirmware.retries).", "", ids(command, *after), steps=steps
+            )
+        if not states:
+            retrieve = max(parse_time(command.get("retrieveDate")) or command.ts, command.ts)
+            if s.expired(retrieve, s.opt("reboot_timeout")):
+                return Verdict(
+                    FAILED,
+                    "No FirmwareStatusNotification after UpdateFirmware",
+                    "",
+                    ids(command),
+                    expected="FirmwareStatusNotification Downloading after retrieveDate",
+                    actual="none",
+                    clause="§4.5 Firmware Status Notification",
+                )
+            return Verdict(
+                OPEN,
+                "UpdateFirmware accepted; awaiting Downloading.",
+                "",
+                ids(command),
+                steps=steps,
+                waiting={"for": "Downloading", "deadline": s.deadline(retrieve, s.opt("reboot_timeout"))},
+            )
+        return Verdict(OPEN, f"Firmware update under way ({last}).", "", ids(command, *after), steps=steps)
+    return Verdict(
+        OPEN,
+        "Upload the manufacturer's firmware file and send UpdateFirmware.",
+        steps=[step("Downloading"), step("Installed"), step("Rebooted with the new firmware")],
+    )

@@ -1,0 +1,175 @@
+"""Item 2, Heartbeat (automatic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ...judging.scope import Scope
+from ...judging.verdict import (
+    FAILED,
+    OPEN,
+    PASSED,
+    Verdict,
+    at,
+    ids,
+    seconds,
+    step,
+)
+from .. import Case, Command
+
+CASE = Case(
+    key="2",
+    number=2,
+    title="Heartbeat (automatic)",
+    criteria=(
+        "Receive OCPP command from CS i.e. heartbeat registered",
+        "When CS is not providing heartbeat, send OCPP command to see heartbeat",
+        "Provide TCPIP default heartbeat at least every 1 hour from CS (configurable under Set Configuration).",
+    ),
+    manual="Leave the charger idle for at least two heartbeat intervals.",
+    commands=(
+        Command("Set HeartbeatInterval", "ChangeConfiguration", {"key": "HeartbeatInterval", "value": "60"}),
+        Command("Trigger a Heartbeat", "TriggerMessage", {"requestedMessage": "Heartbeat"}),
+    ),
+    clauses=("4.6 Heartbeat", "9.1.10 HeartbeatInterval"),
+    octt=("TC_001",),
+)
+
+
+def _gaps_while_connected(s: Scope, start: datetime, end: datetime | None) -> list[float]:
+    """Seconds of silence from the charger while it was connected (any CALL
+    counts: the interval is one of inactivity, §9.1.10): a disconnection ends a
+    silence, a reconnection starts one, and up to now while still connected."""
+    end = end or s.now
+    points = [
+        (r.ts, "msg") for r in s.root.window() if r.direction == "in" and r.message_type == 2 and start < r.ts <= end
+    ]
+    for event in s.log.events:
+        if start < event.ts <= end:
+            kind = "back" if event.event == "connected" else "gone"
+            if event.event in ("connected", "disconnected", "replaced", "refused", "offline"):
+                points.append((event.ts, kind))
+    points.sort(key=lambda p: p[0])
+    if end == s.now and s.state.connected_now():
+        points.append((s.now, "msg"))
+    gaps, last, connected = [], start, True
+    for when, kind in points:
+        if connected:
+            gaps.append(seconds(last, when))
+        connected = kind != "gone"
+        last = when
+    return gaps
+
+
+def judge(s: Scope) -> Verdict:
+    beats = [b for b in s.calls("Heartbeat", "in") if b.ok]
+    steps = [step("Heartbeat received", beats[0] if beats else None)]
+    evidence = ids(beats[0]) if beats else []
+    notes = []
+    tolerance, slack = s.opt("interval_tolerance"), s.opt("interval_slack")
+    for trigger in s.calls("TriggerMessage", "out"):
+        if trigger.get("requestedMessage") != "Heartbeat" or trigger.answer is None:
+            continue
+        status = trigger.answer_status()
+        if status != "Accepted":
+            # Remote Trigger is optional (§3.3); NotImplemented and Rejected are legal (§5.17).
+            notes.append(f"TriggerMessage Heartbeat answered {status} (legal: Remote Trigger is optional)")
+            continue
+        follow = s.first_after(beats, trigger.answer.ts)
+        if follow is None:
+            if s.expired(trigger.answer.ts, s.opt("effect_timeout")):
+                return Verdict(
+                    FAILED,
+                    "TriggerMessage Heartbeat was accepted but no Heartbeat followed",
+                    "",
+                    ids(trigger),
+                    expected=f"a Heartbeat within {s.opt('effect_timeout')} s of the accepted TriggerMessage",
+                    actual=f"Accepted at {at(trigger.answer)}, no Heartbeat",
+                    clause="test script item 2, 'send OCPP command to see heartbeat' (§5.17: SHOULD be sent)",
+                )
+            return Verdict(
+                OPEN,
+                "TriggerMessage Heartbeat accepted; awaiting the Heartbeat.",
+                "",
+                ids(trigger),
+                steps=[*steps, step("Triggered Heartbeat", None)],
+                waiting={
+                    "for": "the triggered Heartbeat",
+                    "deadline": s.deadline(trigger.answer.ts, s.opt("effect_timeout")),
+                },
+            )
+        evidence += ids(trigger, follow)
+        steps.append(step("Triggered Heartbeat", follow))
+    changes = [
+        c
+        for c in s.calls("ChangeConfiguration", "out")
+        if c.get("key") == "HeartbeatInterval" and c.answer_status() == "Accepted"
+    ]
+    if changes:
+        change = changes[-1]
+        try:
+            interval = int(float(change.get("value")))
+        except (TypeError, ValueError):
+            interval = 0
+        when = change.answer.ts
+        # Until the next boot: a boot hands out a new interval (§4.2), but it does
+        # not excuse an interval ignored before it.
+        boots = [b for b in s.root.calls("BootNotification", "in") if b.ts > when]
+        end = boots[0].ts if boots else None
+        after = [b for b in beats if b.ts > when and (end is None or b.ts < end)]
+        limit = interval * (1 + tolerance) + slack
+        # The first beat may still follow the old timer; from then on the new one rules.
+        start = after[0].ts if after else when
+        gaps = _gaps_while_connected(s, start, end)
+        if interval > 0 and gaps and max(gaps) > limit * 2 + (0 if after else interval):
+            return Verdict(
+                FAILED,
+                f"Heartbeats do not follow HeartbeatInterval {interval} s: {max(gaps):.0f} s without a message "
+                "while connected",
+                "",
+                ids(change, *after[:2]),
+                expected=f"a message at least every {interval} s of inactivity after the change was Accepted",
+                actual=f"{max(gaps):.0f} s of silence",
+                clause="test script item 2 (§9.1.10 HeartbeatInterval; §4.6 makes heartbeats optional over JSON)",
+            )
+        steps.append(step(f"HeartbeatInterval set to {interval} s", change))
+        # The first Heartbeat after the change may be a triggered one or follow the old timer.
+        steps.append(step("Heartbeats at the new interval", after[1] if len(after) > 1 else None))
+        if len(after) < 2:
+            return Verdict(
+                OPEN,
+                f"HeartbeatInterval set to {interval} s; awaiting two Heartbeats at that pace (leave the charger "
+                "idle: other messages may replace heartbeats, §4.6).",
+                "",
+                evidence + ids(change),
+                steps=steps,
+                waiting={"for": f"a Heartbeat after {interval} s of inactivity", "person": "leave the charger idle"},
+            )
+        return Verdict(
+            PASSED,
+            f"Heartbeats follow the new HeartbeatInterval of {interval} s" + (f"; {'; '.join(notes)}" if notes else ""),
+            "ok, heartbeat interval changed",
+            evidence + ids(change, *after[:3]),
+            {"HeartbeatInterval change→first Heartbeat": seconds(when, after[0].ts)},
+            expected=f"Heartbeats, at most every {interval} s of inactivity",
+            actual=f"first Heartbeat {seconds(when, after[0].ts):.0f} s after the change, at {at(after[0])}",
+            steps=steps,
+        )
+    if not beats:
+        return Verdict(
+            OPEN,
+            "Awaiting a Heartbeat (or send TriggerMessage Heartbeat)." + (f" {'; '.join(notes)}." if notes else ""),
+            "",
+            evidence,
+            steps=steps,
+            waiting={"for": "a Heartbeat", "person": "leave the charger idle for a heartbeat interval"},
+        )
+    return Verdict(
+        PASSED,
+        f"{len(beats)} Heartbeat(s) registered" + (f"; {'; '.join(notes)}" if notes else ""),
+        "ok",
+        evidence,
+        expected="Heartbeat.req from the charger",
+        actual=f"first at {at(beats[0])}",
+        steps=steps,
+    )

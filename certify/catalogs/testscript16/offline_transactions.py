@@ -1,0 +1,69 @@
+"""Item 16, Get past charge transactions."""
+
+from __future__ import annotations
+
+from chargers.frames.reader import Record
+
+from ...judging.scope import Scope
+from ...judging.verdict import (
+    OPEN,
+    PASSED,
+    Verdict,
+    at,
+    ids,
+    step,
+)
+from .. import Case
+
+CASE = Case(
+    key="16",
+    number=16,
+    title="Get past charge transactions",
+    criteria=(
+        "When Charging Station reconnects, after being offline, the cached transactions must be sent to the "
+        "server automatically",
+    ),
+    manual="Take the charger offline ('Take offline' below closes its socket and refuses its reconnects for "
+    "N s), start and stop a transaction with the card {id_tag} while it is offline, then let it reconnect.",
+    panel=frozenset({"offline_control", "cards"}),
+    needs_card=True,
+    clauses=("3.7 Transaction-related messages", "4.8 Start Transaction", "4.10 Stop Transaction"),
+    octt=("TC_036", "TC_037", "TC_038", "TC_039"),
+)
+
+
+def judge(s: Scope) -> Verdict:
+    queued: list[Record] = []
+    for action in ("StartTransaction", "StopTransaction"):
+        queued += [r for r in s.calls(action, "in") if r.ok and s.state.from_queue(r, s.opt("interval_slack"))]
+    if queued:
+        # The meter values of the offline period came from the queue too.
+        queued += [r for r in s.calls("MeterValues", "in") if s.state.from_queue(r, s.opt("interval_slack"))]
+    windows = [w for w in s.state.offline_windows() if s.lo < w[2].seq and (s.hi is None or w[2].seq <= s.hi)]
+    steps = [
+        step("Offline (the server saw the socket go)", windows[-1][2] if windows else None),
+        step("Transaction messages of the offline period delivered after the reconnect", queued[0] if queued else None),
+    ]
+    if not queued:
+        return Verdict(
+            OPEN,
+            "Take the charger offline, start and stop a transaction while it is offline, let it reconnect.",
+            steps=steps,
+            waiting={
+                "for": "transaction messages from the offline period",
+                "person": "plug in, present the card, unplug while offline",
+            },
+        )
+    queued.sort(key=lambda r: r.seq)
+    actions = sorted({r.action for r in queued if r.action != "MeterValues"})
+    skew = s.state.clock_offset().total_seconds()
+    return Verdict(
+        PASSED,
+        f"{len(queued)} transaction message(s) from the offline period arrived after the reconnect "
+        f"({', '.join(actions)}; charger clock offset {skew:+.0f} s)",
+        "ok",
+        ids(*queued),
+        expected="StartTransaction/StopTransaction of the offline period, sent after the reconnect",
+        actual=", ".join(f"{r.action} at {at(r)}" for r in queued[:4]),
+        steps=steps,
+    )

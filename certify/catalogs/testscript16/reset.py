@@ -1,0 +1,96 @@
+"""Item 9, Reset CS (both hard and soft reset)."""
+
+from __future__ import annotations
+
+from chargers.frames.reader import Record
+
+from ...judging.scope import Scope
+from ...judging.verdict import (
+    FAILED,
+    OPEN,
+    PASSED,
+    Verdict,
+    at,
+    ids,
+    seconds,
+    step,
+)
+from .. import Case, Command
+
+CASE = Case(
+    key="9",
+    number=9,
+    title="Reset CS (both hard and soft reset)",
+    criteria=(
+        "Hard reset (ResetType 0): Charging Station comes online after reset (BootNotification message, "
+        "StatusNotification message, etc.)",
+        "Soft reset (ResetType 1): Charging Station comes online after reset (BootNotification message, "
+        "StatusNotification message, etc.)",
+    ),
+    commands=(
+        Command("Hard reset", "Reset", {"type": "Hard"}),
+        Command("Soft reset", "Reset", {"type": "Soft"}),
+    ),
+    clauses=("5.14 Reset",),
+    octt=("TC_023", "TC_024", "TC_025", "TC_026"),
+)
+
+
+def judge(s: Scope) -> Verdict:
+    done: dict[str, Record] = {}
+    evidence: list[int] = []
+    timings = {}
+    notes = []
+    waiting = {}
+    for command in s.calls("Reset", "out"):
+        if command.answer is None:
+            continue
+        kind = command.get("type")
+        if command.answer_status() != "Accepted":
+            notes.append(f"Reset {kind} answered {command.answer_status()} (legal, §7.41)")
+            evidence += ids(command)
+            continue
+        connected, boot, status = s.state.came_back(command.ts)
+        if status is None:
+            if s.expired(command.answer.ts, s.opt("reboot_timeout")):
+                missing = "BootNotification" if boot is None else "StatusNotification"
+                return Verdict(
+                    FAILED,
+                    f"No {missing} within {s.opt('reboot_timeout')} s of the accepted Reset {kind}",
+                    "",
+                    ids(command),
+                    expected=f"a reboot: BootNotification and StatusNotification within {s.opt('reboot_timeout')} s",
+                    actual=f"Accepted at {at(command.answer)}, no {missing}",
+                    clause="§5.14 Reset",
+                )
+            waiting = {
+                "for": f"the charger back after Reset {kind}",
+                "deadline": s.deadline(command.answer.ts, s.opt("reboot_timeout")),
+            }
+            continue
+        done.setdefault(kind, command)
+        evidence += [*ids(command, boot, status), *([connected.id] if connected else [])]
+        timings[f"Reset {kind}→BootNotification"] = seconds(command.ts, boot.ts)
+    steps = [step(f"Reset {k}: back online", done.get(k)) for k in ("Hard", "Soft")]
+    note = f" ({'; '.join(notes)})" if notes else ""
+    if "Hard" in done and "Soft" in done:
+        return Verdict(
+            PASSED,
+            f"Hard and soft reset: back online with BootNotification and statuses{note}",
+            "Both ok",
+            evidence,
+            timings,
+            expected="after each Reset: BootNotification and StatusNotification",
+            actual=", ".join(f"{k}: {v:.0f} s to BootNotification" for k, v in timings.items()),
+            steps=steps,
+        )
+    todo = [k for k in ("Hard", "Soft") if k not in done]
+    return Verdict(
+        OPEN,
+        f"Awaiting Reset {' and '.join(todo)} and the charger's return.{note}",
+        "",
+        evidence,
+        timings,
+        steps=steps,
+        waiting=waiting,
+    )

@@ -1,0 +1,186 @@
+"""Item 6, Start charge transaction (both local notification and remote trigger)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chargers.frames.reader import Record
+from chargers.protocol.v16.state import CHARGING_STATES
+
+from ...judging.scope import Scope
+from ...judging.verdict import (
+    FAILED,
+    OPEN,
+    PASSED,
+    Verdict,
+    at,
+    ids,
+    seconds,
+    step,
+)
+from .. import Case, Command
+
+CASE = Case(
+    key="6",
+    number=6,
+    title="Start charge transaction (both local notification and remote trigger)",
+    criteria=(
+        "After sending RemoteStartTransaction the transaction must start, and a StartTransaction message "
+        "(including transactionId) must be received, followed by several StatusNotification messages "
+        "(according to OCPP 1.6)",
+        "Local StartTransaction should start with an Authorize, which – if approved – must be followed by a "
+        "StartTransaction and several StatusNotification messages (according to OCPP 1.6). If not approved the "
+        "sequence must stop",
+    ),
+    manual="Plug the cable in. For the local start, present the accepted card {id_tag}; then present the "
+    "refused card {refused_id_tag} (answered Invalid) and check that no transaction starts.",
+    panel=frozenset({"cards"}),
+    needs_card=True,
+    commands=(Command("Remote start", "RemoteStartTransaction", {"connectorId": "{connector}", "idTag": "{id_tag}"}),),
+    clauses=("5.11 Remote Start Transaction", "4.1 Authorize", "4.8 Start Transaction"),
+    octt=("TC_003", "TC_004", "TC_010", "TC_011"),
+)
+
+
+def _charging_near(s: Scope, start: Record, timeout: float) -> Record | None:
+    """A charging status of the start's connector, before or after the
+    StartTransaction (no order is mandated between them)."""
+    connector = start.get("connectorId")
+    window = timedelta(seconds=timeout)
+    for record in s.state.statuses(connector):
+        if record.get("status") in CHARGING_STATES and start.ts - window <= record.ts <= start.ts + window:
+            return record
+    return None
+
+
+def _refused(auth: Record) -> str:
+    status = (auth.answer.get("idTagInfo") or {}).get("status") if auth.ok else ""
+    return "" if status in ("Accepted", "ConcurrentTx", "", None) else status
+
+
+def judge(s: Scope) -> Verdict:
+    timeout = s.opt("effect_timeout")
+    evidence: list[int] = []
+    timings: dict = {}
+    notes: list[str] = []
+    remote_ok = local_ok = refused_ok = None
+    remote_starts: set[int] = set()
+    starts = s.state.started(s.lo, s.hi)
+    remote_tags = set()
+    for remote in s.calls("RemoteStartTransaction", "out"):
+        if remote.answer is None:
+            continue
+        status = remote.answer_status()
+        if status != "Accepted":
+            # E.g. the connector is unavailable or occupied (§5.11, §7.39).
+            notes.append(f"RemoteStartTransaction answered {status}")
+            evidence += ids(remote)
+            continue
+        connector, tag = remote.get("connectorId"), remote.get("idTag")
+        remote_tags.add(tag)
+        start = s.first_after(
+            starts,
+            remote.ts,
+            lambda r, c=connector, t=tag: (c is None or r.get("connectorId") == c) and r.get("idTag") == t,
+        )
+        if start is None:
+            plugged = connector is not None and s.state.status_at(connector, remote.ts) == "Preparing"
+            if plugged and s.expired(remote.answer.ts, timeout):
+                return Verdict(
+                    FAILED,
+                    f"RemoteStartTransaction was Accepted with a cable plugged into connector {connector}, "
+                    f"but no StartTransaction came within {timeout} s",
+                    "",
+                    ids(remote),
+                    expected="StartTransaction after the accepted RemoteStartTransaction",
+                    actual=f"Accepted at {at(remote.answer)}, no StartTransaction",
+                    clause="§5.11 Remote Start Transaction",
+                )
+            continue
+        remote_starts.add(start.id)
+        charging = _charging_near(s, start, timeout)
+        if charging is None:
+            continue
+        remote_ok = remote
+        evidence += ids(remote, start, charging)
+        timings["RemoteStartTransaction→StartTransaction"] = seconds(remote.ts, start.ts)
+    authorize_remote = s.state.config_bool("AuthorizeRemoteTxRequests")
+    for auth in s.calls("Authorize", "in"):
+        if not auth.ok:
+            continue
+        tag = auth.get("idTag")
+        later = [st for st in starts if st.ts >= auth.ts and st.get("idTag") == tag]
+        start = later[0] if later else None
+        refused = _refused(auth)
+        if refused:
+            if start is not None and (start.ts - auth.ts).total_seconds() <= timeout:
+                return Verdict(
+                    FAILED,
+                    f"StartTransaction followed Authorize of {tag}, which we answered {refused}: "
+                    "the sequence must stop",
+                    "",
+                    ids(auth, start),
+                    expected=f"no transaction for {tag} after Authorize {refused}",
+                    actual=f"StartTransaction at {at(start)}",
+                    clause="§4.1 Authorize, §4.8 Start Transaction",
+                )
+            # Shown once the charger stayed put for a while, or moved on to another card.
+            moved_on = any(st.ts > auth.ts and st.get("idTag") != tag for st in starts)
+            if moved_on or s.expired(auth.answer.ts, s.opt("refusal_wait")):
+                refused_ok = auth
+                evidence += ids(auth)
+            continue
+        if start is None or start.id in remote_starts:
+            continue
+        if authorize_remote and tag in remote_tags:
+            continue  # the Authorize of a remote start (§5.11): not a local start
+        charging = _charging_near(s, start, timeout)
+        if charging is not None and local_ok is None:
+            local_ok = auth
+            evidence += ids(auth, start, charging)
+            timings["Authorize→StartTransaction"] = seconds(auth.ts, start.ts)
+    if local_ok is None:
+        # A card found in the cache or local list may start without Authorize (§4.1).
+        for start in starts:
+            if start.id in remote_starts or start.get("idTag") in remote_tags:
+                continue
+            if any(a.get("idTag") == start.get("idTag") and a.ts <= start.ts for a in s.calls("Authorize", "in")):
+                continue
+            charging = _charging_near(s, start, timeout)
+            if charging is not None:
+                local_ok = start
+                notes.append(f"local start of {start.get('idTag')} without Authorize (cache or local list, §4.1)")
+                evidence += ids(start, charging)
+                break
+    card = s.options.get("id_tag", "")
+    refused_card = s.options.get("refused_id_tag", "")
+    steps = [
+        step("Remote start: RemoteStartTransaction, StartTransaction, Charging", remote_ok),
+        step(f"Local start: card {card or 'accepted'}, StartTransaction, Charging", local_ok),
+        step(
+            f"Refused card {refused_card or ''}: Authorize answered Invalid, no transaction".replace("  ", " "),
+            refused_ok,
+        ),
+    ]
+    note = f" ({'; '.join(notes)})" if notes else ""
+    if remote_ok and local_ok and refused_ok:
+        return Verdict(
+            PASSED,
+            f"Remote and local starts (StartTransaction, Charging), and a refused card started nothing{note}",
+            "ok",
+            evidence,
+            timings,
+            expected="remote start, local start, refused card stops the sequence",
+            actual=f"remote at {at(remote_ok)}, local at {at(local_ok)}, refused at {at(refused_ok)}",
+            steps=steps,
+        )
+    todo = [s_["label"] for s_ in steps if not s_["done"]]
+    return Verdict(
+        OPEN,
+        f"Awaiting: {'; '.join(todo)}.{note}",
+        "",
+        evidence,
+        timings,
+        steps=steps,
+        waiting={"for": todo[0], "person": todo[0] if "card" in todo[0].lower() or "local" in todo[0].lower() else ""},
+    )

@@ -1,0 +1,156 @@
+"""Item 7, Stop charge transaction (both local notification and remote trigger)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chargers.frames.reader import Record
+from chargers.protocol.v16.state import CHARGING_STATES, REBOOT_REASONS
+
+from ...judging.scope import Scope
+from ...judging.verdict import (
+    FAILED,
+    OPEN,
+    PASSED,
+    Verdict,
+    at,
+    ids,
+    seconds,
+    step,
+)
+from .. import Case, Command
+
+CASE = Case(
+    key="7",
+    number=7,
+    title="Stop charge transaction (both local notification and remote trigger)",
+    criteria=(
+        "After sending RemoteStopTransaction (by using the transactionId) the transaction must stop, via a "
+        "StopTransaction message, followed by several StatusNotification messages (according to OCPP 1.6)",
+        "Local StopTransaction starts with receiving a StopTransaction and several StatusNotification messages "
+        "(according to OCPP 1.6)",
+        "When the charging cable is disconnected, a StopTransaction message must be received",
+    ),
+    manual="For the local stop, present the card {id_tag} again or press stop; then start again and unplug "
+    "the cable while charging.",
+    panel=frozenset({"cards"}),
+    needs_card=True,
+    commands=(Command("Remote stop", "RemoteStopTransaction", {"transactionId": "{transaction_id}"}),),
+    clauses=("5.12 Remote Stop Transaction", "4.10 Stop Transaction"),
+    octt=("TC_005", "TC_006", "TC_007", "TC_012"),
+)
+
+
+def judge(s: Scope) -> Verdict:
+    timeout = s.opt("effect_timeout")
+    minimum = s.state.minimum_status_duration()
+    stops = s.state.stops(s.lo, s.hi)
+    root_stops = s.state.stops()
+    evidence: list[int] = []
+    timings: dict = {}
+    notes: list[str] = []
+    seen: dict[str, Record | None] = {"remote": None, "local": None, "unplug": None}
+    remote_ids = set()
+    for remote in s.calls("RemoteStopTransaction", "out"):
+        if remote.answer is None:
+            continue
+        tx = remote.get("transactionId")
+        if remote.answer_status() != "Accepted":
+            # Rejected for a transaction that is not ongoing (§5.12).
+            notes.append(f"RemoteStopTransaction {tx} answered {remote.answer_status()}")
+            evidence += ids(remote)
+            continue
+        remote_ids.add(tx)
+        # Its StopTransaction within the tolerance (reason Remote, or none given); a
+        # stop for another cause later (the cable pulled) does not obey the command.
+        stop = s.first_after(
+            root_stops,
+            remote.ts,
+            lambda r, t=tx, a=remote.answer.ts: (
+                r.get("transactionId") == t
+                and r.get("reason", "Remote") == "Remote"
+                and r.ts - a <= timedelta(seconds=timeout)
+            ),
+        )
+        if stop is None:
+            if s.expired(remote.answer.ts, timeout):
+                return Verdict(
+                    FAILED,
+                    f"No StopTransaction for {tx} within {timeout} s of the accepted RemoteStopTransaction",
+                    "",
+                    ids(remote),
+                    expected=f"StopTransaction of transaction {tx}",
+                    actual=f"Accepted at {at(remote.answer)}, no StopTransaction",
+                    clause="§5.12 Remote Stop Transaction",
+                )
+            continue
+        timings["RemoteStopTransaction→StopTransaction"] = seconds(remote.ts, stop.ts)
+    unplug_waived = s.state.config_bool("StopTransactionOnEVSideDisconnect") is False
+    for stop in stops:
+        reason = stop.get("reason") or "Local"  # absent means Local (§6.49)
+        tx = stop.get("transactionId")
+        start = s.state.start_of(tx)
+        connector = start.get("connectorId") if start else None
+        if reason in REBOOT_REASONS or s.state.from_queue(stop, s.opt("interval_slack")) or connector is None:
+            # After a reboot or from the offline queue, historical statuses are not due (§4.9).
+            continue
+        window = timedelta(seconds=timeout + minimum)
+        own = [r for r in s.state.statuses(connector) if r.ts >= start.ts]
+        charging = [r.ts for r in own if r.get("status") in CHARGING_STATES and r.ts <= stop.ts]
+        # Finishing may come before the StopTransaction or after it: no order is mandated.
+        since = max([stop.ts - window, *charging[-1:]])
+        left = next(
+            (r for r in own if r.get("status") not in CHARGING_STATES and since < r.ts <= stop.ts + window), None
+        )
+        if left is None:
+            if s.expired(stop.ts, timeout + minimum) and s.state.connected_now():
+                return Verdict(
+                    FAILED,
+                    f"Connector {connector} reported no status change within {timeout + minimum} s of "
+                    f"StopTransaction {tx} ({reason})",
+                    "",
+                    ids(stop),
+                    expected="a StatusNotification leaving Charging (Finishing or Available) around the stop",
+                    actual=f"StopTransaction at {at(stop)}, no status change",
+                    clause="test script item 7, 'followed by several StatusNotification messages' (§4.9)",
+                )
+            continue
+        kind = "remote" if tx in remote_ids or reason == "Remote" else "unplug" if reason == "EVDisconnected" else ""
+        if not kind and reason == "Local":
+            kind = "local"
+        if kind and seen[kind] is None:
+            seen[kind] = stop
+            evidence += ids(stop, left)
+    steps = [
+        step("Remote stop: RemoteStopTransaction, StopTransaction, statuses", seen["remote"]),
+        step("Local stop: card or button, StopTransaction, statuses", seen["local"]),
+        step(
+            "Stop on unplug (EVDisconnected)",
+            seen["unplug"],
+            done=seen["unplug"] is not None or unplug_waived,
+        ),
+    ]
+    missing = [x for x in steps if not x["done"]]
+    note = f" ({'; '.join(notes)})" if notes else ""
+    if unplug_waived and seen["unplug"] is None:
+        note += " (StopTransactionOnEVSideDisconnect is false, so unplugging does not stop: §4.10, §9.1.23)"
+    if not missing:
+        return Verdict(
+            PASSED,
+            f"Remote and local stops, then statuses, and a stop on unplug{note}",
+            "ok",
+            evidence,
+            timings,
+            expected="StopTransaction after a remote stop, a local stop and an unplug, each with its statuses",
+            actual=", ".join(f"{k} at {at(v)}" for k, v in seen.items() if v),
+            steps=steps,
+        )
+    return Verdict(
+        OPEN,
+        "Awaiting " + "; ".join(m["label"] for m in missing) + "." + note,
+        "",
+        evidence,
+        timings,
+        steps=steps,
+        waiting={"for": missing[0]["label"], "person": "" if "Remote" in missing[0]["label"] else missing[0]["label"]},
+    )

@@ -1,0 +1,121 @@
+"""What a rule returns, and the words verdicts are written in.
+
+A `Verdict` is open, passed, failed, not supported or not applicable, with a
+one-line reason, a short remark in the reference's words, what was expected and
+what came, the clause a failure breaks, the frames it rests on, its steps (each
+done or not, with its frame) and what it waits for. The constants are the
+database's too (certify.models imports them from here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from chargers.frames.reader import CALLRESULT, Record
+
+OPEN, PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE = "open", "passed", "failed", "not_supported", "not_applicable"
+# (A case judged from steps may later say INCONCLUSIVE: the bench could not test it.)
+VERDICT_LABELS = {
+    OPEN: "Open",
+    PASSED: "Passed",
+    FAILED: "Failed",
+    NOT_SUPPORTED: "Not supported",
+    NOT_APPLICABLE: "Not applicable",
+}
+FINAL_VERDICTS = (PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE)
+# Answers that say "this optional feature is not implemented" (OCPP-J §4.2.3; 1.6 §7.11, §7.44).
+UNSUPPORTED_ANSWERS = frozenset({"NotImplemented", "NotSupported"})
+
+
+@dataclass
+class Verdict:
+    status: str
+    reason: str
+    remark: str = ""
+    evidence: list[int] = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    expected: str = ""
+    actual: str = ""
+    clause: str = ""  # the clause a failure breaks
+    steps: list[dict] = field(default_factory=list)  # {"label", "done", "frame"}
+    waiting: dict = field(default_factory=dict)  # {"for", "deadline", "person"}
+
+    @property
+    def final(self) -> bool:
+        return self.status != OPEN
+
+
+def step(label: str, record: Record | None = None, done: bool | None = None) -> dict:
+    """One step of a verdict: done when its frame came (or as `done` says)."""
+    return {
+        "label": label,
+        "done": record is not None if done is None else done,
+        "frame": record.id if record else None,
+    }
+
+
+def ids(*records: Record | None) -> list[int]:
+    """The frames records rest on: each, and a CALL's answer with it."""
+    found: list[int] = []
+    for record in records:
+        if record is not None:
+            found.append(record.id)
+            if record.answer is not None:
+                found.append(record.answer.id)
+    return found
+
+
+def seconds(a: datetime, b: datetime) -> float:
+    return round((b - a).total_seconds(), 3)
+
+
+def at(record: Record | None) -> str:
+    """Where a frame is, in words: "12:00:03 (frame #42)"."""
+    return f"{record.ts:%H:%M:%S} (frame #{record.seq})" if record is not None else ""
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def without_credentials(url: str) -> str:
+    """A location as a report may print it: no user or password (they stay in the log)."""
+    parts = urlsplit(str(url))
+    if not parts.netloc or "@" not in parts.netloc:
+        return str(url)
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def not_supported(command: Record, what: str, vendor: str) -> Verdict:
+    """Not supported: the charger answered that it does not implement an optional feature."""
+    return Verdict(
+        NOT_SUPPORTED,
+        f"{what} answered {command.answer_status()}: the charger does not implement this optional feature "
+        "(§3.3: only Core is required; NotImplemented and NotSupported are correct answers: OCPP-J §4.2.3, "
+        "§7.11, §7.44)",
+        f"Not supported by {vendor}",
+        ids(command),
+        expected=f"{what} Accepted",
+        actual=f"{command.answer_status()} at {at(command.answer)}",
+    )
+
+
+def refusal(command: Record, what: str, vendor: str, clause: str = "") -> Verdict | None:
+    """The verdict a command's refusal gives, or None when it was answered with
+    a CALLRESULT: Not supported for NotImplemented or NotSupported; with
+    `clause`, Failed for any other CALLERROR."""
+    if command.answer_status() in UNSUPPORTED_ANSWERS:
+        return not_supported(command, what, vendor)
+    if clause and command.answer is not None and command.answer.message_type != CALLRESULT:
+        return Verdict(
+            FAILED,
+            f"{what} answered {command.answer_status()}",
+            "",
+            ids(command),
+            expected=f"{what}.conf",
+            actual=command.answer_status(),
+            clause=clause,
+        )
+    return None
