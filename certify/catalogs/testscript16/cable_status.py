@@ -26,7 +26,7 @@ CASE = Case(
     manual="Plug the cable in and wait longer than ConnectionTimeOut without starting a transaction.",
     commands=(Command("Set ConnectionTimeOut", "ChangeConfiguration", {"key": "ConnectionTimeOut", "value": "30"}),),
     clauses=("4.9 Status Notification", "9.1.6 ConnectionTimeOut"),
-    octt=("TC_032",),
+    octt=("TC_003", "TC_004_2", "TC_011_2", "TC_005_1"),
 )
 
 

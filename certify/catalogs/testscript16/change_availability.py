@@ -37,7 +37,7 @@ CASE = Case(
     ),
     clauses=("5.2 Change Availability", "4.9 Status Notification"),
     panel=frozenset({"per_connector"}),
-    octt=("TC_013", "TC_014", "TC_015", "TC_016", "TC_017"),
+    octt=("TC_013", "TC_014", "TC_034"),
 )
 
 

@@ -31,7 +31,7 @@ CASE = Case(
         Command("Read the key back", "GetConfiguration", {"key": ["HeartbeatInterval"]}),
     ),
     clauses=("5.3 Change Configuration",),
-    octt=("TC_021",),
+    octt=("TC_021", "TC_040_1", "TC_040_2"),
 )
 
 

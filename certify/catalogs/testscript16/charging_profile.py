@@ -75,7 +75,7 @@ CASE = Case(
     ),
     clauses=("5.16 Set Charging Profile", "3.13 Smart Charging", "9.4.2 ChargingScheduleAllowedChargingRateUnit"),
     panel=frozenset({"profile_presets", "per_connector"}),
-    octt=("TC_056", "TC_057", "TC_059", "TC_066"),
+    octt=("TC_056", "TC_057", "TC_059", "TC_066", "TC_058_1", "TC_058_2", "TC_067", "TC_072", "TC_082"),
     profile="SmartCharging",
     presets=PRESETS,
     rate_limits=RATE_LIMITS,

@@ -22,7 +22,7 @@ CASE = Case(
     criteria=("After sending the ClearCache, a message with status Accepted must be received",),
     commands=(Command("Clear cache", "ClearCache", {}),),
     clauses=("5.4 Clear Cache", "9.1.2 AuthorizationCacheEnabled"),
-    octt=("TC_061",),
+    octt=("TC_061", "TC_007"),
 )
 
 

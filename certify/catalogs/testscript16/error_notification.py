@@ -25,7 +25,7 @@ CASE = Case(
     ),
     manual="Create a hardware error: interrupt the CP signal, open a phase or unbalance the supply; then restore it.",
     clauses=("4.9 Status Notification", "7.6 ChargePointErrorCode"),
-    octt=("TC_037",),
+    octt=("TC_041", "TC_024", "TC_030"),
 )
 
 

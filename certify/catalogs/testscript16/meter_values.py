@@ -45,7 +45,7 @@ CASE = Case(
     ),
     clauses=("4.7 Meter Values", "9.1.19 MeterValueSampleInterval", "9.1.17 MeterValuesSampledData"),
     panel=frozenset({"meter_chart"}),
-    octt=("TC_008", "TC_009"),
+    octt=("TC_070", "TC_071", "TC_036"),
     shows=("meter_chart",),
     # Judged from the transactions of items 6 and 7: its attempt begins first.
     rides_on="6",

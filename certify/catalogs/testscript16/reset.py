@@ -32,7 +32,7 @@ CASE = Case(
         Command("Soft reset", "Reset", {"type": "Soft"}),
     ),
     clauses=("5.14 Reset",),
-    octt=("TC_023", "TC_024", "TC_025", "TC_026"),
+    octt=("TC_013", "TC_014", "TC_015", "TC_016"),
 )
 
 

@@ -38,7 +38,7 @@ CASE = Case(
     needs_card=True,
     commands=(Command("Remote start", "RemoteStartTransaction", {"connectorId": "{connector}", "idTag": "{id_tag}"}),),
     clauses=("5.11 Remote Start Transaction", "4.1 Authorize", "4.8 Start Transaction"),
-    octt=("TC_003", "TC_004", "TC_010", "TC_011"),
+    octt=("TC_003", "TC_004", "TC_010", "TC_011", "TC_023", "TC_026", "TC_027"),
 )
 
 

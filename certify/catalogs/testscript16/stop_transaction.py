@@ -37,7 +37,7 @@ CASE = Case(
     needs_card=True,
     commands=(Command("Remote stop", "RemoteStopTransaction", {"transactionId": "{transaction_id}"}),),
     clauses=("5.12 Remote Stop Transaction", "4.10 Stop Transaction"),
-    octt=("TC_005", "TC_006", "TC_007", "TC_012"),
+    octt=("TC_012", "TC_068", "TC_069", "TC_005_1", "TC_005_2", "TC_005_3", "TC_028"),
 )
 
 
