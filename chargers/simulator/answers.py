@@ -72,16 +72,27 @@ class Station(ChargePoint):
         self.sim.spawn(self.sim.apply_availability(connector_id))
 
     @on(Action.remote_start_transaction)
-    async def on_remote_start_transaction(self, id_tag: str, connector_id: int | None = None, **_):
+    async def on_remote_start_transaction(
+        self, id_tag: str, connector_id: int | None = None, charging_profile: dict | None = None, **_
+    ):
         await self._slow()
-        connector = self.sim.free_connector(connector_id)
-        return call_result.RemoteStartTransaction(status="Accepted" if connector else "Rejected")
+        connector = self.sim.free_connector(connector_id, id_tag)
+        # §5.11: a profile given with a remote start is a TxProfile, or the start is refused.
+        usable = charging_profile is None or (
+            self.sim.smart_charging_on and charging_profile.get("charging_profile_purpose") == "TxProfile"
+        )
+        return call_result.RemoteStartTransaction(status="Accepted" if connector and usable else "Rejected")
 
     @after(Action.remote_start_transaction)
-    async def after_remote_start_transaction(self, id_tag: str, connector_id: int | None = None, **_):
-        connector = self.sim.free_connector(connector_id)
-        if connector:
-            self.sim.spawn(self.sim.remote_start(connector, id_tag))
+    async def after_remote_start_transaction(
+        self, id_tag: str, connector_id: int | None = None, charging_profile: dict | None = None, **_
+    ):
+        connector = self.sim.free_connector(connector_id, id_tag)
+        usable = charging_profile is None or (
+            self.sim.smart_charging_on and charging_profile.get("charging_profile_purpose") == "TxProfile"
+        )
+        if connector and usable:
+            self.sim.spawn(self.sim.remote_start(connector, id_tag, charging_profile))
 
     @on(Action.remote_stop_transaction)
     async def on_remote_stop_transaction(self, transaction_id: int, **_):
@@ -158,12 +169,12 @@ class Station(ChargePoint):
     @on(Action.reserve_now)
     async def on_reserve_now(self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_):
         await self._slow()
-        return call_result.ReserveNow(status=self.sim.reserve(connector_id, reservation_id, id_tag))
+        return call_result.ReserveNow(status=self.sim.reserve(connector_id, reservation_id, id_tag, expiry_date))
 
     @after(Action.reserve_now)
     async def after_reserve_now(self, connector_id: int, reservation_id: int, **_):
         connector = self.sim.connectors.get(connector_id)
-        if connector and connector.reservation_id == reservation_id:
+        if connector and connector.reservation_id == reservation_id and connector.status != "Reserved":
             self.sim.spawn(self.sim.set_status(connector, "Reserved"))
 
     @on(Action.cancel_reservation)
@@ -171,8 +182,9 @@ class Station(ChargePoint):
         await self._slow()
         for connector in self.sim.connectors.values():
             if connector.reservation_id == reservation_id:
-                connector.reservation_id = None
-                self.sim.spawn(self.sim.set_status(connector, "Available"))
+                self.sim.end_reservation(connector)
+                if connector.status == "Reserved":
+                    self.sim.spawn(self.sim.set_status(connector, "Available"))
                 return call_result.CancelReservation(status="Accepted")
         return call_result.CancelReservation(status="Rejected")
 

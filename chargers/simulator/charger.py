@@ -1,9 +1,10 @@
 """A simulated OCPP 1.6-J charge point on a real WebSocket.
 
 `SimulatedCharger` is assembled from one mixin per concern: the connection
-(connection.py), the station's state (connectors.py), transactions and
-metering (transactions.py), smart charging (smart_charging.py) and files
-(files.py). What it answers to the central system is `Station` (answers.py).
+(connection.py), the station's state (connectors.py), transactions
+(transactions.py), meter values (metering.py), smart charging
+(smart_charging.py) and files (files.py). What it answers to the central
+system is `Station` (answers.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .answers import Station
-from .config import ConfigStore
+from .config import VENDOR_KEYS, ConfigStore
 from .connection import Connection
 from .connectors import Connector, Connectors
 from .files import Files
+from .meter import iso
+from .metering import Metering
 from .profiles import PROFILES, Profile
 from .smart_charging import SmartCharging
 from .transactions import Transactions
@@ -55,18 +58,21 @@ class SimulatorOptions:
     charge_current: float = 16.0
 
 
-class SimulatedCharger(Connection, Connectors, Transactions, SmartCharging, Files):
+class SimulatedCharger(Connection, Connectors, Transactions, Metering, SmartCharging, Files):
     """One simulated charger: `await run()` until `stop()`."""
 
     def __init__(self, options: SimulatorOptions | None = None) -> None:
         self.options = options or SimulatorOptions()
         self.id = self.options.charge_point_id
         self.profile: Profile = PROFILES[self.options.profile]
+        absent = () if self.profile.auth_cache else ("AuthorizationCacheEnabled",)
+        if not self.profile.vendor_keys:
+            absent += tuple(VENDOR_KEYS)
         self.config = ConfigStore(
             self.options.connectors,
             self.options.heartbeat_interval,
             feature_profiles=self.profile.feature_profiles,
-            absent=() if self.profile.auth_cache else ("AuthorizationCacheEnabled",),
+            absent=absent,
             values={"ChargingScheduleAllowedChargingRateUnit": self.profile.rate_units},
             reboot_keys=self.profile.reboot_keys,
         )
@@ -105,6 +111,15 @@ class SimulatedCharger(Connection, Connectors, Transactions, SmartCharging, File
         if self.options.slow_delay is not None and self.profile.answer_delay:
             return self.options.slow_delay
         return self.profile.answer_delay
+
+    @property
+    def reboot_delay(self) -> float:
+        """Seconds between going down for a reboot and connecting again."""
+        return self.options.reboot_delay
+
+    def stamp(self, moment: datetime | None = None) -> str:
+        """A timestamp for a message: now, or `moment`."""
+        return iso(moment or datetime.now(UTC))
 
     def note(self, text: str) -> None:
         self.lines.append((datetime.now(UTC), text))

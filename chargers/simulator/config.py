@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .meter import MEASURANDS
+
 SMART_CHARGING_KEYS = {
     "ChargeProfileMaxStackLevel",
     "ChargingScheduleAllowedChargingRateUnit",
     "ChargingScheduleMaxPeriods",
     "ConnectorSwitch3to1PhaseSupported",
     "MaxChargingProfilesInstalled",
+    "SmartChargingEnabled",
 }
 # The keys of each optional feature profile (OCPP 1.6 §9.2 to §9.4).
 PROFILE_KEYS = {
+    "FirmwareManagement": {"SupportedFileTransferProtocols"},
     "LocalAuthListManagement": {"LocalAuthListEnabled", "LocalAuthListMaxLength", "SendLocalListMaxLength"},
     "Reservation": {"ReserveConnectorZeroSupported"},
     "SmartCharging": SMART_CHARGING_KEYS,
@@ -32,6 +36,7 @@ INTEGER_KEYS = {
     "ChargingScheduleMaxPeriods",
     "MaxChargingProfilesInstalled",
     "MinimumStatusDuration",
+    "VendorMaxCurrentA",
 }
 BOOLEAN_KEYS = {
     "AllowOfflineTxForUnknownId",
@@ -45,20 +50,27 @@ BOOLEAN_KEYS = {
     "LocalAuthListEnabled",
     "ReserveConnectorZeroSupported",
     "ConnectorSwitch3to1PhaseSupported",
+    "SmartChargingEnabled",
 }
-MEASURANDS = {
-    "Energy.Active.Import.Register",
-    "Power.Active.Import",
-    "Current.Import",
-    "Voltage",
-    "SoC",
-    "Frequency",
-    "Temperature",
-    "Current.Offered",
-    "Power.Offered",
+# Measurand lists and the key that caps each one's length (§9.1.15 to §9.1.28).
+MEASURAND_KEYS = {
+    "MeterValuesAlignedData": "MeterValuesAlignedDataMaxLength",
+    "MeterValuesSampledData": "MeterValuesSampledDataMaxLength",
+    "StopTxnAlignedData": "StopTxnAlignedDataMaxLength",
+    "StopTxnSampledData": "StopTxnSampledDataMaxLength",
 }
-# Keys that need a reboot to take effect (a vendor's quirk, for RebootRequired).
+# Keys whose value is one of a few words.
+CHOICES = {"VendorNetworkMode": {"ethernet", "wifi", "lte"}}
+# Keys that need a reboot to take effect, as a network setting does: RebootRequired (§5.3).
 REBOOT_KEYS = {"VendorNetworkMode"}
+# Keys beyond the specification's: a charger with only the standard keys lacks them.
+VENDOR_KEYS = {
+    "SmartChargingEnabled",
+    "VendorFirmwareChannel",
+    "VendorNetworkMode",
+    "VendorMaxCurrentA",
+    "VendorSerialBaud",
+}
 
 
 @dataclass
@@ -122,6 +134,9 @@ def default_keys(connectors: int, heartbeat_interval: int) -> list[Key]:
         Key("ChargingScheduleMaxPeriods", "24", readonly=True),
         Key("ConnectorSwitch3to1PhaseSupported", "false", readonly=True),
         Key("MaxChargingProfilesInstalled", "10", readonly=True),
+        Key("SmartChargingEnabled", "true"),
+        # Firmware Management: the protocols of UpdateFirmware and GetDiagnostics locations
+        Key("SupportedFileTransferProtocols", "FTP,HTTP,HTTPS", readonly=True),
         # Vendor keys
         Key("VendorFirmwareChannel", "stable"),
         Key("VendorNetworkMode", "ethernet"),
@@ -134,7 +149,8 @@ class ConfigStore:
     """GetConfiguration and ChangeConfiguration as OCPP 1.6 says.
 
     Keys of the feature profiles a charger lacks are absent (§9: each profile's
-    keys), and so are the keys named in `absent`. Keys in `reboot_keys` answer
+    keys), and so are the keys named in `absent`. `values` and `read_only` set a
+    profile's own values and accessibility. Keys in `reboot_keys` answer
     RebootRequired and keep their old value until `apply_pending()` at reboot."""
 
     def __init__(
@@ -146,6 +162,7 @@ class ConfigStore:
         feature_profiles: tuple[str, ...] | None = None,
         absent: tuple[str, ...] = (),
         values: dict[str, str] | None = None,
+        read_only: tuple[str, ...] = (),
         reboot_keys: tuple[str, ...] = (),
     ) -> None:
         self.keys = {k.name: k for k in default_keys(connectors, heartbeat_interval)}
@@ -165,7 +182,10 @@ class ConfigStore:
         for name, value in (values or {}).items():
             if name in self.keys:
                 self.keys[name].value = value
-        self.reboot_keys = REBOOT_KEYS | set(reboot_keys)
+        for name in read_only:
+            if name in self.keys:
+                self.keys[name].readonly = True
+        self.reboot_keys = (REBOOT_KEYS | set(reboot_keys)) & set(self.keys)
         self.pending: dict[str, str] = {}
 
     def get(self, names: list[str] | None = None) -> tuple[list[dict], list[str]]:
@@ -184,24 +204,30 @@ class ConfigStore:
         key = self.keys.get(name)
         if key is None:
             return "NotSupported"
-        if key.readonly:
+        if key.readonly or not self.valid(name, value):
             return "Rejected"
-        if name in INTEGER_KEYS:
-            try:
-                if int(value) < 0:
-                    return "Rejected"
-            except ValueError:
-                return "Rejected"
-        if name in BOOLEAN_KEYS and value.lower() not in ("true", "false"):
-            return "Rejected"
-        if name in ("MeterValuesSampledData", "MeterValuesAlignedData", "StopTxnSampledData", "StopTxnAlignedData"):
-            if any(m.strip() not in MEASURANDS for m in value.split(",") if m.strip()):
-                return "Rejected"
         if name in self.reboot_keys:
             self.pending[name] = value
             return "RebootRequired"
         key.value = value
         return "Accepted"
+
+    def valid(self, name: str, value: str) -> bool:
+        """Whether `value` is one the key takes: a number of seconds, a boolean, a
+        measurand list within its MaxLength (§9.1.16 and siblings), one of its words."""
+        if name in INTEGER_KEYS:
+            try:
+                return int(value) >= 0
+            except ValueError:
+                return False
+        if name in BOOLEAN_KEYS:
+            return value.lower() in ("true", "false")
+        if name in MEASURAND_KEYS:
+            listed = [m.strip() for m in value.split(",") if m.strip()]
+            return all(m in MEASURANDS for m in listed) and len(listed) <= self.int(MEASURAND_KEYS[name], 8)
+        if name in CHOICES:
+            return value in CHOICES[name]
+        return True
 
     def apply_pending(self) -> None:
         """A reboot: the values answered RebootRequired take effect."""
@@ -216,8 +242,9 @@ class ConfigStore:
         except (KeyError, ValueError):
             return default
 
-    def bool(self, name: str) -> bool:
-        return self.keys.get(name, Key(name, "false")).value.lower() == "true"
+    def bool(self, name: str, default: bool = False) -> bool:
+        key = self.keys.get(name)
+        return default if key is None else key.value.lower() == "true"
 
     def list(self, name: str) -> list[str]:
         return [v.strip() for v in self.keys.get(name, Key(name, "")).value.split(",") if v.strip()]

@@ -35,6 +35,7 @@ class Connection:
         goes away, stay away while 'offline'."""
         attempt = 0
         heart = self.spawn(self._heartbeats())
+        clock = self.spawn(self.clock_aligned())
         try:
             while not self.stopping:
                 wait = self.offline_until - time.monotonic()
@@ -51,6 +52,7 @@ class Connection:
                     await asyncio.sleep(min(self.options.backoff_max, self.options.backoff_base * 2 ** min(attempt, 6)))
         finally:
             heart.cancel()
+            clock.cancel()
 
     async def _session(self) -> None:
         headers = {}
@@ -58,10 +60,13 @@ class Connection:
             token = base64.b64encode(f"{self.id}:{self.options.password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
         url = self.options.url.rstrip("/") + "/" + quote(self.id, safe="")
-        async with websockets.connect(url, subprotocols=["ocpp1.6"], additional_headers=headers, open_timeout=10) as ws:
+        async with websockets.connect(
+            url, subprotocols=["ocpp1.6"], additional_headers=headers, open_timeout=10, ping_interval=None
+        ) as ws:
             station = Station.of(self, ws)
             self.station = station
             reader = asyncio.create_task(station.start())
+            pinger = asyncio.create_task(self._pings(ws))
             self._drop.clear()
             try:
                 self.online.set()
@@ -84,6 +89,7 @@ class Connection:
                 self._booted_event.clear()
                 self.station = None
                 reader.cancel()
+                pinger.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await reader
                 self.note("disconnected")
@@ -121,6 +127,9 @@ class Connection:
             await self.send(call.Heartbeat())
         self.booted = True
         self._booted_event.set()
+        for connector in self.connectors.values():
+            if connector.transaction_id is None and connector.status == "Finishing":
+                self.spawn(self._auto_unplug(connector))  # the driver of a transaction the reboot ended
 
     async def wait_booted(self, timeout: float = 30) -> None:
         await asyncio.wait_for(self._booted_event.wait(), timeout)
@@ -165,8 +174,24 @@ class Connection:
                 await self.send(call.Heartbeat())
 
     def config_changed(self, key: str) -> None:
+        """An accepted ChangeConfiguration takes effect now (the timers read their keys as they go)."""
         if key == "HeartbeatInterval":
             self._heartbeat_wake.set()
+        elif key in ("SmartChargingEnabled", "VendorMaxCurrentA"):
+            self.apply_limits()
+
+    async def _pings(self, ws) -> None:
+        """A WebSocket ping every WebSocketPingInterval seconds; 0 sends none (§9.1.34)."""
+        waited = 0.0
+        while True:
+            interval = self.config.int("WebSocketPingInterval", 0)
+            if interval <= 0 or waited < interval:
+                waited = 0.0 if interval <= 0 else waited + 0.5
+                await asyncio.sleep(0.5)
+                continue
+            waited = 0.0
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await ws.ping()
 
     async def send(self, payload, queue_offline: bool = False):
         """Send a CALL; transaction messages (and statuses, unless the profile
@@ -237,7 +262,7 @@ class Connection:
                 await self.set_status(target, target.status, target.error_code)
         elif message == "MeterValues":
             for connector in self.connectors.values():
-                if number in (None, connector.number):
+                if number in (None, 0, connector.number):
                     sample = self.meter_sample(connector, "Trigger")
                     await self.send(
                         call.MeterValues(
@@ -250,17 +275,23 @@ class Connection:
             await self.send(call.DiagnosticsStatusNotification(status="Idle"))
 
     async def reboot(self, reason: str) -> None:
-        """Stop transactions, close the socket, come back and boot again."""
+        """Close the socket, come back after the reboot's delay and boot again.
+        A running transaction ends with the reason: after Reset Soft (and a
+        firmware reboot) before going down, after Reset Hard once the next boot
+        is accepted (§5.14); a cable in use stays in, Finishing after the boot."""
         await asyncio.sleep(0.2)  # let the answer leave first
         for connector in self.connectors.values():
             if connector.transaction_id is not None:
-                await self.stop_transaction(connector, reason)
-            connector.plugged = False
+                await self.stop_transaction(connector, reason, after_boot=reason == "HardReset")
+            if connector.status == "Finishing" and connector.plugged:
+                continue
+            connector.plugged, connector.pending_tag = False, ""
+            connector.waiting_serial += 1
             if connector.operative:
-                connector.status = "Available"
+                connector.status = "Reserved" if connector.reservation_id is not None else "Available"
         self.config.apply_pending()
         self.need_boot = True
-        self.offline_until = time.monotonic() + self.options.reboot_delay
+        self.offline_until = time.monotonic() + self.reboot_delay
         self._drop.set()
         if self.station is not None:
             with contextlib.suppress(Exception):

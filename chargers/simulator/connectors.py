@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from ocpp.v16 import call
 
 from .config import ConfigStore
-from .meter import Meter, now_iso
+from .meter import Meter
 from .profiles import Profile
 
 
@@ -23,11 +24,15 @@ class Connector:
     operative: bool = True
     scheduled_inoperative: bool | None = None  # change of availability after the transaction
     transaction_id: int | None = None  # negative while offline and unconfirmed
+    tx_serial: int = 0  # changes at every start and stop: a transaction's timers end with it
     id_tag: str = ""
     meter_start: int = 0
-    begin_sample: dict | None = None
-    pending_tag: str = ""
+    transaction_data: list = field(default_factory=list)  # StopTxn*Data readings for the StopTransaction
+    pending_tag: str = ""  # a card accepted, the cable not yet in
+    waiting_serial: int = 0  # changes when a wait for the cable (ConnectionTimeOut) begins or ends
+    status_serial: int = 0  # changes with every status: a status held back is dropped when another follows
     reservation_id: int | None = None
+    reservation_tag: str = ""
     fault_previous: str = ""
     meter: Meter = field(default_factory=Meter)
     tasks: list = field(default_factory=list)
@@ -43,15 +48,29 @@ class Connectors:
     station_status: Connector
     quiet_until: float
 
-    async def set_status(self, connector: Connector, status: str, error_code: str = "NoError", **extra) -> None:
-        """Report a status; offline it waits in the queue unless the profile drops it."""
+    async def set_status(
+        self, connector: Connector, status: str, error_code: str = "NoError", *, at_once: bool = False, **extra
+    ) -> None:
+        """Report a status; offline it waits in the queue unless the profile drops it.
+        With MinimumStatusDuration a status is reported only once it has lasted
+        that long (§9.1.20): one that changes sooner is never sent."""
         connector.status, connector.error_code = status, error_code
-        await self.send(
-            call.StatusNotification(
-                connector_id=connector.number, error_code=error_code, status=status, timestamp=now_iso(), **extra
-            ),
-            queue_offline=self.profile.offline_statuses,
+        connector.status_serial += 1
+        payload = call.StatusNotification(
+            connector_id=connector.number, error_code=error_code, status=status, timestamp=self.stamp(), **extra
         )
+        hold = self.config.int("MinimumStatusDuration", 0)
+        if hold > 0 and not at_once:
+            self.spawn(self._report_when_stable(connector, connector.status_serial, payload, hold))
+            return
+        await self.send(payload, queue_offline=self.profile.offline_statuses)
+
+    async def _report_when_stable(self, connector: Connector, serial: int, payload, hold: int) -> None:
+        await asyncio.sleep(hold)
+        if connector.status_serial == serial:
+            await self.send(payload, queue_offline=self.profile.offline_statuses)
+        else:
+            self.note(f"status {payload.status} of connector {connector.number} lasted under {hold} s: not reported")
 
     async def _status_all(self) -> None:
         """Every connector's status, as after a boot. Not within the quiet period
@@ -61,7 +80,7 @@ class Connectors:
             if time.monotonic() < self.quiet_until:
                 self.note(f"status of connector {target.number} not reported: trigger ignored")
                 continue
-            await self.set_status(target, target.status, target.error_code)
+            await self.set_status(target, target.status, target.error_code, at_once=True)
 
     def change_availability(self, number: int, operative: bool) -> str:
         targets = list(self.connectors.values()) if number == 0 else [self.connectors.get(number)]
@@ -87,49 +106,108 @@ class Connectors:
                 connector.operative, connector.scheduled_inoperative = False, None
             if connector.transaction_id is not None:
                 continue
-            wanted = "Unavailable" if not connector.operative else ("Preparing" if connector.plugged else "Available")
+            if not connector.operative:
+                wanted = "Unavailable"
+            elif connector.plugged or connector.pending_tag:
+                wanted = "Preparing"
+            else:
+                wanted = "Reserved" if connector.reservation_id is not None else "Available"
             await self.set_status(connector, wanted)
 
-    def reserve(self, number: int, reservation_id: int, id_tag: str) -> str:
+    # -- reservations (§5.13) ------------------------------------------------------------
+
+    def reserve(self, number: int, reservation_id: int, id_tag: str, expiry_date: str) -> str:
+        """ReserveNow's answer. The same reservationId replaces its reservation; connector 0
+        only with ReserveConnectorZeroSupported (false here, §9.5.1)."""
+        for other in self.connectors.values():
+            if other.reservation_id == reservation_id and other.number != number:
+                self.end_reservation(other)
         connector = self.connectors.get(number)
         if connector is None:
             return "Rejected"
-        if connector.status == "Faulted":
+        if connector.status == "Faulted" or self.station_status.status == "Faulted":
             return "Faulted"
         if not connector.operative or connector.status == "Unavailable":
             return "Unavailable"
-        if connector.status != "Available":
+        if connector.transaction_id is not None or connector.plugged or connector.pending_tag:
             return "Occupied"
-        connector.reservation_id = reservation_id
-        connector.pending_tag = id_tag
+        if connector.reservation_id not in (None, reservation_id):
+            return "Occupied"
+        self.end_reservation(connector)
+        connector.reservation_id, connector.reservation_tag = reservation_id, id_tag
+        expiry = datetime.fromisoformat(expiry_date.replace("Z", "+00:00"))
+        if expiry.tzinfo is None:
+            expiry = expiry.replace(tzinfo=UTC)
+        self.spawn(self._expire(connector, reservation_id, expiry))
         return "Accepted"
+
+    async def _expire(self, connector: Connector, reservation_id: int, expiry: datetime) -> None:
+        """At expiryDate an unused reservation ends: Reserved -> Available (§5.13)."""
+        await asyncio.sleep(max(0.0, (expiry - datetime.now(UTC)).total_seconds()))
+        if connector.reservation_id == reservation_id and connector.transaction_id is None:
+            self.note(f"reservation {reservation_id} on connector {connector.number} expired")
+            await self.cancel_reservation(connector)
+
+    def end_reservation(self, connector: Connector) -> None:
+        """Forget the connector's reservation (used, cancelled or expired)."""
+        connector.reservation_id, connector.reservation_tag = None, ""
+
+    async def cancel_reservation(self, connector: Connector) -> None:
+        self.end_reservation(connector)
+        if connector.status == "Reserved":
+            await self.set_status(connector, "Available")
+
+    # -- the cable ---------------------------------------------------------------------
 
     async def plug(self, number: int = 1) -> None:
         connector = self.connectors[number]
         connector.plugged = True
-        if connector.transaction_id is None and connector.operative and connector.status in ("Available", "Reserved"):
+        if connector.transaction_id is not None:
+            if connector.status == "SuspendedEV":  # the EV is back (StopTransactionOnEVSideDisconnect false)
+                connector.meter.set_current(self.current_limit(connector))
+                await self.set_status(connector, "Charging")
+            return
+        if not connector.operative or connector.status not in ("Available", "Reserved", "Preparing"):
+            return
+        if connector.pending_tag:
+            if connector.status != "Preparing":
+                await self.set_status(connector, "Preparing")
+            await self.start_transaction(connector, connector.pending_tag)
+        elif connector.status == "Available":
             await self.set_status(connector, "Preparing")
-            if connector.pending_tag:
-                await self.start_transaction(connector, connector.pending_tag)
-            else:
-                self.spawn(self._connection_timeout(connector))
+            self.await_cable(connector)
+        # Reserved, without its card: it stays Reserved until the card comes (§4.9: Reserved -> Preparing).
 
-    async def _connection_timeout(self, connector: Connector) -> None:
-        """Plugged but no transaction within ConnectionTimeOut: the charger gives
-        up and reports Available again (OCPP 1.6 §9.1.6; the cable may still be
-        in the socket, but the connector is free for a new session)."""
+    def await_cable(self, connector: Connector) -> None:
+        """Preparing: the transaction must begin within ConnectionTimeOut (§9.1.6)."""
+        connector.waiting_serial += 1
+        self.spawn(self._connection_timeout(connector, connector.waiting_serial))
+
+    async def _connection_timeout(self, connector: Connector, serial: int) -> None:
+        """No transaction within ConnectionTimeOut: the charger gives up and
+        reports Available again (§9.1.6; the cable may still be in the socket,
+        but the connector is free for a new session)."""
         await asyncio.sleep(max(1, self.config.int("ConnectionTimeOut", 60)))
-        if connector.transaction_id is None and connector.status == "Preparing":
-            connector.plugged = False
-            await self.set_status(connector, "Available")
+        if connector.waiting_serial != serial or connector.transaction_id is not None:
+            return
+        if connector.status == "Preparing":
+            self.note(f"connector {connector.number}: ConnectionTimeOut, back to Available")
+            connector.plugged, connector.pending_tag = False, ""
+            await self.set_status(connector, "Reserved" if connector.reservation_id is not None else "Available")
 
     async def unplug(self, number: int = 1) -> None:
         connector = self.connectors[number]
         connector.plugged = False
-        if connector.transaction_id is not None and self.config.bool("StopTransactionOnEVSideDisconnect"):
-            await self.stop_transaction(connector, "EVDisconnected")
+        if connector.transaction_id is not None:
+            if self.config.bool("StopTransactionOnEVSideDisconnect"):
+                await self.stop_transaction(connector, "EVDisconnected")
+            else:  # the transaction goes on without energy until the EV is back (§9.1.23)
+                connector.meter.set_current(0)
+                await self.set_status(connector, "SuspendedEV", info="EV side disconnected")
         elif connector.status in ("Preparing", "Finishing"):
-            await self.set_status(connector, "Available")
+            connector.pending_tag = ""
+            connector.waiting_serial += 1
+            await self.set_status(connector, "Reserved" if connector.reservation_id is not None else "Available")
 
     async def raise_fault(self, number: int = 0, code: str = "GroundFailure", info: str = "") -> None:
         target = self.station_status if number == 0 else self.connectors[number]

@@ -11,7 +11,7 @@ from ocpp.v16 import call
 
 from .connectors import Connector
 from .profiles import Profile
-from .transfer import download, upload
+from .transfer import download, upload, version_in
 
 
 class Files:
@@ -47,7 +47,8 @@ class Files:
         await self.send(call.FirmwareStatusNotification(status="Installing"))
         await asyncio.sleep(0.3)
         self.updates += 1
-        self.firmware = f"{self.firmware.split('+')[0]}+upd{self.updates}"  # a new version each time
+        # The image's version when its name tells it (fw-2.0.1.bin), else a new version each time.
+        self.firmware = version_in(location) or f"{self.firmware.split('+')[0]}+upd{self.updates}"
         if not self.profile.reboot_before_installed:
             await self.send(call.FirmwareStatusNotification(status="Installed"))
         while any(c.transaction_id is not None for c in self.connectors.values()):  # noqa: ASYNC110
@@ -56,7 +57,7 @@ class Files:
         await self.reboot("Reboot")
         if self.profile.reboot_before_installed:
             # §5.19: good practice is to reboot into the new firmware first, then report Installed.
-            await self.wait_rebooted(boots, timeout=60 + self.options.reboot_delay)
+            await self.wait_rebooted(boots, timeout=60 + self.reboot_delay)
             await self.send(call.FirmwareStatusNotification(status="Installed"))
 
     async def upload_diagnostics(self, location: str, start: str | None, stop: str | None) -> None:
@@ -73,9 +74,10 @@ class Files:
         data = (header + window + "\n".join(lines) + "\n").encode()
         await self.send(call.DiagnosticsStatusNotification(status="Uploading"))
         try:
-            await asyncio.to_thread(upload, location, name, data)
+            how = await asyncio.to_thread(upload, location, name, data)
         except Exception as exc:
             self.note(f"diagnostics upload failed: {exc!r}")
             await self.send(call.DiagnosticsStatusNotification(status="UploadFailed"))
             return
+        self.note(f"diagnostics {name} uploaded by {how}")
         await self.send(call.DiagnosticsStatusNotification(status="Uploaded"))

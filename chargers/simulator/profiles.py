@@ -58,6 +58,7 @@ class Profile:
     reject_first_reset: bool = False  # the first Reset is Rejected
     rate_units: str = "Current,Power"  # ChargingScheduleAllowedChargingRateUnit
     reboot_keys: tuple[str, ...] = ()  # keys answered RebootRequired, applied at the next boot
+    vendor_keys: bool = True  # keys beyond §9 (SmartChargingEnabled, VendorNetworkMode, ...)
     kw_units: bool = False  # kWh, kW, per-phase voltage L1/L2/L3
     answer_delay: float = 0.0  # seconds before answering every CALL
     # -- misbehaviour ---------------------------------------------------------------
@@ -167,6 +168,12 @@ PROFILES: dict[str, Profile] = {
             "(§5.3, §7.22); the value takes effect (and reads back) after the next reboot, where a HeartbeatInterval "
             "then yields to the BootNotification.conf interval (§4.2).",
             reboot_keys=("MeterValueSampleInterval", "HeartbeatInterval"),
+        ),
+        Profile(
+            "standard-keys-only",
+            "Only the configuration keys §9 lists: ChangeConfiguration of SmartChargingEnabled or of a network "
+            "setting (VendorNetworkMode) is answered NotSupported (§5.3: a key the charger does not know).",
+            vendor_keys=False,
         ),
         Profile(
             "kw-units",

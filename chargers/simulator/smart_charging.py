@@ -28,14 +28,27 @@ class SmartCharging:
     profile: Profile
     profiles: dict[int, dict]
 
+    @property
+    def smart_charging_on(self) -> bool:
+        """The SmartCharging profile, switched on (the vendor key SmartChargingEnabled, where it exists)."""
+        return self.profile.smart_charging and self.config.bool("SmartChargingEnabled", default=True)
+
     def current_limit(self, connector: Connector) -> float:
-        schedule = self.composite_schedule(connector.number, 60, "A")
+        """What the EV may draw per phase: the station's rating, VendorMaxCurrentA and the schedule in force."""
+        limit = min(self.options.charge_current, float(self.config.int("VendorMaxCurrentA", 1000)))
+        schedule = self.composite_schedule(connector.number, 60, "A") if self.smart_charging_on else None
         if schedule and schedule["charging_schedule_period"]:
-            return min(self.options.charge_current, schedule["charging_schedule_period"][0]["limit"])
-        return self.options.charge_current
+            return min(limit, schedule["charging_schedule_period"][0]["limit"])
+        return limit
+
+    def apply_limits(self) -> None:
+        """A profile or a key changed: every running transaction draws its new limit."""
+        for connector in self.connectors.values():
+            if connector.transaction_id is not None and connector.status == "Charging":
+                connector.meter.set_current(self.current_limit(connector))
 
     def set_profile(self, number: int, profile: dict) -> str:
-        if not self.profile.smart_charging:
+        if not self.smart_charging_on:
             return "Rejected"
         unit = profile.get("charging_schedule", {}).get("charging_rate_unit")
         if RATE_UNITS.get(unit) not in self.config.list("ChargingScheduleAllowedChargingRateUnit"):
@@ -45,6 +58,8 @@ class SmartCharging:
             connector = self.connectors.get(number)
             if connector is None or connector.transaction_id is None:
                 return "Rejected"
+            if profile.get("transaction_id") not in (None, connector.transaction_id):
+                return "Rejected"
         if purpose == "ChargePointMaxProfile" and number != 0:
             return "Rejected"
         if number != 0 and number not in self.connectors:
@@ -52,10 +67,23 @@ class SmartCharging:
         if profile.get("stack_level", 0) > self.config.int("ChargeProfileMaxStackLevel", 8):
             return "Rejected"
         self.profiles[profile["charging_profile_id"]] = {"connector": number, "profile": profile}
-        for connector in self.connectors.values():
-            if connector.transaction_id is not None:
-                connector.meter.set_current(self.current_limit(connector))
+        self.apply_limits()
         return "Accepted"
+
+    def install_for_transaction(self, connector: Connector, profile: dict) -> None:
+        """The TxProfile of a RemoteStartTransaction, bound to the transaction it started (§5.11)."""
+        profile = {**profile, "transaction_id": connector.transaction_id}
+        self.profiles[profile["charging_profile_id"]] = {"connector": connector.number, "profile": profile}
+        self.apply_limits()
+
+    def drop_transaction_profiles(self, connector: Connector) -> None:
+        """A TxProfile lives as long as its transaction (§3.13.2)."""
+        for pid, entry in list(self.profiles.items()):
+            if (
+                entry["connector"] == connector.number
+                and entry["profile"].get("charging_profile_purpose") == "TxProfile"
+            ):
+                del self.profiles[pid]
 
     def clear_profiles(self, id=None, connector_id=None, charging_profile_purpose=None, stack_level=None, **_) -> str:
         doomed = [
@@ -71,6 +99,7 @@ class SmartCharging:
         ]
         for pid in doomed:
             del self.profiles[pid]
+        self.apply_limits()
         return "Accepted" if doomed else "Unknown"
 
     def composite_schedule(self, number: int, duration: int, unit: str | None) -> dict | None:

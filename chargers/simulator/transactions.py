@@ -1,37 +1,47 @@
-"""Transactions and metering: who may charge (Authorize, the cache, the local
-list), starting and stopping, and the meter values sent meanwhile."""
+"""Transactions: who may charge (Authorize, the cache, the local list),
+starting and stopping, and what a stop sends. The meter values sent meanwhile
+are metering.py's."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 
 from ocpp.v16 import call
 
 from .config import ConfigStore
 from .connectors import Connector
-from .meter import now_iso
+from .metering import TICK
 from .profiles import Profile
+
+# Stop reasons of a reboot: no driver unplugs before it, the cable stays in.
+REBOOT_REASONS = ("HardReset", "SoftReset", "PowerLoss", "Reboot")
 
 
 class Transactions:
-    """Mixin of SimulatedCharger: transactions, their authorisation and their meter values."""
+    """Mixin of SimulatedCharger: transactions and their authorisation."""
 
     config: ConfigStore
     connectors: dict[int, Connector]
     profile: Profile
     online: asyncio.Event
+    queue: deque
     auth_cache: dict[str, str]
     local_list: dict[str, str]
     local_list_version: int
 
-    def free_connector(self, number: int | None) -> Connector | None:
-        candidates = [self.connectors[number]] if number in self.connectors else list(self.connectors.values())
+    def free_connector(self, number: int | None, id_tag: str = "") -> Connector | None:
+        """The connector a remote start may use: the one asked for (never 0, §5.11),
+        else any; idle, or reserved for this idTag (§5.13)."""
+        if number is not None and number not in self.connectors:
+            return None
+        candidates = [self.connectors[number]] if number is not None else list(self.connectors.values())
         for connector in candidates:
-            if (
-                connector.operative
-                and connector.transaction_id is None
-                and connector.status in ("Available", "Preparing")
-            ):
+            if not connector.operative or connector.transaction_id is not None:
+                continue
+            if connector.status in ("Available", "Preparing") and not connector.reservation_id:
+                return connector
+            if connector.status in ("Reserved", "Preparing") and id_tag and connector.reservation_tag == id_tag:
                 return connector
         return None
 
@@ -41,20 +51,40 @@ class Transactions:
                 return connector
         return None
 
+    @property
+    def cache_enabled(self) -> bool:
+        """An Authorization Cache that is on (§3.5.1, AuthorizationCacheEnabled §9.1.2)."""
+        return self.profile.auth_cache and self.config.bool("AuthorizationCacheEnabled")
+
+    def known_locally(self, id_tag: str) -> str | None:
+        """The card's status in the Local Authorization List (when enabled) or the cache (when on)."""
+        if self.config.bool("LocalAuthListEnabled") and id_tag in self.local_list:
+            return self.local_list[id_tag]
+        if self.cache_enabled and id_tag in self.auth_cache:
+            return self.auth_cache[id_tag]
+        return None
+
+    def remember(self, id_tag: str, info: dict | None) -> None:
+        """Every idTagInfo the central system gives updates the cache (§3.5.1)."""
+        if self.cache_enabled and info:
+            self.auth_cache[id_tag] = info.get("status", "Invalid")
+
     async def authorize(self, id_tag: str) -> str:
+        """Offline: the list, the cache, or unknown cards allowed (§3.5.2, §9.1.1, §9.1.12).
+        Online: Authorize, unless LocalPreAuthorize finds the card accepted locally (§9.1.13)."""
         if not self.online.is_set():
             if self.config.bool("LocalAuthorizeOffline"):
-                return (
-                    self.local_list.get(id_tag)
-                    or (self.auth_cache.get(id_tag) if self.profile.auth_cache else None)
-                    or ("Accepted" if self.config.bool("AllowOfflineTxForUnknownId") else "Invalid")
+                return self.known_locally(id_tag) or (
+                    "Accepted" if self.config.bool("AllowOfflineTxForUnknownId") else "Invalid"
                 )
             return "Invalid"
+        if self.config.bool("LocalPreAuthorize") and self.known_locally(id_tag) == "Accepted":
+            self.note(f"card {id_tag} accepted locally (LocalPreAuthorize)")
+            return "Accepted"
         answer = await self.send(call.Authorize(id_tag=id_tag))
-        status = (answer.id_tag_info or {}).get("status", "Invalid") if answer else "Invalid"
-        if self.profile.auth_cache:
-            self.auth_cache[id_tag] = status
-        return status
+        info = (answer.id_tag_info or {}) if answer else {}
+        self.remember(id_tag, info)
+        return info.get("status", "Invalid")
 
     def send_local_list(self, version: int, update_type: str, entries: list) -> str:
         if not self.config.bool("LocalAuthListEnabled"):
@@ -79,40 +109,57 @@ class Transactions:
             if connector.id_tag == id_tag:
                 await self.stop_transaction(connector, "Local", id_tag)
                 return "Stopped"
-            return "Busy"
+            return "Busy"  # another card: no Authorize, no stop (§4.10)
+        if not connector.operative or connector.status in ("Faulted", "Unavailable"):
+            self.note(f"card {id_tag} on connector {number}: {connector.status}, no transaction")
+            return connector.status
+        if connector.reservation_id is not None and id_tag != connector.reservation_tag:
+            self.note(f"card {id_tag} on connector {number}: reserved for another card")
+            return "Reserved"
         status = await self.authorize(id_tag)
         if status != "Accepted":
             self.note(f"card {id_tag} refused: {status}")
             if not self.profile.start_when_refused:
                 return status
         if connector.plugged:
+            if connector.status == "Reserved":
+                await self.set_status(connector, "Preparing")
             await self.start_transaction(connector, id_tag)
         else:
             connector.pending_tag = id_tag
-            if connector.status == "Available":
+            if connector.status in ("Available", "Reserved"):
                 await self.set_status(connector, "Preparing")
+            self.await_cable(connector)
         return status
 
-    async def remote_start(self, connector: Connector, id_tag: str) -> None:
-        connector.plugged = True  # the EV is there: a remote start presumes it
+    async def remote_start(self, connector: Connector, id_tag: str, charging_profile: dict | None = None) -> None:
+        """An accepted RemoteStartTransaction: Authorize first when
+        AuthorizeRemoteTxRequests says so (§5.11), then start, under the TxProfile
+        that came with it; the EV is presumed there."""
+        if self.config.bool("AuthorizeRemoteTxRequests") and await self.authorize(id_tag) != "Accepted":
+            self.note(f"remote start for {id_tag} not authorized")
+            return
+        connector.plugged = True
         if connector.status != "Preparing" and not self.profile.charging_first:
             await self.set_status(connector, "Preparing")
-        if self.config.bool("AuthorizeRemoteTxRequests") and await self.authorize(id_tag) != "Accepted":
-            return
         await self.start_transaction(connector, id_tag)
+        if charging_profile and connector.transaction_id is not None:
+            self.install_for_transaction(connector, charging_profile)
 
     async def start_transaction(self, connector: Connector, id_tag: str) -> None:
         connector.id_tag, connector.pending_tag = id_tag, ""
+        connector.tx_serial += 1
+        connector.transaction_data = []
         connector.meter_start = connector.meter.register()
         connector.meter.set_current(self.current_limit(connector))
         payload = call.StartTransaction(
             connector_id=connector.number,
             id_tag=id_tag,
             meter_start=connector.meter_start,
-            timestamp=now_iso(),
+            timestamp=self.stamp(),
             reservation_id=connector.reservation_id,
         )
-        connector.reservation_id = None
+        self.end_reservation(connector)
         if self.profile.charging_first:
             await self.set_status(connector, "Charging")
         refused = False
@@ -120,6 +167,7 @@ class Transactions:
             answer = await self.send(payload)
             if answer is None:
                 return
+            self.remember(id_tag, answer.id_tag_info)
             refused = (answer.id_tag_info or {}).get("status") != "Accepted"
             connector.transaction_id = answer.transaction_id
         else:
@@ -129,79 +177,77 @@ class Transactions:
             self.queue.append(payload)
         if not self.profile.charging_first:
             await self.set_status(connector, "Charging")
-        connector.begin_sample = self.meter_sample(connector, "Transaction.Begin")
-        await self.send(
-            call.MeterValues(
-                connector_id=connector.number,
-                transaction_id=connector.transaction_id,
-                meter_value=[connector.begin_sample],
-            ),
-            queue_offline=True,
-        )
-        connector.tasks.append(self.spawn(self._sample(connector, connector.transaction_id)))
+        begin = self.meter_sample(connector, "Transaction.Begin")
+        self.keep_for_stop(connector, "StopTxnSampledData", "Transaction.Begin")
+        await self.send_meter_values(connector, begin)
+        connector.tasks.append(self.spawn(self.sample_transaction(connector, connector.tx_serial)))
         if refused:
             self.refused_start(connector, id_tag)
 
     def refused_start(self, connector: Connector, id_tag: str) -> None:
         """StartTransaction.conf refused the card: with StopTransactionOnInvalidId
-        the transaction stops at once, reason DeAuthorized (§9.1.24)."""
+        the transaction stops at once, reason DeAuthorized (§9.1.24); without it,
+        it goes on with at most MaxEnergyOnInvalidId more, then SuspendedEVSE (§9.1.14)."""
         self.note(f"StartTransaction of {id_tag} not accepted")
-        if self.config.bool("StopTransactionOnInvalidId") and not self.profile.start_when_refused:
+        if self.profile.start_when_refused:
+            return
+        if self.config.bool("StopTransactionOnInvalidId"):
             self.spawn(self.stop_transaction(connector, "DeAuthorized"))
+        else:
+            connector.tasks.append(self.spawn(self._suspend_invalid(connector, connector.tx_serial)))
 
-    def measurands(self) -> list[str]:
-        return self.config.list("MeterValuesSampledData") or ["Energy.Active.Import.Register"]
+    async def _suspend_invalid(self, connector: Connector, serial: int) -> None:
+        allowance = self.config.int("MaxEnergyOnInvalidId", 0)
+        while connector.tx_serial == serial and connector.meter.register() - connector.meter_start < allowance:  # noqa: ASYNC110
+            await asyncio.sleep(TICK)  # the meter is polled, as a charger does
+        if connector.tx_serial == serial:
+            connector.meter.set_current(0)
+            await self.set_status(connector, "SuspendedEVSE")
 
-    def meter_sample(self, connector: Connector, context: str) -> dict:
-        """One meterValue of the configured measurands, in the profile's units."""
-        return connector.meter.sample(
-            self.measurands(), context, voltage=self.profile.voltage, kw=self.profile.kw_units
-        )
-
-    async def _sample(self, connector: Connector, transaction_id: int) -> None:
-        while connector.transaction_id == transaction_id and not self.stopping:
-            await asyncio.sleep(max(1, self.config.int("MeterValueSampleInterval", 60)))
-            if connector.transaction_id != transaction_id:
-                return
-            sample = self.meter_sample(connector, "Sample.Periodic")
-            await self.send(
-                call.MeterValues(
-                    connector_id=connector.number, transaction_id=connector.transaction_id, meter_value=[sample]
-                ),
-                queue_offline=True,
-            )
-
-    async def stop_transaction(self, connector: Connector, reason: str, id_tag: str | None = None) -> None:
+    async def stop_transaction(
+        self, connector: Connector, reason: str, id_tag: str | None = None, *, after_boot: bool = False
+    ) -> None:
+        """End the transaction: StopTransaction with its transactionData, and the
+        statuses around it. `after_boot` (Reset Hard): the StopTransaction waits
+        in the queue for the next accepted boot (§5.14) and the boot reports the status."""
         if connector.transaction_id is None:
             return
         transaction_id = connector.transaction_id
         connector.transaction_id = None
+        connector.tx_serial += 1
         for task in connector.tasks:
             task.cancel()
         connector.tasks.clear()
-        end = self.meter_sample(connector, "Transaction.End")
+        self.drop_transaction_profiles(connector)
+        self.keep_for_stop(connector, "StopTxnSampledData", "Transaction.End")
         connector.meter.set_current(0)
-        data = [d for d in (connector.begin_sample, end) if d]
         payload = call.StopTransaction(
             meter_stop=connector.meter.register(),
-            timestamp=now_iso(),
+            timestamp=self.stamp(),
             transaction_id=transaction_id,
             reason=None if reason == "Local" and not self.profile.local_stop_reason else reason,
             id_tag=id_tag,
-            transaction_data=data,
+            transaction_data=connector.transaction_data or None,
         )
-        rebooting = reason in ("HardReset", "SoftReset", "PowerLoss", "Reboot")
-        finishing = not rebooting and reason != "EVDisconnected" and self.profile.finishing
+        connector.transaction_data = []
+        rebooting = reason in REBOOT_REASONS
+        unplugged = reason == "EVDisconnected" or not connector.plugged
+        finishing = self.profile.finishing and not unplugged
+        if after_boot:
+            self.queue.append(payload)
+            connector.status = "Finishing" if finishing else "Available"
+            connector.plugged = finishing
+            return
         if finishing and self.profile.finishing_first:
             await self.set_status(connector, "Finishing")
         await self.send(payload, queue_offline=True)
-        if rebooting:
-            return
-        if reason == "EVDisconnected":
+        if unplugged:
             await self.set_status(connector, "Available")
-        else:
-            if finishing and not self.profile.finishing_first:
-                await self.set_status(connector, "Finishing")
+        elif finishing and not self.profile.finishing_first:
+            await self.set_status(connector, "Finishing")
+        if rebooting:
+            return  # the boot reports the connector; the driver unplugs after it
+        if not unplugged:
             self.spawn(self._auto_unplug(connector))
         if connector.scheduled_inoperative is not None:
             self.spawn(self.apply_availability(connector.number))

@@ -85,6 +85,7 @@ TOUCHES = {
     "no-finishing": [6, 7],
     "no-smart-charging": [5],
     "slow": [4],
+    "standard-keys-only": [4, 5],
     "ignore-heartbeat-interval": [],
     "no-voltage": [5, 6, 7],
     "ignore-remote-stop": [6],

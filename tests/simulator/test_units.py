@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import email
+import http.server
+import threading
+
 import pytest
 
 from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
 from chargers.simulator.config import ConfigStore
 from chargers.simulator.meter import Meter
+from chargers.simulator.transfer import upload, version_in
 
 
 def test_get_configuration_names_the_unknown_keys_apart():
@@ -107,6 +112,7 @@ EXPECTED = {  # name: (breaks, unsupported), as issue 13 sets them
     "no-finishing": ((), ()),
     "no-smart-charging": ((), (14, 15)),
     "slow": ((), ()),
+    "standard-keys-only": ((), ()),
     "ignore-heartbeat-interval": ((2,), ()),
     "no-voltage": ((8,), ()),
     "ignore-remote-stop": ((7,), ()),
@@ -171,3 +177,56 @@ def test_a_power_only_charger_rejects_profiles_in_amperes_and_limits_current_fro
     assert sim.set_profile(1, profile(1, "A", 10.0)) == "Rejected"
     assert sim.set_profile(1, profile(2, "W", 6900.0)) == "Accepted"
     assert sim.current_limit(sim.connectors[1]) == 10.0  # 6900 W over three phases at 230 V
+
+
+@pytest.mark.parametrize(
+    ("location", "version"),
+    [
+        ("http://h/files/fw-2.0.1.bin", "2.0.1"),
+        ("ftp://h/images/firmware_v2.0.1-rc1.tar.gz", "2.0.1-rc1"),
+        ("http://h/SIM_3.10.0_build7.fwi?token=1.2.3", "3.10.0"),
+        ("http://h/files/firmware/5/secret/certify-test-firmware.bin", None),
+    ],
+)
+def test_a_firmware_image_names_its_version(location, version):
+    assert version_in(location) == version
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """A diagnostics receiver that refuses PUT, as some take only forms."""
+
+    received: list[tuple[str, str, bytes]] = []
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(405)
+        self.end_headers()
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.received.append((self.path, self.headers["Content-Type"], body))
+        self.send_response(201)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def refuses_put():
+    Receiver.received = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/upload/"
+    server.shutdown()
+    thread.join(5)
+
+
+def test_an_upload_refused_as_put_goes_as_a_multipart_post(refuses_put):
+    assert upload(refuses_put, "diag.log", b"line one\n") == "HTTP POST (multipart, after PUT was refused)"
+    ((path, content_type, body),) = Receiver.received
+    assert path == "/upload/" and content_type.startswith("multipart/form-data; boundary=")
+    message = email.message_from_bytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    (part,) = message.get_payload()
+    assert part.get_filename() == "diag.log" and part.get_payload(decode=True) == b"line one\n"
