@@ -115,10 +115,10 @@ def seed(cp_id: str, n: int) -> dict:
 
 def _session_over_all_frames(cp_id: str):
     """A certification session whose log is every seeded frame of the charger."""
-    from certify import services
+    from certify import sessions
     from certify.models import CertSession
 
-    session = CertSession.objects.filter(charge_point_id=cp_id).first() or services.create_session(cp_id)
+    session = CertSession.objects.filter(charge_point_id=cp_id).first() or sessions.create_session(cp_id)
     CertSession.objects.filter(pk=session.pk).update(start_seq=0)
     return session
 

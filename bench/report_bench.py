@@ -42,10 +42,10 @@ def seed_session(n: int) -> int:
     few seconds and heartbeats between, then the stop and a few commands."""
     from datetime import UTC, datetime, timedelta
 
-    from certify import services
+    from certify import sessions
     from chargers.models import Frame
 
-    session = services.create_session("BENCH-REPORT", engineer_name="Bench")
+    session = sessions.create_session("BENCH-REPORT", engineer_name="Bench")
     charger = session.charger
     t0 = datetime.now(UTC) - timedelta(seconds=n * 2 + 60)
     rows: list[Frame] = []

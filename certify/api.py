@@ -16,7 +16,7 @@ from chargers.api import COMMAND_HTTP_STATUS, CommandOut, ErrorOut, caller
 from chargers.models import Frame
 from chargers.roles import can_operate
 
-from . import attempts, catalogs, report, services
+from . import attempts, catalogs, report, sessions, transfer
 from .evaluation import evaluate_session
 from .models import CertSession, ItemResult
 
@@ -146,7 +146,7 @@ def _out(session: CertSession) -> dict:
         "facts": session.facts,
         "firmware_at_start": session.firmware_at_start,
         "firmware_after_update": session.firmware_after_update,
-        "summary": services.session_summary(session)["counts"],
+        "summary": session.verdict_counts(),
     }
 
 
@@ -213,24 +213,24 @@ def _item_out(session: CertSession, key: str) -> dict:
 
 @router.get("", response=list[SessionOut])
 def list_sessions(request, charge_point_id: str | None = None, limit: int = 50):
-    sessions = CertSession.objects.all()
+    found = CertSession.objects.all()
     if charge_point_id:
-        sessions = sessions.filter(charge_point_id=charge_point_id)
-    return [_out(s) for s in sessions[: max(1, min(limit, 500))]]
+        found = found.filter(charge_point_id=charge_point_id)
+    return [_out(s) for s in found[: max(1, min(limit, 500))]]
 
 
 @router.post("", response={201: SessionDetailOut, 403: ErrorOut})
 def create_session(request, body: SessionIn):
     """Open a session for a charger connected now or expected under that id."""
     _require_engineer(request)
-    session = services.create_session(
+    session = sessions.create_session(
         body.charge_point_id,
         engineer=request.auth.user,
         engineer_name=body.engineer_name,
         lab=body.lab,
         options=body.options,
     )
-    return 201, {**_out(session), "items": _items(session), "diagnostics_url": services.diagnostics_url(session)}
+    return 201, {**_out(session), "items": _items(session), "diagnostics_url": transfer.diagnostics_url(session)}
 
 
 @router.get("/{pk}", response=SessionDetailOut)
@@ -239,7 +239,7 @@ def get_session(request, pk: int, evaluate: bool = False):
     session = _session(pk)
     if evaluate:
         evaluate_session(session)
-    return {**_out(session), "items": _items(session), "diagnostics_url": services.diagnostics_url(session)}
+    return {**_out(session), "items": _items(session), "diagnostics_url": transfer.diagnostics_url(session)}
 
 
 @router.post(
@@ -255,10 +255,10 @@ async def item_command(request, pk: int, key: str, action: str, payload: Body[di
         case = catalogs.case(session.catalog, key)
         if case is None:
             raise HttpError(404, f"Item {key} does not exist")
-        return session, services.fill_payload(session, payload or {}, request.get_host(), case), caller(request)
+        return session, sessions.fill_payload(session, payload or {}, request.get_host(), case), caller(request)
 
     session, filled, who = await sync_to_async(check)()
-    result = await services.run_command(session, action, filled, who, case=key)
+    result = await sessions.run_command(session, action, filled, who, case=key)
     return COMMAND_HTTP_STATUS.get(result.status, 500), result.as_dict()
 
 
@@ -273,7 +273,7 @@ async def offline(request, pk: int, body: OfflineIn):
 
     session, who = await sync_to_async(check)()
     try:
-        until = await services.take_offline(session, body.seconds, who)
+        until = await sessions.take_offline(session, body.seconds, who)
     except ValidationError as exc:
         raise HttpError(400, "; ".join(exc.messages)) from None
     return {"charge_point_id": session.charge_point_id, "seconds": body.seconds, "until": until}
@@ -339,9 +339,10 @@ def override(request, pk: int, key: str, body: OverrideIn):
     if result is None:
         raise HttpError(404, f"Item {key} does not exist")
     try:
-        services.override_item(result, body.verdict, body.remark, request.auth.user)
+        result.override(body.verdict, body.remark, request.auth.user)
     except ValidationError as exc:
         raise HttpError(400, "; ".join(exc.messages)) from None
+    sessions.announce(session)
     return _item_out(session, key)
 
 
@@ -393,4 +394,5 @@ def report_pdf(request, pk: int):
 
 @router.get("/{pk}/summary")
 def summary(request, pk: int):
-    return services.session_summary(_session(pk))
+    counts = _session(pk).verdict_counts()
+    return {"counts": counts, "total": sum(counts.values())}

@@ -10,8 +10,8 @@ class CertifyConfig(AppConfig):
         item 18's trigger follows a boot, a session's cards answer for their id tags."""
         from chargers import hooks
 
-        from . import engine, services
+        from . import reactions
 
-        hooks.frames_committed.register(engine.on_frames)
-        hooks.call_answered.register(engine.trigger_status_after_boot)
-        hooks.answer_sources.register(services.session_card)
+        hooks.frames_committed.register(reactions.on_frames)
+        hooks.call_answered.register(reactions.trigger_status_after_boot)
+        hooks.answer_sources.register(reactions.session_card)

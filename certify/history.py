@@ -19,7 +19,7 @@ from chargers.roles import engineer_required, viewer_required
 from chargers.views import frame_page
 
 from . import catalogs, evidence, report, signing
-from .models import VERDICT_LABELS, CertSession, SessionFile
+from .models import CertSession, SessionFile
 
 PER_PAGE = 25
 OUTCOMES = {"passed": "all passed", "failed": "has failures", "open": "has open items"}
@@ -79,19 +79,12 @@ def filtered(data) -> tuple[HistoryFilter, object]:
     return form, sessions.order_by("-started_at", "-id")
 
 
-def _counts(session: CertSession) -> dict:
-    counts = dict.fromkeys(VERDICT_LABELS, 0)
-    for result in session.items.all():
-        counts[result.verdict] += 1
-    return counts
-
-
 @viewer_required
 def history_list(request: HttpRequest) -> HttpResponse:
     form, sessions = filtered(request.GET)
     page = Paginator(sessions, PER_PAGE).get_page(request.GET.get("page"))
     for session in page:
-        session.counts = _counts(session)
+        session.counts = session.verdict_counts()
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "certify/history_list.html", {"form": form, "page": page, "query": query.urlencode()})
@@ -109,7 +102,7 @@ def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "session": session,
         "rows": _rows(session),
-        "counts": _counts(session),
+        "counts": session.verdict_counts(),
         "files": SessionFile.objects.filter(session=session),
         "revisions": CertSession.objects.filter(revision_of=session),
         "others": CertSession.objects.filter(facts__model=session.facts.get("model", "")).exclude(pk=pk)[:20],
@@ -184,7 +177,12 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("history-detail", pk=pk)
         except ValidationError as exc:
             form.add_error(None, exc)
-    context = {"session": session, "form": form, "fingerprint": signing.fingerprint(), "counts": _counts(session)}
+    context = {
+        "session": session,
+        "form": form,
+        "fingerprint": signing.fingerprint(),
+        "counts": session.verdict_counts(),
+    }
     return render(request, "certify/signoff.html", context, status=422 if form.errors else 200)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -98,6 +99,14 @@ class CertSession(models.Model):
             frames = frames.filter(seq__lte=self.end_seq)
         return frames.order_by("seq")
 
+    def verdict_counts(self) -> dict[str, int]:
+        """How many of its items have each verdict (an override wins over the
+        automatic one), every verdict named, e.g. {"open": 6, "passed": 12, ...}."""
+        counts = dict.fromkeys(VERDICT_LABELS, 0)
+        for result in self.items.all():
+            counts[result.verdict] += 1
+        return counts
+
     @staticmethod
     def live_topic(pk: int) -> str:
         """The topic (chargers.live) a session's pages listen on and its changes
@@ -154,6 +163,33 @@ class ItemResult(models.Model):
     @property
     def is_overridden(self) -> bool:
         return bool(self.override_verdict)
+
+    def override(self, verdict: str, remark: str, user=None) -> None:
+        """Set the verdict by hand, saying why; the automatic one stays beside it.
+        Refused (ValidationError) once the session is signed, for a verdict not
+        among OVERRIDE_VERDICTS, or without a remark. The caller announces it."""
+        self._check_unsigned()
+        if verdict not in OVERRIDE_VERDICTS:
+            labels = ", ".join(VERDICT_LABELS[v] for v in OVERRIDE_VERDICTS)
+            raise ValidationError({"verdict": f"Choose one of {labels}."})
+        if not remark.strip():
+            raise ValidationError({"remark": "Say why you set the verdict by hand."})
+        self.override_verdict = verdict
+        self.override_remark = remark.strip()[:500]
+        self.override_by = user if getattr(user, "pk", None) else None
+        self.override_at = timezone.now()
+        self.save()
+
+    def clear_override(self) -> None:
+        """Back to the automatic verdict (refused once the session is signed). The caller announces it."""
+        self._check_unsigned()
+        self.override_verdict = self.override_remark = ""
+        self.override_by, self.override_at = None, None
+        self.save()
+
+    def _check_unsigned(self) -> None:
+        if self.session.is_signed:
+            raise ValidationError("This session is signed: its verdicts can no longer change.")
 
     def attempts_list(self) -> list[Attempt]:
         """This item's attempts, oldest first."""

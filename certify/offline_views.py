@@ -12,7 +12,7 @@ from django.utils import timezone
 from chargers.offline import MAX_SECONDS, offline_until
 from chargers.roles import engineer_required
 
-from . import services
+from . import sessions
 from .models import CertSession
 
 DEFAULT_SECONDS = 60
@@ -53,7 +53,7 @@ async def session_offline(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             user = await request.auser()
             try:
-                await services.take_offline(session, form.cleaned_data["seconds"], f"user:{user.get_username()}")
+                await sessions.take_offline(session, form.cleaned_data["seconds"], f"user:{user.get_username()}")
                 form, status = None, 200
             except ValidationError as exc:
                 form.add_error(None, exc)

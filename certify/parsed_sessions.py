@@ -10,9 +10,9 @@ session can still change, and never past the bounds:
   frame bound alone is not kept at all);
 - gone when the session is finalised (`drop` at sign-off) and when its
   charger's connection ends: the evaluation keeps nothing for a signed session
-  or a disconnected charger, and the engine, hearing the "disconnected" event,
-  judges the charger's open sessions once more (their parses' last use) and
-  drops any other parse of the charger (`drop_charger`).
+  or a disconnected charger, and the reactions, hearing the "disconnected" event,
+  judge the charger's open sessions once more (their parses' last use) and
+  drop any other parse of the charger (`drop_charger`).
 
 A session dropped is parsed again when it is needed. This module knows nothing
 of what a parse is beyond its frame count, `len()`: SessionFrames or the

@@ -25,8 +25,10 @@ from django.utils import timezone
 
 from chargers.models import Frame
 
-from . import catalogs, charts, engine, evidence, firmware, parsed_sessions, signing
+from . import catalogs, charts, evidence, firmware, parsed_sessions, signing
+from .evaluation import evaluate_session
 from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
+from .open_sessions import forget
 
 COUNT_ORDER = ("passed", "failed", "not_supported", "not_applicable", "open")
 PRINTED_HEAD, PRINTED_TAIL = 10, 4  # an item's frames printed: its first ten and last four
@@ -323,7 +325,7 @@ def signoff_of(user, name: str, role: str, statement: str, day: date | None, fin
 
 def preview_html(session: CertSession, user, name: str, role: str, statement: str, day: date | None = None) -> str:
     """The report as it would be signed now, as HTML, marked as a preview."""
-    engine.evaluate_session(session)
+    evaluate_session(session)
     session.refresh_from_db(fields=["facts"])
     log, sha = evidence.export(session)
     signoff = signoff_of(user, name, role, statement, day, session.finished_at)
@@ -337,7 +339,7 @@ def sign_off(session: CertSession, user, name: str, role: str, statement: str, d
         raise ValidationError("This session is signed already; open a new revision to change it.")
     if not name.strip() or not role.strip():
         raise ValidationError("Name and role are needed to sign.")
-    engine.evaluate_session(session)
+    evaluate_session(session)
     session.end_seq = session.frames().aggregate(m=Max("seq"))["m"] or session.start_seq
     session.refresh_from_db(fields=["facts"])
     data, sha = evidence.export(session)
@@ -363,16 +365,16 @@ def sign_off(session: CertSession, user, name: str, role: str, statement: str, d
         session.report_sha256 = hashlib.sha256(signed).hexdigest()
         session.report.save(f"session-{session.pk}-rev{session.revision}.pdf", ContentFile(signed), save=False)
         session.save()
-    engine.forget(session.charger_id)
+    forget(session.charger_id)
     parsed_sessions.drop(session.pk)  # finalised: it can no longer change
     return session
 
 
 def new_revision(session: CertSession, user=None) -> CertSession:
     """A fresh session continuing a signed one; the history keeps both."""
-    from . import services
+    from . import sessions
 
-    revision = services.create_session(
+    revision = sessions.create_session(
         session.charge_point_id,
         engineer=user,
         engineer_name=session.engineer_name,

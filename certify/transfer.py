@@ -1,5 +1,6 @@
 """Files a session moves: firmware we host for item 12, diagnostics we receive
-for item 13 (over HTTP here, over FTP in certify.ftp)."""
+for item 13 (over HTTP here, over FTP in certify.ftp), and the public URLs a
+charger reaches them at."""
 
 from __future__ import annotations
 
@@ -37,6 +38,44 @@ def store(session: CertSession, kind: str, name: str, data: bytes, source: str) 
     record.file.save(f"{session.pk}/{kind}/{name}", ContentFile(data), save=False)
     record.save()
     return record
+
+
+# -- the URLs a charger fetches and sends a session's files at ---------------------------
+
+
+def public_host(request_host: str | None = None) -> str:
+    """The host a charger can reach us at: CERTIFY_PUBLIC_HOST, else the host
+    the engineer's browser used (on a lab network, the same machine), else
+    127.0.0.1."""
+    configured = settings.CERTIFY_PUBLIC_HOST
+    if configured:
+        return configured
+    if request_host:
+        return request_host.rsplit(":", 1)[0] if request_host.count(":") == 1 else request_host
+    return "127.0.0.1"
+
+
+def http_base(request_host: str | None = None) -> str:
+    port = settings.CERTIFY_PUBLIC_HTTP_PORT
+    if request_host and not settings.CERTIFY_PUBLIC_HOST:
+        return f"http://{request_host}"
+    return f"http://{public_host(request_host)}{f':{port}' if port else ''}"
+
+
+def firmware_url(session: CertSession, request_host: str | None = None) -> str:
+    latest = SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).order_by("-created_at").first()
+    if latest is None:
+        return ""
+    return f"{http_base(request_host)}/files/firmware/{session.pk}/{session.upload_secret}/{latest.name}"
+
+
+def diagnostics_url(session: CertSession, request_host: str | None = None) -> str:
+    port = settings.CERTIFY_FTP_PORT
+    return f"ftp://{session.ftp_user or f's{session.pk}'}:{session.ftp_password}@{public_host(request_host)}:{port}/"
+
+
+def diagnostics_http_url(session: CertSession, request_host: str | None = None) -> str:
+    return f"{http_base(request_host)}/files/diagnostics/{session.pk}/{session.upload_secret}/"
 
 
 def upload_firmware(session: CertSession, upload) -> SessionFile:

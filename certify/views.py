@@ -26,7 +26,7 @@ from chargers.protocol import FILTER_ACTIONS
 from chargers.roles import can_operate, engineer_required, viewer_required
 from chargers.views import frame_page
 
-from . import attempts, catalogs, charts, services
+from . import attempts, catalogs, charts, sessions
 from .evaluation import evaluate_session
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .offline_views import offline_context
@@ -165,10 +165,10 @@ def item_commands(session: CertSession, item: catalogs.Case, host: str | None) -
     for command in item.commands:
         if "per_connector" in item.panel and command.payload.get("connectorId") == "{connector}":
             for connector in _connector_ids(session):
-                payload = services.fill_payload(session, {**command.payload, "connectorId": connector}, host, item)
+                payload = sessions.fill_payload(session, {**command.payload, "connectorId": connector}, host, item)
                 buttons.append(CommandButton(0, f"{command.label}, connector {connector}", command.action, payload))
         else:
-            payload = services.fill_payload(session, dict(command.payload), host, item)
+            payload = sessions.fill_payload(session, dict(command.payload), host, item)
             buttons.append(CommandButton(0, command.label, command.action, payload))
     for index, button in enumerate(buttons):
         button.index = index
@@ -221,8 +221,8 @@ def _status_context(session: CertSession, item: catalogs.Case) -> dict:
 
 def _cards(session: CertSession) -> dict:
     return {
-        "accepted": session.options.get("id_tag", services.DEFAULT_ID_TAG),
-        "refused": session.options.get("refused_id_tag", services.DEFAULT_REFUSED_ID_TAG),
+        "accepted": session.options.get("id_tag", sessions.DEFAULT_ID_TAG),
+        "refused": session.options.get("refused_id_tag", sessions.DEFAULT_REFUSED_ID_TAG),
         "unknown": settings.OCPP_UNKNOWN_ID_TAG_STATUS,
     }
 
@@ -269,8 +269,8 @@ def _session(pk: int) -> CertSession:
 @viewer_required
 def session_list(request: HttpRequest) -> HttpResponse:
     """Newest first; searching and comparing are the history pages' job."""
-    sessions = CertSession.objects.select_related("charger", "engineer")[:SESSIONS_PER_PAGE]
-    return render(request, "certify/session_list.html", {"sessions": sessions})
+    listed = CertSession.objects.select_related("charger", "engineer")[:SESSIONS_PER_PAGE]
+    return render(request, "certify/session_list.html", {"sessions": listed})
 
 
 @engineer_required
@@ -283,7 +283,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
     form = NewSessionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        session = services.create_session(
+        session = sessions.create_session(
             data["charge_point_id"],
             engineer=request.user,
             engineer_name=data["engineer_name"],
@@ -302,7 +302,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "session": session,
         "charger": session.charger,
         "rows": _rows(session),
-        "progress": _progress(services.session_summary(session)),
+        "progress": _progress(session.verdict_counts()),
         "actions": FILTER_ACTIONS,
         "live_topics": _live_topics(session),
         **_frame_context(session, request.GET),
@@ -313,9 +313,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "certify/session_detail.html", context)
 
 
-def _progress(summary: dict) -> list[tuple[str, str, int]]:
+def _progress(counts: dict[str, int]) -> list[tuple[str, str, int]]:
     """(verdict, label, count) in the order the labels are defined."""
-    counts = summary.get("counts", summary)
     return [(key, label, counts.get(key, 0)) for key, label in VERDICT_LABELS.items()]
 
 
@@ -328,7 +327,7 @@ def session_header(request: HttpRequest, pk: int) -> HttpResponse:
 @viewer_required
 def session_summary(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
-    context = {"session": session, "progress": _progress(services.session_summary(session))}
+    context = {"session": session, "progress": _progress(session.verdict_counts())}
     return render(request, "certify/_session_summary.html", context)
 
 
@@ -434,7 +433,7 @@ async def item_command(request: HttpRequest, pk: int, key: str) -> HttpResponse:
         context["payload_error"] = f"Not valid JSON: {exc}"
         return render(request, "certify/_item_command.html", context, status=422)
     user = await request.auser()
-    result = await services.run_command(session, button.action, payload, f"user:{user.get_username()}", case=key)
+    result = await sessions.run_command(session, button.action, payload, f"user:{user.get_username()}", case=key)
     context["command_result"] = result
     context["result_json"] = json.dumps(result.payload, indent=2) if result.payload is not None else ""
     return render(request, "certify/_item_command.html", context)
@@ -448,15 +447,18 @@ def item_override(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     item = _item(session, key)
     result = get_object_or_404(ItemResult, session=session, case=item.key)
     if "clear" in request.POST:
-        services.clear_override(result, request.user)
-        form = OverrideForm()
-        status = 200
+        form, status = OverrideForm(), 200
+        try:
+            result.clear_override()
+        except ValidationError as exc:
+            status = 422
+            _add_errors(form, exc)
     else:
         form = OverrideForm(request.POST)
         status = 422
         if form.is_valid():
             try:
-                services.override_item(result, form.cleaned_data["verdict"], form.cleaned_data["remark"], request.user)
+                result.override(form.cleaned_data["verdict"], form.cleaned_data["remark"], request.user)
                 status = 200
             except ValidationError as exc:
                 _add_errors(form, exc)
@@ -465,6 +467,7 @@ def item_override(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     context["can_operate"] = True
     response = render(request, "certify/_item_override.html", context, status=status)
     if status == 200:
+        sessions.announce(session)
         # The checklist, summary and item status refresh now, not at the next tick.
         response["HX-Trigger"] = "session-changed"
     return response

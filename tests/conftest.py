@@ -101,12 +101,12 @@ def _use_test_database() -> None:
 
     from asgiref.sync import SyncToAsync
 
-    from certify import engine
+    from certify import open_sessions
     from chargers.frames import thread
 
     SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
     thread.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
-    engine.forget()
+    open_sessions.forget()
 
 
 @pytest.fixture(scope="session", autouse=True)

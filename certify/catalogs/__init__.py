@@ -44,7 +44,7 @@ PANEL_PARTS = {
 class Command:
     """A button on a case: an OCPP command with a prefilled, editable payload.
     Payload values may use placeholders filled in per session
-    (certify.services.fill_payload): {connector}, {id_tag}, {transaction_id},
+    (certify.sessions.fill_payload): {connector}, {id_tag}, {transaction_id},
     {firmware_url}, {diagnostics_url} (FTP), {diagnostics_http_url}, {now},
     {hour_ago}, {rate_unit} and {rate_limit} (from the case's `rate_limits`)."""
 

@@ -288,7 +288,7 @@ class Bench:
         return {"status": "Invalid" if tag == BAD else "Accepted"}
 
     def trigger_after_boot(self, charger: Charger) -> None:
-        """Item 18's TriggerMessage after every boot (certify.engine)."""
+        """Item 18's TriggerMessage after every boot (certify.reactions)."""
         self.tick(0.3)
         _send_command(
             self, charger, "TriggerMessage", {"requestedMessage": "StatusNotification"}, "certify:auto case:18"

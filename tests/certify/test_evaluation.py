@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from certify import attempts, services
+from certify import attempts, sessions
 from certify.evaluation import evaluate_session
 from certify.models import ItemResult
 from chargers.models import Charger, Frame
@@ -54,7 +54,7 @@ class Frames:
 @pytest.fixture
 def session():
     Charger.objects.create(charge_point_id="CP-EVAL", vendor="Acme", model="V1", firmware_version="1.0")
-    return services.create_session("CP-EVAL")
+    return sessions.create_session("CP-EVAL")
 
 
 def result(session, key: str) -> ItemResult:

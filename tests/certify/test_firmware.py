@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from certify import services
+from certify import sessions
 from certify.evaluation import evaluate_session
 from certify.models import CertSession
 from chargers.models import Charger, Frame
@@ -59,7 +59,7 @@ def updated() -> CertSession:
     charger = Charger.objects.create(charge_point_id="CP-FW")
     log = Log(charger)
     log.boot("1.02.06")
-    session = services.create_session("CP-FW")
+    session = sessions.create_session("CP-FW")
     log.update_firmware()
     log.boot("1.02.07")
     evaluate_session(session)
@@ -88,13 +88,13 @@ def test_the_firmware_reads_the_same_in_one_line(updated):
 
 def test_a_session_without_an_update_names_one_firmware():
     Log(Charger.objects.create(charge_point_id="CP-FW-1")).boot("3.0")
-    session = services.create_session("CP-FW-1")
+    session = sessions.create_session("CP-FW-1")
     assert session.firmware == "3.0"
 
 
 def test_a_charger_that_boots_only_in_the_session_gets_its_first_boots_firmware():
     charger = Charger.objects.create(charge_point_id="CP-FW-LATE")
-    session = services.create_session("CP-FW-LATE")
+    session = sessions.create_session("CP-FW-LATE")
     Log(charger).boot("9.9")
     evaluate_session(session)
     assert CertSession.objects.get(pk=session.pk).firmware_at_start == "9.9"

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
-from certify import services
+from certify import sessions
 from chargers.models import Charger, Frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +33,7 @@ def test_the_openapi_document_describes_sign_report_and_offline():
 
 
 def test_the_offline_button_takes_the_charger_offline_and_counts_down():
-    session = services.create_session("CP-BUTTON")
+    session = sessions.create_session("CP-BUTTON")
     client = login("engineer")
     response = client.get(f"/sessions/{session.pk}/offline/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and b"Take offline" in response.content
@@ -46,13 +46,13 @@ def test_the_offline_button_takes_the_charger_offline_and_counts_down():
 
 
 def test_the_offline_button_says_what_is_wrong_with_the_seconds():
-    session = services.create_session("CP-BUTTON2")
+    session = sessions.create_session("CP-BUTTON2")
     response = login("engineer").post(f"/sessions/{session.pk}/offline/", {"seconds": "0"})
     assert response.status_code == 422 and b"greater than or equal to 1" in response.content
 
 
 def test_a_viewer_cannot_take_a_charger_offline():
-    session = services.create_session("CP-BUTTON3")
+    session = sessions.create_session("CP-BUTTON3")
     response = login("viewer").post(f"/sessions/{session.pk}/offline/", {"seconds": "30"})
     assert response.status_code == 403
     assert Charger.objects.get(charge_point_id="CP-BUTTON3").offline_until is None

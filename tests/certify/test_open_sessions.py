@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from certify import open_sessions, services
+from certify import open_sessions, sessions
 from certify.models import CertSession
 from chargers.models import Charger
 
@@ -27,8 +27,8 @@ def open_then_finalize(loads: list) -> dict:
     open_sessions.forget()
     seen: dict = {"before any session": open_of(first.pk)}
 
-    a = services.create_session("CP-CACHE-1")
-    b = services.create_session("CP-CACHE-2")
+    a = sessions.create_session("CP-CACHE-1")
+    b = sessions.create_session("CP-CACHE-2")
     seen["a"], seen["b"] = a.pk, b.pk
     seen["first after opening"] = open_of(first.pk)
     # Fresh for a second: the other charger's lookup costs no query.

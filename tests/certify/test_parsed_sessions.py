@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
-from certify import open_sessions, parsed_sessions, report, services
+from certify import open_sessions, parsed_sessions, report, sessions
 from certify.asgi import application
 from certify.evaluation import evaluate_session
 from certify.models import CertSession
@@ -36,7 +36,7 @@ def empty_cache():
 def open_session(cp_id: str, frames: int = 10, connected: bool = True) -> CertSession:
     """A session of a charger that talked: `frames` frames (Heartbeats and their answers)."""
     charger = Charger.objects.create(charge_point_id=cp_id, connected=connected)
-    session = services.create_session(cp_id, options={"preflight": False})
+    session = sessions.create_session(cp_id, options={"preflight": False})
     talk(charger, frames)
     return session
 
@@ -122,7 +122,7 @@ def test_a_session_signed_is_dropped_at_once():
 
 async def connect_and_judge(cp_id: str) -> tuple[CertSession, WebsocketCommunicator]:
     """A session of a charger connected to the real consumer, judged once while it talks."""
-    session = await database_sync_to_async(services.create_session)(cp_id, options={"preflight": False})
+    session = await database_sync_to_async(sessions.create_session)(cp_id, options={"preflight": False})
     comm = WebsocketCommunicator(application, f"/ocpp/{cp_id}", subprotocols=["ocpp1.6"])
     connected, _ = await comm.connect()
     assert connected
@@ -134,7 +134,7 @@ async def connect_and_judge(cp_id: str) -> tuple[CertSession, WebsocketCommunica
 
 
 async def gone(session_pk: int) -> bool:
-    """Whether the parse goes once the engine hears the "disconnected" event (bounded wait)."""
+    """Whether the parse goes once the reactions hear the "disconnected" event (bounded wait)."""
     for _ in range(100):
         if session_pk not in parsed_sessions.held():
             return True

@@ -13,7 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
-from certify import services
+from certify import sessions
 from certify.asgi import application
 from certify.models import ItemResult
 from chargers.models import IdTag
@@ -72,7 +72,7 @@ async def verdict_of(session_pk: int, key: str, wanted: str, timeout: float = 10
 
 
 async def test_a_boot_answered_moves_the_sessions_verdict_from_open_to_passed():
-    session = await sync_to_async(services.create_session)("CP-REACT-VERDICT")
+    session = await sync_to_async(sessions.create_session)("CP-REACT-VERDICT")
     assert await verdict_of(session.pk, "1", "open", timeout=0) == "open"
     async with Charger("CP-REACT-VERDICT") as charger:
         await charger.call("b1", "BootNotification", BOOT)
@@ -80,7 +80,7 @@ async def test_a_boot_answered_moves_the_sessions_verdict_from_open_to_passed():
 
 
 async def test_a_boot_answered_is_followed_by_a_trigger_for_the_chargers_statuses():
-    await sync_to_async(services.create_session)("CP-REACT-BOOT")
+    await sync_to_async(sessions.create_session)("CP-REACT-BOOT")
     async with Charger("CP-REACT-BOOT") as charger:
         await charger.call("b1", "BootNotification", BOOT)
         trigger = await charger.until(lambda frame: frame[0] == 2 and frame[2] == "TriggerMessage")
@@ -89,7 +89,7 @@ async def test_a_boot_answered_is_followed_by_a_trigger_for_the_chargers_statuse
 
 @pytest.mark.parametrize(("option", "status"), [("id_tag", "Accepted"), ("refused_id_tag", "Invalid")])
 async def test_a_sessions_card_answers_the_same_whatever_the_id_tag_list_says(option, status):
-    session = await sync_to_async(services.create_session)("CP-REACT-CARD")
+    session = await sync_to_async(sessions.create_session)("CP-REACT-CARD")
     card = session.options[option]
     await sync_to_async(IdTag.objects.create)(id_tag=card, status="Blocked")
     async with Charger("CP-REACT-CARD") as charger:
@@ -98,7 +98,7 @@ async def test_a_sessions_card_answers_the_same_whatever_the_id_tag_list_says(op
 
 
 async def test_a_card_of_no_session_gets_what_the_id_tag_list_says():
-    await sync_to_async(services.create_session)("CP-REACT-OTHER")
+    await sync_to_async(sessions.create_session)("CP-REACT-OTHER")
     await sync_to_async(IdTag.objects.create)(id_tag="SOMEONE-ELSE", status="Blocked")
     async with Charger("CP-REACT-OTHER") as charger:
         answer = await charger.call("a1", "Authorize", {"idTag": "SOMEONE-ELSE"})

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from certify import catalogs, charts, evidence, report, services
+from certify import catalogs, charts, evidence, report, sessions, transfer
 from certify.headless import run as headless_run
 from certify.headless.api import Api
 from certify.headless.run import Run, RunOptions
@@ -145,9 +145,7 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
     pk = asyncio.run(drive(live_server_ocpp, "SIM-REPORT", [1, 4, 17, 18], extra=ask_diagnostics_over_ftp))
     session = CertSession.objects.get(pk=pk)
     ada = engineer()
-    services.override_item(
-        ItemResult.objects.get(session=session, number=15), "not_supported", "Not supported by Acme", ada
-    )
+    ItemResult.objects.get(session=session, number=15).override("not_supported", "Not supported by Acme", ada)
     session = report.sign_off(session, ada, "Ada Lovelace", "Test engineer", "Results as the charger gave them.")
     pdf = session.report.read()
     text = text_of(pdf)
@@ -211,7 +209,7 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
 
     # Finalized: verdicts cannot change; a new revision starts fresh.
     with pytest.raises(Exception, match="signed"):
-        services.override_item(ItemResult.objects.get(session=session, number=17), "failed", "x", None)
+        ItemResult.objects.get(session=session, number=17).override("failed", "x", None)
     revision = report.new_revision(session)
     assert (revision.revision, revision.revision_of_id, revision.state) == (2, pk, "open")
 
@@ -292,9 +290,7 @@ def test_a_complete_simulated_run_fits_in_twelve_pages_with_a_right_chart(live_s
     pk = asyncio.run(drive(live_server_ocpp, "SIM-FULLREPORT", numbers, firmware=True))
     session = CertSession.objects.get(pk=pk)
     ada = engineer()
-    services.override_item(
-        ItemResult.objects.get(session=session, number=15), "not_supported", "Not supported by Acme", ada
-    )
+    ItemResult.objects.get(session=session, number=15).override("not_supported", "Not supported by Acme", ada)
     session = report.sign_off(session, ada, "Ada Lovelace", "Test engineer", "Results as the charger gave them.")
     pdf = session.report.read()
     path = tmp_path / "report.pdf"
@@ -509,7 +505,7 @@ def test_a_long_session_prints_the_first_and_last_frames_a_verdict_rests_on():
     """3,000 MeterValues queued while offline: item 16 rests on all of them, the
     report prints its first and last and names the rest by seq."""
     charger = Charger.objects.create(charge_point_id="CP-LONG", vendor="V", model="M", firmware_version="1")
-    session = services.create_session("CP-LONG")
+    session = sessions.create_session("CP-LONG")
     start = datetime(2026, 1, 1, tzinfo=UTC)
     offline = (start + timedelta(seconds=50)).isoformat().replace("+00:00", "Z")
     rows = [
@@ -574,10 +570,10 @@ def test_a_long_session_prints_the_first_and_last_frames_a_verdict_rests_on():
 
 def test_a_secret_quoted_in_any_text_of_the_report_is_masked(tmp_path):
     Charger.objects.create(charge_point_id="CP-QUOTE", vendor="V", model="M", firmware_version="1")
-    session = services.create_session("CP-QUOTE")
-    url = services.diagnostics_url(session)
+    session = sessions.create_session("CP-QUOTE")
+    url = transfer.diagnostics_url(session)
     result = ItemResult.objects.get(session=session, number=13)
-    services.override_item(result, "failed", f"The charger could not reach {url}", None)
+    result.override("failed", f"The charger could not reach {url}", None)
     session = report.sign_off(session, None, "Ada", "Engineer", "Quoted.")
     contents = everything_in(session.report.read(), tmp_path / "report.pdf")
     assert session.ftp_password not in contents
@@ -586,7 +582,7 @@ def test_a_secret_quoted_in_any_text_of_the_report_is_masked(tmp_path):
 
 def test_the_sign_off_page_previews_the_report_before_signing(live_server_ocpp, client):
     charger = Charger.objects.create(charge_point_id="CP-PREVIEW", vendor="V", model="M", firmware_version="7.1")
-    session = services.create_session("CP-PREVIEW")
+    session = sessions.create_session("CP-PREVIEW")
     Frame.objects.create(
         charger=charger,
         seq=session.start_seq + 1,

@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from certify import services
+from certify import sessions, transfer
 from certify.ftp import DiagnosticsHandler, make_server
 from certify.models import CertSession, SessionFile
 from certify.transfer import upload_firmware
@@ -28,7 +28,7 @@ DIAGNOSTICS = b"line one\nline two\n"
 
 @pytest.fixture
 def session():
-    return services.create_session("CP-FILES", engineer_name="Ada")
+    return sessions.create_session("CP-FILES", engineer_name="Ada")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def refusal(action) -> ftplib.error_perm | None:
 def upload_by_ftp(port: int) -> dict:
     """A charger logs in with its session's credentials, stores a log, then tries
     to write out of its home folder and to read the log back."""
-    session = services.create_session("CP-FILES-FTP", engineer_name="Ada")
+    session = sessions.create_session("CP-FILES-FTP", engineer_name="Ada")
     seen: dict = {}
     with ftplib.FTP() as ftp:
         ftp.connect("127.0.0.1", port, timeout=5)
@@ -106,7 +106,7 @@ def test_ftp_refuses_strangers(session, ftp_port, user, password):
 
 
 def test_the_ftp_server_keeps_users_of_open_sessions_only(ftp_port):
-    first, second = services.create_session("CP-FTP-FIRST"), services.create_session("CP-FTP-SECOND")
+    first, second = sessions.create_session("CP-FTP-FIRST"), sessions.create_session("CP-FTP-SECOND")
     for session in (first, second):
         with ftplib.FTP() as ftp:
             ftp.connect("127.0.0.1", ftp_port, timeout=5)
@@ -157,7 +157,7 @@ def test_the_diagnostics_url_cannot_be_read(session, client):
 @pytest.fixture
 def firmware_url(session) -> str:
     upload_firmware(session, SimpleUploadedFile("../../fw v2.bin", b"FIRMWARE"))
-    return services.firmware_url(session, "lab.example:8000")
+    return transfer.firmware_url(session, "lab.example:8000")
 
 
 def test_firmware_is_hosted_at_an_unguessable_url_under_a_safe_name(firmware_url, session):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 
-from certify import services
+from certify import sessions
 from certify.ftp import make_server
 from certify.models import SessionFile
 from chargers.models import Charger, Frame
@@ -71,7 +71,7 @@ async def test_diagnostics_really_reach_the_ftp_server(live_server_ocpp, setting
     task = asyncio.create_task(sim.run())
     try:
         await sim.wait_booted(15)
-        session = await sync_to_async(services.create_session)("SIM-FTP")
+        session = await sync_to_async(sessions.create_session)("SIM-FTP")
         location = f"ftp://{session.ftp_user}:{session.ftp_password}@127.0.0.1:{port}/"
         status, body = await live_server_ocpp.aapi(
             "POST", "/chargers/SIM-FTP/commands/GetDiagnostics", {"location": location}

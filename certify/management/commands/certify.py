@@ -23,7 +23,7 @@ from certify.headless import artifacts, steps
 from certify.headless.api import Api, ApiError, Unreachable, http_base
 from certify.headless.run import Run, RunOptions, drive
 from certify.models import CertSession, SessionFile
-from certify.services import DEFAULT_ID_TAG, DEFAULT_REFUSED_ID_TAG
+from certify.sessions import DEFAULT_ID_TAG, DEFAULT_REFUSED_ID_TAG
 from certify.transfer import store
 from chargers.models import ApiToken
 

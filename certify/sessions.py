@@ -1,5 +1,7 @@
-"""What can be done with a certification session. The buttons, the JSON API and
-the headless `certify` command all call these functions."""
+"""What can be done with a certification session: open it, fill and send its
+cases' commands, read the charger's profiles, take the charger offline. The
+buttons, the JSON API and the headless `certify` command all call these
+functions; a session's verdict rules (overrides, counts) are on its models."""
 
 from __future__ import annotations
 
@@ -14,12 +16,12 @@ from django.utils import timezone
 
 from chargers import live, offline
 from chargers.commands import CommandResult, send_command
-from chargers.models import Charger
+from chargers.models import Charger, utc_iso
 
-from . import attempts, catalogs
+from . import attempts, catalogs, transfer
 from .evaluation import evaluate_session, session_scope
 from .judging.scope import PREFLIGHT, case_tag
-from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
+from .models import CertSession, ItemResult
 from .open_sessions import forget
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def create_session(
     evaluate_session(session)
     if charger.connected:
         # Read the charger's configuration now, so the first commands and verdicts
-        # know its profiles and limits; the engine, seeing the mark, does not read twice.
+        # know its profiles and limits; the reactions, seeing the mark, do not read twice.
         session.options["preflight_at"] = timezone.now().isoformat()
         session.save(update_fields=["options"])
         async_to_sync(preflight)(session)
@@ -89,85 +91,11 @@ def initial_state(charger: Charger) -> dict:
 
 
 def announce(session: CertSession) -> None:
-    """Tell the session's live pages (from sync code; chargers.live.announce)."""
+    """Tell the session's live pages that it changed (from sync code; chargers.live.announce)."""
     async_to_sync(live.announce)(topics=[CertSession.live_topic(session.pk)])
 
 
-def override_item(result: ItemResult, verdict: str, remark: str, user) -> ItemResult:
-    """Set a verdict by hand; the automatic one stays beside it."""
-    if result.session.is_signed:
-        raise ValidationError("This session is signed: its verdicts can no longer change.")
-    if verdict not in OVERRIDE_VERDICTS:
-        raise ValidationError({"verdict": f"Choose one of {', '.join(VERDICT_LABELS[v] for v in OVERRIDE_VERDICTS)}."})
-    if not remark.strip():
-        raise ValidationError({"remark": "Say why you set the verdict by hand."})
-    result.override_verdict = verdict
-    result.override_remark = remark.strip()[:500]
-    result.override_by = user if getattr(user, "pk", None) else None
-    result.override_at = timezone.now()
-    result.save()
-    announce(result.session)
-    return result
-
-
-def clear_override(result: ItemResult, user) -> ItemResult:
-    if result.session.is_signed:
-        raise ValidationError("This session is signed: its verdicts can no longer change.")
-    result.override_verdict = result.override_remark = ""
-    result.override_by, result.override_at = None, None
-    result.save()
-    announce(result.session)
-    return result
-
-
-def session_summary(session: CertSession) -> dict:
-    """Counts per verdict (overrides win), e.g. {"counts": {"passed": 12, ...}}."""
-    counts = dict.fromkeys(VERDICT_LABELS, 0)
-    for result in session.items.all():
-        counts[result.verdict] += 1
-    return {"counts": counts, "total": sum(counts.values())}
-
-
 # -- commands ----------------------------------------------------------------------
-
-
-def public_host(request_host: str | None = None) -> str:
-    """The host a charger can reach us at: CERTIFY_PUBLIC_HOST, else the host
-    the engineer's browser used (on a lab network, the same machine), else
-    127.0.0.1."""
-    configured = settings.CERTIFY_PUBLIC_HOST
-    if configured:
-        return configured
-    if request_host:
-        return request_host.rsplit(":", 1)[0] if request_host.count(":") == 1 else request_host
-    return "127.0.0.1"
-
-
-def http_base(request_host: str | None = None) -> str:
-    port = settings.CERTIFY_PUBLIC_HTTP_PORT
-    if request_host and not settings.CERTIFY_PUBLIC_HOST:
-        return f"http://{request_host}"
-    return f"http://{public_host(request_host)}{f':{port}' if port else ''}"
-
-
-def firmware_url(session: CertSession, request_host: str | None = None) -> str:
-    latest = SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).order_by("-created_at").first()
-    if latest is None:
-        return ""
-    return f"{http_base(request_host)}/files/firmware/{session.pk}/{session.upload_secret}/{latest.name}"
-
-
-def diagnostics_url(session: CertSession, request_host: str | None = None) -> str:
-    port = settings.CERTIFY_FTP_PORT
-    return f"ftp://{session.ftp_user or f's{session.pk}'}:{session.ftp_password}@{public_host(request_host)}:{port}/"
-
-
-def diagnostics_http_url(session: CertSession, request_host: str | None = None) -> str:
-    return f"{http_base(request_host)}/files/diagnostics/{session.pk}/{session.upload_secret}/"
-
-
-def _iso(moment) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def fill_payload(
@@ -186,11 +114,11 @@ def fill_payload(
         "{connector}": session.options.get("connector", 1),
         "{id_tag}": session.options.get("id_tag", DEFAULT_ID_TAG),
         "{transaction_id}": active if active is not None else 0,
-        "{firmware_url}": firmware_url(session, request_host) or "http://upload-a-firmware-file-first/",
-        "{diagnostics_url}": diagnostics_url(session, request_host),
-        "{diagnostics_http_url}": diagnostics_http_url(session, request_host),
-        "{now}": _iso(now),
-        "{hour_ago}": _iso(now - timedelta(hours=1)),
+        "{firmware_url}": transfer.firmware_url(session, request_host) or "http://upload-a-firmware-file-first/",
+        "{diagnostics_url}": transfer.diagnostics_url(session, request_host),
+        "{diagnostics_http_url}": transfer.diagnostics_http_url(session, request_host),
+        "{now}": utc_iso(now, timespec="seconds"),
+        "{hour_ago}": utc_iso(now - timedelta(hours=1), timespec="seconds"),
     }
     if case is not None and unit in case.rate_limits:
         values["{rate_limit}"] = case.rate_limits[unit]
@@ -266,20 +194,3 @@ async def take_offline(session: CertSession, seconds: float, by: str) -> datetim
         return await offline.take_offline(session.charger_id, seconds, by)
     except ValueError as exc:
         raise ValidationError({"seconds": str(exc)}) from None
-
-
-def session_card(charger_pk: int, action: str, payload: dict) -> dict | None:
-    """An answer source (chargers.hooks.answer_sources): the cards of the
-    charger's open sessions (options id_tag and refused_id_tag) answer the same
-    whatever the lab's list and its default for unknown tags say."""
-    id_tag = payload.get("idTag")
-    if id_tag is None:
-        return None
-    for options in CertSession.objects.filter(charger_id=charger_pk, state=CertSession.STATE_OPEN).values_list(
-        "options", flat=True
-    ):
-        if id_tag == (options or {}).get("id_tag"):
-            return {"idTagInfo": {"status": "Accepted"}}
-        if id_tag == (options or {}).get("refused_id_tag"):
-            return {"idTagInfo": {"status": "Invalid"}}
-    return None

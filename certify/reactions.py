@@ -1,11 +1,12 @@
-"""Reactions to what chargers do: verdicts kept current while they talk, the
-pre-flight read once a session's charger is there, a case's command after a boot.
+"""What certification does when chargers talk, reached only through the OCPP
+layer's hooks (chargers.hooks, registered in CertifyConfig.ready): verdicts kept
+current while they talk, the pre-flight read once a session's charger is there,
+a case's command after a boot, a session's cards as an answer source.
 
-The frame listener (registered in CertifyConfig.ready) hears of every commit;
-for a charger with an open session it schedules an evaluation
-(certify.evaluation) at most every EVALUATE_EVERY seconds, in a thread, and
-tells the session's live pages. Session operations live in certify.services;
-this module calls them, never the other way round.
+The frame listener hears of every commit; for a charger with an open session it
+schedules an evaluation (certify.evaluation) at most every EVALUATE_EVERY
+seconds, in a thread, and tells the session's live pages. Session operations
+live in certify.sessions; this module calls them, never the other way round.
 """
 
 from __future__ import annotations
@@ -24,23 +25,13 @@ from chargers.frames.reader import parse
 from chargers.live import announce
 from chargers.models import Frame
 
-from . import catalogs, parsed_sessions, services
-from .evaluation import evaluate_session, session_scope
+from . import catalogs, parsed_sessions, sessions
+from .evaluation import evaluate_session
 from .judging.scope import AUTO, case_tag
 from .models import CertSession
-from .open_sessions import all_open, forget, sessions_of
+from .open_sessions import all_open, sessions_of
 
 log = logging.getLogger(__name__)
-
-__all__ = [
-    "evaluate_session",
-    "forget",
-    "on_frames",
-    "schedule",
-    "session_scope",
-    "sessions_of",
-    "trigger_status_after_boot",
-]
 
 EVALUATE_EVERY = 0.5
 # Per session, each entry removed once of no use (a lab server runs for months):
@@ -61,21 +52,21 @@ def _keep(task: asyncio.Task) -> None:
 
 async def _preflight(session_pk: int) -> None:
     """Once per session, while the charger is connected: read its feature
-    profiles and mark the items it cannot support (services.preflight)."""
+    profiles and mark the items it cannot support (sessions.preflight)."""
     session = await database_sync_to_async(
         lambda: CertSession.objects.select_related("charger").filter(pk=session_pk).first()
     )()
     if session is None or "profiles" in session.options or session.options.get("preflight") is False:
         return
     begun = session.options.get("preflight_at")
-    if begun and timezone.now() - datetime.fromisoformat(begun) < timedelta(seconds=services.PREFLIGHT_TIMEOUT + 5):
+    if begun and timezone.now() - datetime.fromisoformat(begun) < timedelta(seconds=sessions.PREFLIGHT_TIMEOUT + 5):
         _preflighted.discard(session_pk)  # the session's creation is reading it; look again later
         return
     if not session.charger or not session.charger.connected:
         _preflighted.discard(session_pk)  # try again when it talks next
         return
     try:
-        await services.preflight(session)
+        await sessions.preflight(session)
     except Exception:
         log.exception("Pre-flight probe of session %s failed", session_pk)
     schedule(session_pk)
@@ -89,13 +80,13 @@ async def on_frames(charger_pk: int, frames: list) -> None:
         for closed in [other for other in _ticker if other.is_closed()]:
             del _ticker[closed]
         _ticker[loop] = asyncio.create_task(tick())
-    sessions = await sessions_of(charger_pk)
+    open_pks = await sessions_of(charger_pk)
     if any(_is_disconnect(frame) for frame in frames):
         # The open sessions' parses go with the evaluation scheduled below, which
         # judges the disconnect with them (certify.evaluation keeps nothing for
         # a disconnected charger); any other parse of the charger goes now.
-        parsed_sessions.drop_charger(charger_pk, keep=sessions)
-    for session_pk in sessions:
+        parsed_sessions.drop_charger(charger_pk, keep=open_pks)
+    for session_pk in open_pks:
         schedule(session_pk)
         if session_pk not in _preflighted:
             _preflighted.add(session_pk)
@@ -192,12 +183,12 @@ async def trigger_status_after_boot(charger_pk: int, charge_point_id: str, actio
     sessions that want it (option auto_trigger_status)."""
     if action != "BootNotification":
         return
-    sessions = await sessions_of(charger_pk)
-    if not sessions:
+    open_pks = await sessions_of(charger_pk)
+    if not open_pks:
         return
     names = await database_sync_to_async(
         lambda: set(
-            CertSession.objects.filter(pk__in=sessions, options__auto_trigger_status=True).values_list(
+            CertSession.objects.filter(pk__in=open_pks, options__auto_trigger_status=True).values_list(
                 "catalog", flat=True
             )
         )
@@ -223,3 +214,23 @@ async def _send_on_boot(charge_point_id: str, case: catalogs.Case) -> None:
     )
     if not result.ok:
         log.info("Automatic %s to %s: %s", command.action, charge_point_id, result.message or result.status)
+
+
+# -- a session's cards answer for their id tags -------------------------------------------
+
+
+def session_card(charger_pk: int, action: str, payload: dict) -> dict | None:
+    """An answer source (chargers.hooks.answer_sources): the cards of the
+    charger's open sessions (options id_tag and refused_id_tag) answer the same
+    whatever the lab's list and its default for unknown tags say."""
+    id_tag = payload.get("idTag")
+    if id_tag is None:
+        return None
+    for options in CertSession.objects.filter(charger_id=charger_pk, state=CertSession.STATE_OPEN).values_list(
+        "options", flat=True
+    ):
+        if id_tag == (options or {}).get("id_tag"):
+            return {"idTagInfo": {"status": "Accepted"}}
+        if id_tag == (options or {}).get("refused_id_tag"):
+            return {"idTagInfo": {"status": "Invalid"}}
+    return None
