@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from chargers.frames.reader import parse
+from chargers.models import utc_iso
 
 from .models import CertSession
 
@@ -39,7 +40,7 @@ def lines(session: CertSession) -> Iterator[str]:
     secrets = secrets_of(session)
     for frame in session.frames().values_list(*FIELDS).iterator(chunk_size=2000):
         record = dict(zip(FIELDS, frame, strict=True))
-        record["ts"] = record["ts"].isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        record["ts"] = utc_iso(record["ts"])
         record["raw"] = redact(record["raw"], secrets)
         yield json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
