@@ -28,6 +28,7 @@ class SessionIn(Schema):
     engineer_name: str = ""
     lab: str = ""
     options: dict = {}
+    catalog: str = catalogs.DEFAULT  # the catalog's name (certify.catalogs.CATALOGS), e.g. "octt16"
 
 
 class AttemptOut(Schema):
@@ -46,6 +47,7 @@ class ItemOut(Schema):
     key: str  # the case's key in its catalog: what the item routes take
     number: int  # its place in the catalog's order
     function: str
+    group: str = ""  # the catalog's group it is listed under (an OCTT case: its feature profile)
     verdict: str
     auto_verdict: str
     reason: str
@@ -71,6 +73,7 @@ class ItemOut(Schema):
 class SessionOut(Schema):
     id: int
     charge_point_id: str
+    catalog: str
     state: str
     revision: int
     engineer_name: str
@@ -136,6 +139,7 @@ def _out(session: CertSession) -> dict:
     return {
         "id": session.pk,
         "charge_point_id": session.charge_point_id,
+        "catalog": session.catalog,
         "state": session.state,
         "revision": session.revision,
         "engineer_name": session.engineer_name,
@@ -179,6 +183,7 @@ def _items(session: CertSession) -> list[dict]:
                 "key": item.key,
                 "number": item.number,
                 "function": item.title,
+                "group": item.group,
                 "verdict": result.verdict,
                 "auto_verdict": result.auto_verdict,
                 "reason": result.auto_reason,
@@ -219,16 +224,20 @@ def list_sessions(request, charge_point_id: str | None = None, limit: int = 50):
     return [_out(s) for s in found[: max(1, min(limit, 500))]]
 
 
-@router.post("", response={201: SessionDetailOut, 403: ErrorOut})
+@router.post("", response={201: SessionDetailOut, 400: ErrorOut, 403: ErrorOut})
 def create_session(request, body: SessionIn):
-    """Open a session for a charger connected now or expected under that id."""
+    """Open a session for a charger connected now or expected under that id,
+    working through a catalog (default: the seed test script)."""
     _require_engineer(request)
+    if body.catalog not in catalogs.CATALOGS:
+        raise HttpError(400, f"Unknown catalog {body.catalog!r}; known: {', '.join(catalogs.CATALOGS)}")
     session = sessions.create_session(
         body.charge_point_id,
         engineer=request.auth.user,
         engineer_name=body.engineer_name,
         lab=body.lab,
         options=body.options,
+        catalog_name=body.catalog,
     )
     return 201, {**_out(session), "items": _items(session), "diagnostics_url": transfer.diagnostics_url(session)}
 

@@ -7,11 +7,13 @@ class CertifyConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug the sessions into the OCPP core: verdicts follow committed frames,
-        item 18's trigger follows a boot, a session's cards answer for their id tags."""
+        item 18's trigger follows a boot, a running case scripts our answers, a
+        session's cards answer for their id tags."""
         from chargers import hooks
 
         from . import reactions
 
         hooks.frames_committed.register(reactions.on_frames)
         hooks.call_answered.register(reactions.trigger_status_after_boot)
+        hooks.answer_sources.register(reactions.scripted_answer)
         hooks.answer_sources.register(reactions.session_card)

@@ -219,6 +219,37 @@ async def _send_on_boot(charge_point_id: str, case: catalogs.Case) -> None:
 # -- a session's cards answer for their id tags -------------------------------------------
 
 
+def scripted_answer(charger_pk: int, action: str, payload: dict) -> dict | None:
+    """An answer source (chargers.hooks.answer_sources): what the case whose
+    attempt runs on the charger's open session scripts (a Rejected, then an
+    Accepted boot; an idTagInfo), or its catalog between cases. Only catalogs
+    that script answers are asked; the rest answer as the sources after this."""
+    if action not in ("BootNotification", "Authorize", "StartTransaction", "StopTransaction"):
+        return None
+    for session in CertSession.objects.filter(charger_id=charger_pk, state=CertSession.STATE_OPEN).only(
+        "pk", "catalog", "options"
+    ):
+        catalog = catalogs.get(session.catalog)
+        options = session.options or {}
+        attempt = session.attempts.filter(ended_at__isnull=True).order_by("-started_at").first()
+        case = catalog.case(attempt.case) if attempt is not None else None
+        if case is not None and case.answers is not None:
+            boots = (
+                session.frames()
+                .filter(seq__gt=attempt.start_seq, direction="in", message_type=2, action="BootNotification")
+                .count()
+                - (1 if action == "BootNotification" else 0)  # this one is stored before it is answered
+            )
+            answer = case.answers(options, action, payload, max(0, boots))
+        elif catalog.answers is not None:
+            answer = catalog.answers(options, action, payload)
+        else:
+            continue
+        if answer is not None:
+            return answer
+    return None
+
+
 def session_card(charger_pk: int, action: str, payload: dict) -> dict | None:
     """An answer source (chargers.hooks.answer_sources): the cards of the
     charger's open sessions (options id_tag and refused_id_tag) answer the same

@@ -30,7 +30,7 @@ from .evaluation import evaluate_session
 from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .open_sessions import forget
 
-COUNT_ORDER = ("passed", "failed", "not_supported", "not_applicable", "open")
+COUNT_ORDER = ("passed", "failed", "not_supported", "not_applicable", "inconclusive", "open")
 PRINTED_HEAD, PRINTED_TAIL = 10, 4  # an item's frames printed: its first ten and last four
 ATTACH_MAX_BYTES = 5 * 1024 * 1024  # a received diagnostics file is attached below this size
 

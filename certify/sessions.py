@@ -102,6 +102,8 @@ def fill_payload(
     session: CertSession, payload: dict, request_host: str | None = None, case: catalogs.Case | None = None
 ) -> dict:
     """Fill a case command's placeholders with this session's values (and the case's own)."""
+    if case is not None and case.fill is not None:
+        payload = case.fill(payload, session.options or {})
     now = timezone.now()
     active = None
     if session.charger_id:

@@ -57,12 +57,18 @@ class NewSessionForm(forms.Form):
         help_text="Pick a known charger or type the id a charger will connect with.",
         widget=forms.TextInput(attrs={"list": "known-chargers", "autocomplete": "off"}),
     )
+    catalog = forms.ChoiceField(
+        label="Catalog",
+        initial=catalogs.DEFAULT,
+        help_text="The test cases the session works through.",
+    )
     engineer_name = forms.CharField(label="Engineer", max_length=150, required=False)
     lab = forms.CharField(label="Lab", max_length=150, required=False)
     auto_trigger_status = forms.BooleanField(label="", required=False, initial=True)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["catalog"].choices = [(name, catalogs.get(name).title) for name in catalogs.CATALOGS]
         self.fields["auto_trigger_status"].label = _on_boot_label(catalogs.get())
 
     def clean_charge_point_id(self) -> str:
@@ -289,6 +295,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
             engineer_name=data["engineer_name"],
             lab=data["lab"],
             options={"auto_trigger_status": data["auto_trigger_status"]},
+            catalog_name=data["catalog"],
         )
         return redirect("session-detail", pk=session.pk)
     context = {"form": form, "chargers": Charger.objects.only("charge_point_id", "vendor", "model", "connected")}

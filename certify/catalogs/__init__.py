@@ -23,7 +23,10 @@ from typing import Any
 from ..judging.scope import Scope
 from ..judging.verdict import Verdict
 
-CATALOGS: dict[str, str] = {"ocpp16-testscript": "certify.catalogs.testscript16"}
+CATALOGS: dict[str, str] = {
+    "ocpp16-testscript": "certify.catalogs.testscript16",
+    "octt16": "certify.catalogs.octt16.catalog",
+}
 DEFAULT = "ocpp16-testscript"
 
 # The parts a case's page may show, by name: the views and templates read these
@@ -85,6 +88,13 @@ class Case:
     judge: Callable[[Scope], Verdict] | None = None
     drive: Callable[[Any], Awaitable[None]] | None = None  # a headless run's procedure
     rule: str = ""  # the name of its judging rule, as the pages print it (its module's)
+    group: str = ""  # the catalog's group it is listed under (Catalog.groups), e.g. an OCTT feature profile
+    # The case's own placeholders filled from the session's options: (payload, options) -> payload,
+    # before the session's (certify.services.fill_payload).
+    fill: Callable[[dict, Mapping], dict] | None = None
+    # Our answers the case scripts while its attempt runs (chargers.hooks.answer_sources):
+    # (session options, action, payload, boots since the attempt began) -> answer fields, or None.
+    answers: Callable[[Mapping, str, dict, int], dict | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,10 @@ class Catalog:
     cases: tuple[Case, ...]
     protocol: str = "ocpp1.6"
     plan: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    groups: Mapping[str, str] = field(default_factory=dict)  # group slug -> its words, in order (Case.group)
+    credit: str = ""  # where the cases come from, shown where users see them
+    # Our answers for the catalog's sessions outside any case's attempt: (options, action, payload) -> fields.
+    answers: Callable[[Mapping, str, dict], dict | None] | None = None
 
     def case(self, key: str) -> Case | None:
         """The case with that key; None when there is none."""
@@ -105,6 +119,19 @@ class Catalog:
 
     def keys(self) -> list[str]:
         return [c.key for c in self.cases]
+
+    def in_groups(self, groups: list[str] | tuple[str, ...]) -> list[str]:
+        """The keys of the cases of the named groups, in order; KeyError naming an unknown group."""
+        unknown = [g for g in groups if g not in self.groups]
+        if unknown:
+            raise KeyError(f"unknown group(s) {', '.join(unknown)}; known: {', '.join(self.groups) or 'none'}")
+        return [c.key for c in self.cases if c.group in groups]
+
+    def by_group(self) -> list[tuple[str, list[Case]]]:
+        """(group words, its cases) in the catalog's order; one untitled group when it has none."""
+        if not self.groups:
+            return [("", list(self.cases))]
+        return [(words, [c for c in self.cases if c.group == slug]) for slug, words in self.groups.items()]
 
     def profile_cases(self) -> dict[str, tuple[str, ...]]:
         """Feature profile -> the keys of the cases that need it."""

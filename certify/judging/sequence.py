@@ -368,8 +368,9 @@ class _Walk:
         hits = [(h, m) for h, m in zip(found, members, strict=True) if h is not None and not getattr(m, "optional", 0)]
         if not hits:
             return
+        # What must not come is watched until the first frame of the next step.
+        self._absent_until(min(h.index for h, _ in hits))
         last = max(h.index for h, _ in hits)
-        self._absent_until(last)
         self.cursor = max(self.cursor, last)
         self.anchor = max(_settled(h.record) for h, _ in hits)
         self.person = False
@@ -456,9 +457,11 @@ class _Walk:
                 continue
             if self._agrees(step.fields, record.payload):
                 if earliest is not None and record.ts < earliest:
-                    raise _Stop(FAILED, f"{want} not before {_clock(earliest)}", f"it came {_at(record)}", [record])
+                    raise _Stop(
+                        FAILED, f"{want} not before {_clock(earliest)}", f"{record.action} {_at(record)}", [record]
+                    )
                 if latest is not None and record.ts > latest:
-                    raise _Stop(FAILED, f"{want} by {_clock(latest)}", f"it came {_at(record)}", [record])
+                    raise _Stop(FAILED, f"{want} by {_clock(latest)}", f"{record.action} {_at(record)}", [record])
                 ours = record.answer.payload if record.answer is not None else None
                 if step.ours and isinstance(ours, dict) and not self._agrees(step.ours, ours):
                     raise _Stop(
@@ -513,7 +516,7 @@ class _Walk:
             hit = self._forbidden(step, lo, index, anchor)
             if hit is not None:
                 row.update(state="failed", frames=_ids(hit))
-                raise _Stop(FAILED, f"no {_absent_text(self, step)}", f"it came {_at(hit)}", [hit])
+                raise _Stop(FAILED, f"no {_absent_text(self, step)}", f"{hit.action or hit.event} {_at(hit)}", [hit])
             row.update(state="done", done=True)
         self.absent = []
 
@@ -524,7 +527,7 @@ class _Walk:
             hit = self._forbidden(step, lo, index, anchor)
             if hit is not None:
                 row.update(state="failed", frames=_ids(hit))
-                return _Stop(FAILED, f"no {_absent_text(self, step)}", f"it came {_at(hit)}", [hit])
+                return _Stop(FAILED, f"no {_absent_text(self, step)}", f"{hit.action or hit.event} {_at(hit)}", [hit])
         return None
 
     def _absent_at_end(self) -> None:

@@ -16,15 +16,16 @@ from urllib.parse import urlsplit
 from chargers.frames.reader import CALLRESULT, Record
 
 OPEN, PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE = "open", "passed", "failed", "not_supported", "not_applicable"
-# (A case judged from steps may later say INCONCLUSIVE: the bench could not test it.)
+INCONCLUSIVE = "inconclusive"  # the bench could not test it (our answer was not what the case needs, a disconnect)
 VERDICT_LABELS = {
     OPEN: "Open",
     PASSED: "Passed",
     FAILED: "Failed",
     NOT_SUPPORTED: "Not supported",
     NOT_APPLICABLE: "Not applicable",
+    INCONCLUSIVE: "Inconclusive",
 }
-FINAL_VERDICTS = (PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE)
+FINAL_VERDICTS = (PASSED, FAILED, NOT_SUPPORTED, NOT_APPLICABLE, INCONCLUSIVE)
 # Answers that say "this optional feature is not implemented" (OCPP-J §4.2.3; 1.6 §7.11, §7.44).
 UNSUPPORTED_ANSWERS = frozenset({"NotImplemented", "NotSupported"})
 

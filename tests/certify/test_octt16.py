@@ -193,3 +193,8 @@ DATA = {**TEST_DATA_DEFAULTS, "id_tag": "T1", "id_tag_2": "T2", "invalid_id_tag"
 )
 def test_scripted_answers(case, action, payload, boots, answer) -> None:
     assert scripted(BY_ID[case] if case else None, DATA, action, payload, boots) == answer
+
+
+def test_a_configuration_value_is_sent_as_text() -> None:
+    payload = {"key": "MeterValueSampleInterval", "value": "{meter_value_interval}"}
+    assert fill(payload, {"meter_value_interval": 10}) == {"key": "MeterValueSampleInterval", "value": "10"}

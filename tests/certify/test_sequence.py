@@ -632,3 +632,25 @@ def test_an_open_step_says_what_it_waits_for_and_until_when() -> None:
         "person": False,
     }
     assert [row["state"] for row in outcome.steps] == ["done", "open"]
+
+
+def test_what_must_not_come_is_watched_until_the_first_frame_of_the_next_step() -> None:
+    """§4.10, OCTT TC_068: a second tag stops nothing; the stop that the starting
+    tag causes ends the watch even when its Finishing comes first or after."""
+    steps = (
+        Expect("StartTransaction", name="start"),
+        Absent("StopTransaction"),
+        Manual("swipe", "Present the starting tag"),
+        AnyOrder(
+            Expect("StopTransaction", match={"transactionId": Ref("start", "answer.transactionId")}),
+            Expect("StatusNotification", {"status": "Finishing"}),
+        ),
+    )
+    for finishing_first in (False, True):
+        f = Frames().at(1).start()
+        if finishing_first:
+            f.at(5).status(1, "Finishing").at(6).stop(idTag="T1")
+        else:
+            f.at(5).stop(idTag="T1").at(6).status(1, "Finishing")
+        outcome = judge(steps, list(Log(f.frames)), now=T0 + timedelta(seconds=10), data=DATA)
+        assert outcome.status == PASSED, outcome.reason

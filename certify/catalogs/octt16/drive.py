@@ -57,14 +57,17 @@ async def walk(
     data: Mapping | None = None,
     options: Mapping | None = None,
     offline: Callable[[float], Awaitable[object]] | None = None,
+    log: Log | None = None,
+    done: list[tuple[str, int]] | None = None,
 ) -> Outcome | None:
     """Work the case until its steps are decided or its time is up; returns
     the last outcome (the server's verdict is the one that counts). `frames(seq)`:
     the charger's frames after a seq, as the API gives them; `since`: the seq
-    the case began after; `offline(seconds)`: take the charger offline."""
+    the case began after; `offline(seconds)`: take the charger offline; `log`
+    keeps what was read; `done` collects the physical steps performed, (action, connector)."""
     values = case_data(declaration, data)
     steps = leaves(expand(steps_of(case), values))
-    log = Log()
+    log = log if log is not None else Log()
     began = datetime.now(UTC)
     performed: set[int] = set()
     sent: set[int] = set()
@@ -90,6 +93,8 @@ async def walk(
         if manual is not None:
             performed.add(manual)
             await _perform(steps[manual], run, values, offline)
+            if done is not None:
+                done.append((steps[manual].action, _connector(steps[manual], values)))
             continue
         step = steps[current] if current < len(steps) else None
         if isinstance(step, Send) and current not in sent and outcome.waiting.get("for", "").startswith("we send"):
@@ -112,7 +117,7 @@ async def _perform(step: Manual, run: Runner, values: Mapping, offline) -> None:
         return
     await run.step(
         step.action,
-        int(params.get("connector", values.get("connector", 1))),
+        _connector(step, values),
         id_tag=str(params.get("id_tag", "")),
         error_code=str(params.get("error_code", "")),
     )
@@ -123,3 +128,138 @@ def _mine(record: Record, key: str) -> bool:
     if record.direction != "out":
         return True
     return record.case == key and not record.sent_by.startswith("certify:preflight")
+
+
+# -- a headless run's drive, and the way back to the general preconditions ----------------------
+
+
+async def drive_run(case: OcttCase, run) -> None:
+    """A case as a headless run works it (certify.headless.run.CaseRun): its
+    steps walked until decided, then the charger brought back to the document's
+    general preconditions so that the next case starts clean."""
+    from urllib.parse import quote
+
+    from .catalog import declaration_of, test_data_of
+
+    api, session, charger = run.run.api, run.run.session, quote(run.options.charger, safe="")
+
+    async def frames(after: int) -> list[dict]:
+        status, body = await api.call("GET", f"/chargers/{charger}/frames?after_seq={after}&limit=1000")
+        return body if status == 200 and isinstance(body, list) else []
+
+    async def offline(seconds: float) -> None:
+        await api.call("POST", f"/sessions/{session}/offline", {"seconds": seconds})
+
+    async def command(action: str, payload: dict) -> dict | None:
+        status, body = await api.call("POST", f"/chargers/{charger}/commands/{action}", payload)
+        return (body or {}).get("payload") if status == 200 and isinstance(body, dict) else None
+
+    since = max(run.tail.seq, max((f["seq"] for f in await frames(run.tail.seq)), default=run.tail.seq))
+    declaration = declaration_of({}, run.config)
+    data = test_data_of({"id_tag": run.options.id_tag})
+    log, done = Log(), []
+    try:
+        outcome = await walk(
+            case, run, frames, since=since, declaration=declaration, data=data, offline=offline, log=log, done=done
+        )
+        if outcome is not None:
+            run.say(f"{case.id}: {outcome.status} ({outcome.reason})")
+    finally:
+        log.extend(await frames(log.last_seq or since))
+        await restore(case, run, [r for r in log if r.seq > since], done, command, frames, declaration, data)
+
+
+async def restore(
+    case, run, records: list[Record], done: list[tuple[str, int]], command, frames, declaration, data
+) -> None:
+    """Back to the general preconditions (OCTT's built-in functions): the
+    transactions the case left stopped, the cables it plugged out, the faults it
+    raised cleared, availability, configuration, profiles, reservations and the
+    local list as they were, the authorization cache empty. Only what the case
+    touched is undone, so a case costs seconds, not a round of resets."""
+    ours = [r for r in records if r.direction == "out" and r.message_type == 2 and r.case == run.key]
+    values = case_data(declaration, data)
+    open_tx = _open_transactions(records)
+    for transaction in open_tx:
+        await command("RemoteStopTransaction", {"transactionId": transaction})
+    plugged = _physical(done, "plug", ("unplug", "unplug-ev-side"))
+    faulted = _physical(done, "fault", ("clear-fault",))
+    for manual in (*case.cleanup,):
+        plugged.discard(_connector(manual, values))
+        faulted.discard(_connector(manual, values))
+        await _try(run, manual, values)
+    for connector in sorted(faulted):
+        await _try(run, Manual("clear-fault", "Clear the fault", {"connector": connector}), values)
+    for connector in sorted(plugged):
+        await _try(run, Manual("unplug", "Unplug the cable", {"connector": connector}), values)
+    actions = {r.action for r in ours}
+    for record in ours:
+        key = record.get("key")
+        if record.action == "ChangeConfiguration" and record.answer_status() in ("Accepted", "RebootRequired"):
+            if key in run.config and key not in ("AuthorizationKey", "SecurityProfile"):
+                await command("ChangeConfiguration", {"key": key, "value": run.config[key]})
+    if "ChangeAvailability" in actions:
+        await command("ChangeAvailability", {"connectorId": 0, "type": "Operative"})
+    if actions & {"SetChargingProfile", "RemoteStartTransaction"}:
+        if "SmartCharging" in declaration.profiles:
+            await command("ClearChargingProfile", {})
+    for record in ours:
+        if record.action == "ReserveNow" and record.answer_status() == "Accepted":
+            await command("CancelReservation", {"reservationId": record.get("reservationId")})
+    if "SendLocalList" in actions:
+        await command("SendLocalList", {"listVersion": 1, "updateType": "Full"})
+    if declaration.authorization_cache:
+        await command("ClearCache", {})
+    if open_tx or plugged:  # let the stops and the unplugs settle before the next case
+        deadline = asyncio.get_running_loop().time() + 30
+        while asyncio.get_running_loop().time() < deadline:
+            newer = Log(await frames(records[-1].seq if records else 0))
+            statuses = {r.connector: r.get("status") for r in newer.calls("StatusNotification", "in")}
+            if all(statuses.get(c) in ("Available", "Unavailable") for c in (*plugged, *_connectors(records))):
+                break
+            await asyncio.sleep(POLL)
+
+
+def _open_transactions(records: list[Record]) -> list:
+    started = {
+        r.answer.get("transactionId")
+        for r in records
+        if r.direction == "in" and r.action == "StartTransaction" and r.message_type == 2 and r.answer is not None
+    }
+    stopped = {r.get("transactionId") for r in records if r.direction == "in" and r.action == "StopTransaction"}
+    return sorted(t for t in started - stopped if t is not None)
+
+
+def _connectors(records: list[Record]) -> set[int]:
+    return {
+        r.get("connectorId")
+        for r in records
+        if r.direction == "in" and r.action == "StartTransaction" and isinstance(r.get("connectorId"), int)
+    }
+
+
+def _connector(manual: Manual, values: Mapping) -> int:
+    connector = fill(dict(manual.params), values).get("connector", values.get("connector", 1))
+    try:
+        return int(connector)
+    except (TypeError, ValueError):
+        return int(values.get("connector", 1))
+
+
+def _physical(done: list[tuple[str, int]], on: str, off: tuple[str, ...]) -> set[int]:
+    """The connectors a physical step left in a state (plugged, faulted) that no later one undid."""
+    state: set[int] = set()
+    for action, connector in done:
+        if action == on:
+            state.add(connector)
+        elif action in off:
+            state.discard(connector)
+    return state
+
+
+async def _try(run, manual: Manual, values: Mapping) -> None:
+    """A physical step of the way back; one that cannot be done is said, not fatal."""
+    try:
+        await _perform(manual, run, values, None)
+    except Exception as exc:  # the run's Blocked: the next case says what it finds
+        run.say(f"could not {manual.action} after the case: {exc}")

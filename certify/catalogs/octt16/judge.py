@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from certify.judging.sequence import INCONCLUSIVE, OneOf, Outcome, Ref, Send, judge
+from certify.judging.sequence import INCONCLUSIVE, OneOf, Outcome, Ref, Send, Var, judge
 from chargers.frames.reader import Record
 
 from . import TEST_DATA
@@ -77,6 +77,8 @@ MOMENTS = {
 def fill(value, data: Mapping, named: Mapping[str, Record] | None = None):
     """A command's payload with its "{placeholders}" filled: test data, and the
     transaction the case started ({transaction_id})."""
+    if isinstance(value, Var):
+        return data.get(value.name, value)
     if isinstance(value, Ref):  # a field of a frame the case saw, e.g. a hash the charger listed
         record = (named or {}).get(value.step)
         part, _, path = value.path.partition(".")
@@ -92,7 +94,8 @@ def fill(value, data: Mapping, named: Mapping[str, Record] | None = None):
                 source = source.get(key) if isinstance(source, dict) else None
         return source
     if isinstance(value, dict):
-        return {k: fill(v, data, named) for k, v in value.items()}
+        # A configuration value is a string (ChangeConfiguration.req, §6.9), whatever the test data's type.
+        return {k: _text(fill(v, data, named)) if k == "value" else fill(v, data, named) for k, v in value.items()}
     if isinstance(value, list):
         return [fill(v, data, named) for v in value]
     if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
@@ -112,6 +115,10 @@ def fill(value, data: Mapping, named: Mapping[str, Record] | None = None):
         if name in data:
             return data[name]
     return value
+
+
+def _text(value):
+    return value if isinstance(value, str) or value is None else str(value)
 
 
 def judge_case(

@@ -1,0 +1,117 @@
+"""OCTT cases worked end to end against the built-in simulator: a real daphne,
+a real simulated charger over a WebSocket, an octt16 session made through the
+API, each case's attempt started and its steps driven the way a headless run
+drives them (certify.catalogs.octt16.drive), our scripted answers given by the
+answer source, the verdict given by the server; between cases the charger is
+brought back to the document's general preconditions.
+
+One scenario runs the cases once (module-scoped); each test checks one case."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from certify.catalogs.octt16 import BY_ID
+from certify.catalogs.octt16.catalog import declaration_of, test_data_of
+from certify.catalogs.octt16.drive import restore, walk
+from chargers.frames.reader import Log
+from chargers.simulator.control import act
+from tests.simulator.live import running
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CP = "SIM-OCTT"
+# The slice that runs end to end against the default simulator profile.
+CASES = ("TC_021_CS", "TC_040_1_CS", "TC_068_CS", "TC_040_2_CS", "TC_003_CS", "TC_010_CS", "TC_012_CS", "TC_019_CS")
+CASE_SECONDS = 60
+
+
+class SimRunner:
+    """What a headless run offers a case's drive: the case's commands through
+    the session API, physical steps done by the simulator, a time budget."""
+
+    def __init__(self, server, session: int, key: str, sim) -> None:
+        self.server, self.session, self.key, self.sim = server, session, key, sim
+        self.deadline = time.monotonic() + CASE_SECONDS
+        self.said: list[str] = []
+
+    async def command(self, action: str, payload: dict | None = None) -> dict | None:
+        status, body = await self.server.aapi(
+            "POST", f"/sessions/{self.session}/items/{self.key}/commands/{action}", payload or {}
+        )
+        return body.get("payload") if status == 200 else None
+
+    async def step(self, name: str, connector: int = 1, id_tag: str = "", error_code: str = "") -> None:
+        await act(self.sim, name, {"connector": connector, "tag": id_tag, "code": error_code or "GroundFailure"})
+
+    def left(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+
+async def work_case(server, session: int, sim, key: str, config: dict) -> dict:
+    """One case: its attempt, its steps driven, the way back; its item as the server judges it."""
+
+    async def frames(after: int) -> list[dict]:
+        status, body = await server.aapi("GET", f"/chargers/{CP}/frames?after_seq={after}&limit=1000")
+        return body if status == 200 else []
+
+    async def charger_command(action: str, payload: dict) -> dict | None:
+        status, body = await server.aapi("POST", f"/chargers/{CP}/commands/{action}", payload)
+        return body.get("payload") if status == 200 else None
+
+    before = await frames(0)
+    since = before[-1]["seq"] if before else 0
+    assert (await server.aapi("POST", f"/sessions/{session}/items/{key}/attempts", {}))[0] == 201
+    runner = SimRunner(server, session, key, sim)
+    declaration, data = declaration_of({}, config), test_data_of({})
+    log, done = Log(), []
+    outcome = await walk(
+        BY_ID[key], runner, frames, since=since, declaration=declaration, data=data, log=log, done=done
+    )
+    item = {"verdict": "not judged in time", "reason": outcome.reason if outcome else "", "steps": []}
+    while runner.left() > 0:
+        _, body = await server.aapi("GET", f"/sessions/{session}?evaluate=true")
+        item = next(i for i in body["items"] if i["key"] == key)
+        if item["verdict"] != "open":
+            break
+        await asyncio.sleep(0.5)
+    log.extend(await frames(log.last_seq or since))
+    runner.config = config
+    await restore(
+        BY_ID[key], runner, [r for r in log if r.seq > since], done, charger_command, frames, declaration, data
+    )
+    return item
+
+
+@pytest.fixture(scope="module")
+def judged(module_server, db_access) -> dict:
+    server = module_server()
+    items: dict = {}
+
+    async def scenario() -> None:
+        async with running(server, CP) as sim:
+            status, session = await server.aapi(
+                "POST", "/sessions", {"charge_point_id": CP, "catalog": "octt16", "options": {"id_tag": "OCTT-VALID-1"}}
+            )
+            assert status == 201, session
+            _, read = await server.aapi("POST", f"/chargers/{CP}/commands/GetConfiguration", {})
+            config = {e["key"]: e.get("value", "") for e in read["payload"]["configurationKey"]}
+            for key in CASES:
+                items[key] = await work_case(server, session["id"], sim, key, config)
+
+    db_access(asyncio.run, scenario())
+    return items
+
+
+@pytest.mark.parametrize("key", CASES)
+def test_the_case_passes_against_the_default_simulator(judged, key) -> None:
+    item = judged[key]
+    assert item["verdict"] == "passed", (item["reason"], item["steps"])
+    assert item["group"] == BY_ID[key].group
+    assert all(step["done"] for step in item["steps"] if step.get("state") != "skipped")
