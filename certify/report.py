@@ -264,7 +264,8 @@ def context(
         "platform": settings.CERTIFY_PLATFORM,
         "lab": session.lab or settings.CERTIFY_LAB,
         "rows": rows,
-        "counts": [(VERDICT_LABELS[k], counts[k]) for k in COUNT_ORDER],
+        # Inconclusive (the bench could not test a case) only when there is one.
+        "counts": [(VERDICT_LABELS[k], counts[k]) for k in COUNT_ORDER if k != "inconclusive" or counts[k]],
         "outcome": outcome(counts, results),
         "files": files,
         "chart": charts.session_chart(session),

@@ -60,6 +60,7 @@ class NewSessionForm(forms.Form):
     catalog = forms.ChoiceField(
         label="Catalog",
         initial=catalogs.DEFAULT,
+        required=False,
         help_text="The test cases the session works through.",
     )
     engineer_name = forms.CharField(label="Engineer", max_length=150, required=False)
@@ -103,10 +104,16 @@ class Row:
 
     item: catalogs.Case
     result: ItemResult
+    group: str = ""  # the words of the catalog's group the case is listed under (an OCTT feature profile)
 
     @property
     def evidence_count(self) -> int:
         return len(self.result.evidence or [])
+
+    @property
+    def label(self) -> str:
+        """What the first column shows: a grouped catalog's case id (TC_003_CS), else its number."""
+        return self.item.key if self.group else str(self.item.number)
 
 
 @dataclass
@@ -130,9 +137,14 @@ class CommandButton:
 
 def _rows(session: CertSession) -> list[Row]:
     results = {r.case: r for r in session.items.select_related("override_by")}
+    catalog = catalogs.get(session.catalog)
     return [
-        Row(item, _labelled(results.get(item.key) or ItemResult(session=session, case=item.key, number=item.number)))
-        for item in catalogs.get(session.catalog).cases
+        Row(
+            item,
+            _labelled(results.get(item.key) or ItemResult(session=session, case=item.key, number=item.number)),
+            catalog.groups.get(item.group, ""),
+        )
+        for item in catalog.cases
     ]
 
 
@@ -295,7 +307,7 @@ def session_new(request: HttpRequest) -> HttpResponse:
             engineer_name=data["engineer_name"],
             lab=data["lab"],
             options={"auto_trigger_status": data["auto_trigger_status"]},
-            catalog_name=data["catalog"],
+            catalog_name=data["catalog"] or catalogs.DEFAULT,
         )
         return redirect("session-detail", pk=session.pk)
     context = {"form": form, "chargers": Charger.objects.only("charge_point_id", "vendor", "model", "connected")}

@@ -294,7 +294,7 @@ class _Walk:
         self.records, self.now, self.data, self.options = records, now, data, options
         self.cursor = -1  # index of the last frame a step consumed
         self.anchor = start or (records[0].ts if records else now)
-        self.person = False  # a manual step since the last frame: no default deadline
+        self.person = ""  # what a person does since the last frame (manual steps): no default deadline
         self.expect_gone = False  # a manual step takes the charger away
         self.named: dict[str, Record] = {}
         self.taken: set[int] = set()
@@ -331,7 +331,7 @@ class _Walk:
     def _step(self, step: Step) -> None:
         if isinstance(step, Manual):
             self.rows.append(_row(step.label, "manual"))
-            self.person = True
+            self.person = f"{self.person}; {step.label}" if self.person else step.label
             self.expect_gone = self.expect_gone or step.disconnects
             return
         if isinstance(step, Absent):
@@ -373,7 +373,7 @@ class _Walk:
         last = max(h.index for h, _ in hits)
         self.cursor = max(self.cursor, last)
         self.anchor = max(_settled(h.record) for h, _ in hits)
-        self.person = False
+        self.person = ""
         if any(m.action == "BootNotification" for _, m in hits):
             self.expect_gone = False
         if any(isinstance(m, Send) and m.disconnects for _, m in hits):
@@ -426,7 +426,7 @@ class _Walk:
                 actual = f"{self._actual(step.answer, view)} {_at(answer)}"
                 raise _Stop(step.otherwise, what, actual, [record], why=_SETUP)
             return _Found(index, record)
-        raise _Stop(OPEN, f"we send {step.action}", waiting={"for": f"we send {step.action}", "person": False})
+        raise _Stop(OPEN, f"we send {step.action}", waiting={"for": f"we send {step.action}", "person": ""})
 
     # -- the charger's CALL and our answer -----------------------------------------------
 

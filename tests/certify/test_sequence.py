@@ -629,7 +629,7 @@ def test_an_open_step_says_what_it_waits_for_and_until_when() -> None:
     assert outcome.waiting == {
         "for": "StatusNotification with status Available",
         "deadline": "2026-01-01T12:01:01+00:00",
-        "person": False,
+        "person": "",
     }
     assert [row["state"] for row in outcome.steps] == ["done", "open"]
 
