@@ -897,7 +897,8 @@ def section_dashboard(run: Run) -> None:
         run.details[f"dashboard.{db}"] = {"seed": seeded, "big": big, "small": small}
         label = "SQLite" if db == "sqlite" else "PostgreSQL"
         for page, t in big.items():
-            graded = page in ("detail", "frames", "session", "session frames")
+            # Every charger and session page, the frame log with each of its filters.
+            graded = page == "detail" or page.startswith(("frames", "session"))
             run.add(
                 Row(
                     "dashboard",

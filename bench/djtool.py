@@ -123,6 +123,12 @@ def _session_over_all_frames(cp_id: str):
     return session
 
 
+def _until(charger: Charger, seq: int) -> str:
+    """The time of a frame, as the log's To (UTC) field takes it."""
+    ts = Frame.objects.get(charger=charger, seq=seq).ts
+    return ts.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def dashboard(cp_id: str, repeat: int) -> dict:
     """Server time (ms) of the charger and session pages: Django handling the request in
     this process, no network; first call and then p50/max of `repeat`."""
@@ -140,6 +146,14 @@ def dashboard(cp_id: str, repeat: int) -> dict:
         "frames": f"/chargers/{cp_id}/frames/",
         "frames?action=Heartbeat": f"/chargers/{cp_id}/frames/?action=Heartbeat",
         "frames?before=deep": f"/chargers/{cp_id}/frames/?before={deep}",
+        # The frame log's filters (each MeterValues names connector 1 and transaction 1):
+        # many matches, one in twenty, none (every frame read), a time window.
+        "frames?connector=1": f"/chargers/{cp_id}/frames/?connector=1",
+        "frames?transaction=1": f"/chargers/{cp_id}/frames/?transaction=1",
+        "frames?q=Heartbeat": f"/chargers/{cp_id}/frames/?q=Heartbeat",
+        "frames?q=absent": f"/chargers/{cp_id}/frames/?q=no-such-text",
+        "frames?connector=2": f"/chargers/{cp_id}/frames/?connector=2",
+        "frames?until=deep": f"/chargers/{cp_id}/frames/?until={_until(charger, deep)}",
         "api frames?after_seq=deep": f"/api/chargers/{cp_id}/frames?after_seq={deep}&limit=100",
     }
     session = _session_over_all_frames(cp_id)

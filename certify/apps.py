@@ -11,9 +11,10 @@ class CertifyConfig(AppConfig):
         session's cards answer for their id tags."""
         from chargers import hooks
 
-        from . import reactions
+        from . import evidence, reactions
 
         hooks.frames_committed.register(reactions.on_frames)
         hooks.call_answered.register(reactions.trigger_status_after_boot)
         hooks.answer_sources.register(reactions.scripted_answer)
         hooks.answer_sources.register(reactions.session_card)
+        hooks.page_secrets.register(evidence.charger_secrets)

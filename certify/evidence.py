@@ -3,23 +3,24 @@ raw text exactly as it crossed the wire but for the session's own secrets
 (see `secrets_of`). Embedded in the signed report and downloadable on its own;
 its SHA-256 is printed in the report.
 
-`frame_line` is the one-line form of a frame the report prints: what a reviewer
-needs to check a verdict, the full frame being in the log under the same seq.
+The one-line form of a frame the report prints is chargers.frames.lines (the
+pages print frames the same way).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from chargers.frames.reader import parse
+from chargers.frames.lines import REDACTED, frame_line, redact
 from chargers.models import utc_iso
 
 from .models import CertSession
 
+__all__ = ["REDACTED", "charger_secrets", "export", "frame_line", "lines", "redact", "restore_secrets", "secrets_of"]
+
 FIELDS = ("seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "note", "sent_by")
-REDACTED = "***"
 
 
 def secrets_of(session: CertSession) -> list[str]:
@@ -29,11 +30,20 @@ def secrets_of(session: CertSession) -> list[str]:
     return [s for s in (session.ftp_password, session.upload_secret) if s and len(s) >= 8]
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+def charger_secrets(charger_pk: int) -> list[str]:
+    """The secrets of every session of a charger: its frame log (on the charger's
+    page, or a session's page whose range another session shares) shows none."""
+    pairs = CertSession.objects.filter(charger_id=charger_pk).values_list("ftp_password", "upload_secret")
+    return [s for pair in pairs for s in pair if s and len(s) >= 8]
+
+
+def restore_secrets(session: CertSession, text: str) -> str:
+    """A payload a page showed masked, as it must be sent: the session's own upload
+    locations (FTP user's password, the file URLs' secret) get their secret back;
+    nothing else that reads *** changes."""
+    user = session.ftp_user or f"s{session.pk}"
+    text = text.replace(f"//{user}:{REDACTED}@", f"//{user}:{session.ftp_password}@")
+    return text.replace(f"/{session.pk}/{REDACTED}/", f"/{session.pk}/{session.upload_secret}/")
 
 
 def lines(session: CertSession) -> Iterator[str]:
@@ -49,145 +59,3 @@ def export(session: CertSession) -> tuple[bytes, str]:
     """(JSON Lines bytes, their SHA-256 hex)."""
     data = "".join(lines(session)).encode()
     return data, hashlib.sha256(data).hexdigest()
-
-
-# -- one line per frame ------------------------------------------------------------
-
-DIRECTIONS = {"in": "CP→CS", "out": "CS→CP", "event": "event"}
-KINDS = {2: "", 3: "result", 4: "error"}
-# Fields that decide verdicts, in the order a line prints them.
-DECIDING = (
-    "connectorId",
-    "status",
-    "errorCode",
-    "vendorErrorCode",
-    "info",
-    "type",
-    "transactionId",
-    "idTag",
-    "reason",
-    "key",
-    "value",
-    "requestedMessage",
-    "meterStart",
-    "meterStop",
-    "firmwareVersion",
-    "chargePointVendor",
-    "chargePointModel",
-    "chargePointSerialNumber",
-    "iccid",
-    "interval",
-    "location",
-    "fileName",
-    "retrieveDate",
-)
-MEASURANDS = {
-    "Energy.Active.Import.Register": "Energy",
-    "Power.Active.Import": "Power",
-    "Current.Import": "Current",
-    "Current.Offered": "Offered",
-    "Voltage": "Voltage",
-    "SoC": "SoC",
-}
-LINE_CHARS = 240
-
-
-def frame_line(frame, secrets: Iterable[str] = ()) -> dict:
-    """{seq, ts, time, direction, action, fields} of a Frame: ts is the UTC date
-    and time, time the same without the date; fields are the ones that decide
-    verdicts (status, connectorId, transactionId, errorCode, idTag status,
-    measurands with values and units) as one short text, with the frame's note."""
-    if frame.direction == "event":
-        action = "connection"
-    else:
-        action = " ".join(p for p in (frame.action, KINDS.get(frame.message_type, "")) if p) or frame.kind
-    fields = _fields(frame)
-    if frame.note:
-        fields = f"{fields} [note: {frame.note}]".strip()
-    return {
-        "seq": frame.seq,
-        "ts": frame.ts.isoformat(sep=" ", timespec="milliseconds")[:23],
-        "time": frame.ts.isoformat(timespec="milliseconds")[11:23],
-        "direction": DIRECTIONS.get(frame.direction, frame.direction),
-        "action": action,
-        "fields": _cut(redact(fields, secrets)),
-    }
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= LINE_CHARS else text[: LINE_CHARS - 1] + "…"
-
-
-def _fields(frame) -> str:
-    record = parse(frame)
-    if record.malformed:
-        return f"malformed: {frame.raw[:80]}"
-    payload = record.payload
-    if record.direction == "event" and isinstance(payload, dict):
-        return ", code ".join(str(payload[k]) for k in ("event", "code") if k in payload)
-    if frame.message_type == 4 and isinstance(payload, dict):
-        return f"{payload.get('errorCode')}: {payload.get('errorDescription') or ''}".strip(": ")
-    if not isinstance(payload, dict):
-        return "" if payload is None else str(payload)[:80]
-    parts = [f"{k}={_short(payload[k])}" for k in DECIDING if k in payload]
-    info = payload.get("idTagInfo")
-    if isinstance(info, dict) and "status" in info:
-        parts.append(f"idTag status={info['status']}")
-    keys = payload.get("configurationKey")
-    if isinstance(keys, list):
-        parts.append(f"{len(keys)} keys")
-        unknown = payload.get("unknownKey")
-        if isinstance(unknown, list) and unknown:
-            parts.append(f"{len(unknown)} unknown")
-    profile = payload.get("csChargingProfiles") or payload.get("chargingSchedule")
-    if isinstance(profile, dict):
-        parts.append(_profile(profile))
-    meter = payload.get("meterValue") or payload.get("transactionData")
-    if isinstance(meter, list):
-        parts.append(_meter(meter))
-    return ", ".join(p for p in parts if p)
-
-
-def _short(value) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 90 else text[:87] + "…"
-
-
-def _profile(profile: dict) -> str:
-    schedule = profile.get("chargingSchedule", profile)
-    periods = schedule.get("chargingSchedulePeriod") if isinstance(schedule, dict) else None
-    limit = periods[0].get("limit") if isinstance(periods, list) and periods and isinstance(periods[0], dict) else None
-    unit = schedule.get("chargingRateUnit", "") if isinstance(schedule, dict) else ""
-    purpose = profile.get("chargingProfilePurpose", "")
-    return " ".join(str(p) for p in (purpose, f"limit {limit} {unit}" if limit is not None else "") if p)
-
-
-def _meter(meter_values: list) -> str:
-    """ "Energy 12.3 kWh, Power 11000 W, Current L1/L2/L3 16/16/16 A [Transaction.Begin]"
-    for each meterValue (the first three, then how many more)."""
-    out = []
-    for meter_value in meter_values[:3]:
-        if not isinstance(meter_value, dict):
-            continue
-        groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        contexts = set()
-        for sample in meter_value.get("sampledValue") or []:
-            if not isinstance(sample, dict):
-                continue
-            name = sample.get("measurand") or "Energy.Active.Import.Register"
-            key = (MEASURANDS.get(name, name), sample.get("unit") or "")
-            groups.setdefault(key, []).append((sample.get("phase") or "", str(sample.get("value"))))
-            if sample.get("context") and sample["context"] != "Sample.Periodic":
-                contexts.add(sample["context"])
-        text = ", ".join(
-            f"{name} {'/'.join(p for p, _ in values)} {'/'.join(v for _, v in values)} {unit}".replace(
-                "  ", " "
-            ).strip()
-            if any(p for p, _ in values)
-            else f"{name} {'/'.join(v for _, v in values)} {unit}".strip()
-            for (name, unit), values in groups.items()
-        )
-        out.append(text + (f" [{', '.join(sorted(contexts))}]" if contexts else ""))
-    if len(meter_values) > 3:
-        out.append(f"+{len(meter_values) - 3} more readings")
-    return "; ".join(out)

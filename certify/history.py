@@ -14,9 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from chargers.protocol import FILTER_ACTIONS
+from chargers.frame_log import frame_page
 from chargers.roles import engineer_required, viewer_required
-from chargers.views import frame_page
 
 from . import catalogs, evidence, report, signing
 from .models import CertSession, SessionFile
@@ -98,7 +97,8 @@ def _rows(session: CertSession) -> list[dict]:
 @viewer_required
 def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(CertSession.objects.select_related("charger", "revision_of"), pk=pk)
-    frames = frame_page(session.charger, request.GET, frames=session.frames()) if session.charger else {}
+    secrets = evidence.charger_secrets(session.charger_id) if session.charger_id else []
+    frames = {**frame_page(session.frames(), request.GET, secrets), "frames_url": f"/history/{session.pk}/"}
     context = {
         "session": session,
         "rows": _rows(session),
@@ -107,7 +107,6 @@ def history_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "revisions": CertSession.objects.filter(revision_of=session),
         "others": CertSession.objects.filter(facts__model=session.facts.get("model", "")).exclude(pk=pk)[:20],
         "charger": session.charger,
-        "actions": FILTER_ACTIONS,
         **frames,
     }
     template = "chargers/_frames.html" if request.htmx else "certify/history_detail.html"
@@ -182,18 +181,21 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "fingerprint": signing.fingerprint(),
         "counts": session.verdict_counts(),
+        "rows": _rows(session),
     }
     return render(request, "certify/signoff.html", context, status=422 if form.errors else 200)
 
 
 @engineer_required
+@require_POST
 def sign_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """The report as HTML, exactly as signing would render it now, with the
-    name, role and statement typed so far on the sign-off page."""
+    name, role and statement typed so far on the sign-off page (POSTed, so the
+    form's CSRF token never lands in a URL or a browser's history)."""
     session = get_object_or_404(CertSession.objects.select_related("charger"), pk=pk)
     if session.is_signed:
         return redirect("history-detail", pk=pk)
-    form = SignOffForm(request.GET)
+    form = SignOffForm(request.POST)
     data = {field: form[field].value() or "" for field in ("name", "role", "statement")}
     day = form.cleaned_data["date"] if form.is_valid() else None
     html = report.preview_html(session, request.user, data["name"], data["role"], data["statement"], day)

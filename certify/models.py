@@ -200,6 +200,12 @@ class ItemResult(models.Model):
         if self.session.is_signed:
             raise ValidationError("This session is signed: its verdicts can no longer change.")
 
+    @property
+    def shown_remark(self) -> str:
+        """What a Remark column shows: the engineer's remark when they set the
+        verdict, else the automatic short remark."""
+        return self.override_remark if self.is_overridden else self.remark
+
     def attempts_list(self) -> list[Attempt]:
         """This item's attempts, oldest first."""
         return list(Attempt.objects.filter(session_id=self.session_id, case=self.case).order_by("n"))

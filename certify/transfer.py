@@ -37,6 +37,9 @@ def store(session: CertSession, kind: str, name: str, data: bytes, source: str) 
     )
     record.file.save(f"{session.pk}/{kind}/{name}", ContentFile(data), save=False)
     record.save()
+    from .sessions import announce  # sessions imports this module
+
+    announce(session)  # the item's panel lists the file as it arrives
     return record
 
 

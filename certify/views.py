@@ -20,13 +20,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from chargers.frames.reader import parse
+from chargers.frame_log import frame_page
 from chargers.models import Charger, Frame
-from chargers.protocol import FILTER_ACTIONS
 from chargers.roles import can_operate, engineer_required, viewer_required
-from chargers.views import frame_page
 
-from . import attempts, catalogs, charts, sessions
+from . import attempts, catalogs, charts, evidence, sessions
 from .evaluation import evaluate_session
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .offline_views import offline_context
@@ -115,6 +113,10 @@ class Row:
         """What the first column shows: a grouped catalog's case id (TC_003_CS), else its number."""
         return self.item.key if self.group else str(self.item.number)
 
+    @property
+    def remark(self) -> str:
+        return self.result.shown_remark
+
 
 @dataclass
 class CommandButton:
@@ -124,10 +126,12 @@ class CommandButton:
     label: str
     action: str
     payload: dict
+    secrets: tuple[str, ...] = ()
 
     @property
     def payload_json(self) -> str:
-        return json.dumps(self.payload, indent=2)
+        """As the panel shows it: upload credentials as *** (restored when sent)."""
+        return evidence.redact(json.dumps(self.payload, indent=2), self.secrets)
 
     @property
     def takes_profile(self) -> bool:
@@ -180,37 +184,38 @@ def item_commands(session: CertSession, item: catalogs.Case, host: str | None) -
     """The case's commands with payloads filled for this session; a case whose
     panel says per_connector offers each once per connector."""
     buttons: list[CommandButton] = []
+    secrets = tuple(evidence.secrets_of(session))
     for command in item.commands:
         if "per_connector" in item.panel and command.payload.get("connectorId") == "{connector}":
             for connector in _connector_ids(session):
                 payload = sessions.fill_payload(session, {**command.payload, "connectorId": connector}, host, item)
-                buttons.append(CommandButton(0, f"{command.label}, connector {connector}", command.action, payload))
+                label = f"{command.label}, connector {connector}"
+                buttons.append(CommandButton(0, label, command.action, payload, secrets))
         else:
             payload = sessions.fill_payload(session, dict(command.payload), host, item)
-            buttons.append(CommandButton(0, command.label, command.action, payload))
+            buttons.append(CommandButton(0, command.label, command.action, payload, secrets))
     for index, button in enumerate(buttons):
         button.index = index
     return buttons
 
 
-def _evidence(result: ItemResult) -> list[Frame]:
+def _evidence(session: CertSession, result: ItemResult) -> list[Frame]:
+    """The frames the verdict rests on, in seq order, one line each as the report prints them."""
     if not result.evidence:
         return []
     frames = list(Frame.objects.filter(pk__in=result.evidence).order_by("seq"))
+    secrets = evidence.charger_secrets(session.charger_id) if session.charger_id else []
     for frame in frames:
-        payload = parse(frame).payload
-        frame.summary = json.dumps(payload, ensure_ascii=False)[:160] if payload is not None else frame.raw[:160]
+        frame.line = evidence.frame_line(frame, secrets)
     return frames
 
 
 def _frame_context(session: CertSession, params) -> dict:
-    context = frame_page(session.charger, params, session.frames()) if session.charger_id else _no_frames()
+    """The session's frame log, filtered as the URL says, secrets masked."""
+    secrets = evidence.charger_secrets(session.charger_id) if session.charger_id else []
+    context = frame_page(session.frames(), params, secrets)
     context["frames_url"] = f"/sessions/{session.pk}/frames/"
     return context
-
-
-def _no_frames() -> dict:
-    return {"frames": [], "next_before": None, "filter_action": "", "filter_direction": "", "is_first_page": True}
 
 
 def _live_topics(session: CertSession) -> str:
@@ -229,11 +234,15 @@ def _status_context(session: CertSession, item: catalogs.Case) -> dict:
         "session": session,
         "item": item,
         "result": result,
-        "evidence": _evidence(result),
+        "evidence": _evidence(session, result),
         "attempts": attempts,
         "current_attempt": next((a for a in attempts if a.is_open), None),
         "attempt_summary": result.attempt_summary(attempts),
         "cards": _cards(session) if "cards" in item.panel or item.needs_card else None,
+        # Live with the verdict: a file that arrived shows with the pass it brought.
+        "diagnostics_files": session.files.filter(kind=SessionFile.DIAGNOSTICS)
+        if "diagnostics_files" in item.panel
+        else (),
     }
 
 
@@ -264,8 +273,6 @@ def _item_context(request: HttpRequest, session: CertSession, key: str) -> dict:
     if "firmware_upload" in item.panel:
         context["firmware_form"] = FirmwareForm()
         context["firmware_files"] = session.files.filter(kind=SessionFile.FIRMWARE)
-    if "diagnostics_files" in item.panel:
-        context["diagnostics_files"] = session.files.filter(kind=SessionFile.DIAGNOSTICS)
     if "meter_chart" in item.panel:
         context.update(_chart_context(session))
     if "offline_control" in item.panel:
@@ -322,8 +329,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "charger": session.charger,
         "rows": _rows(session),
         "progress": _progress(session.verdict_counts()),
-        "actions": FILTER_ACTIONS,
         "live_topics": _live_topics(session),
+        "can_operate": can_operate(request.user),
         **_frame_context(session, request.GET),
     }
     key = request.GET.get("item", "")
@@ -445,7 +452,7 @@ async def item_command(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     item = _item(session, key)
     context = {"session": session, "item": item, "button": button, "payload": text, "presets": item.presets}
     try:
-        payload = json.loads(text)
+        payload = json.loads(evidence.restore_secrets(session, text))
         if not isinstance(payload, dict):
             raise ValueError("the payload must be a JSON object")
     except ValueError as exc:

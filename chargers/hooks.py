@@ -63,3 +63,13 @@ frames_committed: Hook[Callable[[int, list[Frame]], Awaitable[None]]] = Hook("fr
 #     def scripted(charger_pk, action, payload):
 #         return next(answers, None) if action == "BootNotification" else None
 answer_sources: Hook[Callable[[int, str, dict], dict | None]] = Hook("answer_sources")
+
+# Asked for what a charger's frame log must not show on a page: sync (charger_pk)
+# -> secrets, shown as *** (certify: the upload credentials of its sessions, as the
+# report hides them).
+page_secrets: Hook[Callable[[int], list[str]]] = Hook("page_secrets")
+
+
+def secrets_of(charger_pk: int) -> list[str]:
+    """Every registered source's secrets for this charger's pages."""
+    return [secret for source in page_secrets for secret in source(charger_pk)]

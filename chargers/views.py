@@ -11,12 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from . import hooks
 from .commands import send_command
+from .frame_log import frame_page
 from .models import Charger, Frame, IdTag
-from .protocol import COMMAND_ACTIONS, FILTER_ACTIONS, default_payload
+from .protocol import COMMAND_ACTIONS, default_payload
 from .roles import engineer_required, viewer_required
-
-FRAMES_PER_PAGE = 50
 
 
 @viewer_required
@@ -34,11 +34,10 @@ def charger_detail(request: HttpRequest, cp_id: str) -> HttpResponse:
         "chargers/detail.html",
         {
             "charger": charger,
-            "actions": FILTER_ACTIONS,
             "command_actions": COMMAND_ACTIONS,
             "live_topics": f"charger-{charger.pk}",
             "frames_url": reverse("charger-frames", args=[cp_id]),
-            **frame_page(charger, request.GET),
+            **_frame_page(charger, request.GET),
         },
     )
 
@@ -49,40 +48,8 @@ def charger_facts(request: HttpRequest, cp_id: str) -> HttpResponse:
     return render(request, "chargers/_facts.html", {"charger": charger})
 
 
-def frame_page(charger: Charger, params, frames=None) -> dict:
-    """Newest first, keyset-paginated by seq so page 1000 costs what page 1 does.
-    `mark` names a frame (by id) to highlight, e.g. one another page links to."""
-    frames = Frame.objects.filter(charger=charger) if frames is None else frames
-    action = params.get("action", "")
-    direction = params.get("direction", "")
-    if action:
-        frames = frames.filter(action=action)
-    if direction in {Frame.IN, Frame.OUT, Frame.EVENT}:
-        frames = frames.filter(direction=direction)
-    before = params.get("before", "")
-    if before.isdigit():
-        frames = frames.filter(seq__lt=int(before))
-    page = list(frames.order_by("-seq")[: FRAMES_PER_PAGE + 1])
-    more = len(page) > FRAMES_PER_PAGE
-    page = page[:FRAMES_PER_PAGE]
-    mark = params.get("mark", "")
-    for frame in page:
-        frame.pretty = pretty_json(frame.raw)
-        frame.marked = str(frame.pk) == mark
-    return {
-        "frames": page,
-        "next_before": page[-1].seq if more and page else None,
-        "filter_action": action,
-        "filter_direction": direction,
-        "is_first_page": not before,
-    }
-
-
-def pretty_json(raw: str) -> str:
-    try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except (ValueError, RecursionError):
-        return raw
+def _frame_page(charger: Charger, params) -> dict:
+    return frame_page(Frame.objects.filter(charger=charger), params, hooks.secrets_of(charger.pk))
 
 
 @viewer_required
@@ -91,7 +58,7 @@ def charger_frames(request: HttpRequest, cp_id: str) -> HttpResponse:
     context = {
         "charger": charger,
         "frames_url": reverse("charger-frames", args=[cp_id]),
-        **frame_page(charger, request.GET),
+        **_frame_page(charger, request.GET),
     }
     return render(request, "chargers/_frames.html", context)
 

@@ -596,7 +596,9 @@ def test_the_sign_off_page_previews_the_report_before_signing(live_server_ocpp, 
     client.login(username=live_server_ocpp.username, password=live_server_ocpp.password)
     page = client.get(f"/history/{session.pk}/sign/")
     assert f'formaction="/history/{session.pk}/sign/preview/"' in page.content.decode()
-    preview = client.get(f"/history/{session.pk}/sign/preview/", {"name": "Ada Lovelace", "role": "Engineer"})
+    assert 'formmethod="post"' in page.content.decode()  # the CSRF token stays out of the URL
+    assert client.get(f"/history/{session.pk}/sign/preview/").status_code == 405
+    preview = client.post(f"/history/{session.pk}/sign/preview/", {"name": "Ada Lovelace", "role": "Engineer"})
     html = preview.content.decode()
     assert preview.status_code == 200
     assert "Preview: this is the report as it would be signed now" in html

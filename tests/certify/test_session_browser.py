@@ -69,7 +69,7 @@ def walk(module_server) -> dict:
                 page.locator("tr[data-item='17']"), "data-verdict", "passed", timeout=WAIT_MS
             )
             seen["item 17 auto"] = seen_text(page.locator("#item-status [data-role=auto]"), "Passed")
-            seen["item 17 evidence shown"] = seen_visible(page.locator("#item-status .evidence li").first)
+            seen["item 17 evidence shown"] = seen_visible(page.locator("#item-status table.evidence tr").first)
             seen["charger received"] = [action for action, _ in charger.received]
 
             # Override: a verdict without a remark is refused beside the field.

@@ -63,7 +63,7 @@ def test_the_console_sends_its_prefilled_command_and_shows_the_answer(charger_pa
 
 def test_the_console_refuses_bad_json_beside_the_field_and_sends_nothing(charger_page):
     page, charger = charger_page
-    page.select_option("select[name=action]", "ClearCache")
+    page.select_option("#command-action", "ClearCache")
     expect(page.locator("form#command button[type=submit]")).to_have_text("Send ClearCache")
     page.fill("form#command textarea[name=payload]", "{not json")
     page.click("form#command button[type=submit]")
@@ -73,7 +73,7 @@ def test_the_console_refuses_bad_json_beside_the_field_and_sends_nothing(charger
 
 def test_the_frame_log_shows_a_command_live_newest_first(charger_page):
     page, _ = charger_page
-    page.select_option("select[name=action]", "ClearCache")
+    page.select_option("#command-action", "ClearCache")
     expect(page.locator("form#command button[type=submit]")).to_have_text("Send ClearCache")
     page.fill("form#command textarea[name=payload]", json.dumps({}))
     page.click("form#command button[type=submit]")
