@@ -208,7 +208,8 @@ def context(
     firmware = firmware_versions(session)
     rows = []
     counts = dict.fromkeys(VERDICT_LABELS, 0)
-    for item in catalogs.get(session.catalog).cases:
+    catalog = catalogs.get(session.catalog)
+    for item in catalog.cases:
         result = results.get(item.key) or ItemResult(case=item.key, number=item.number)
         results[item.key] = result
         counts[result.verdict] += 1
@@ -224,7 +225,8 @@ def context(
                 "auto_label": VERDICT_LABELS.get(result.auto_verdict, result.auto_verdict),
                 "overridden": overridden,
                 "override_by": person(result.override_by) if overridden else "",
-                "heading": f"{item.number}. {item.title} — {label}"
+                "group": catalog.groups.get(item.group, ""),
+                "heading": f"{item.key if item.group else f'{item.number}.'} {item.title} — {label}"
                 + (f" (set by hand; automatic: {VERDICT_LABELS.get(result.auto_verdict)})" if overridden else ""),
                 "printed": _printed(result.evidence, frames, secrets, _deciding(result)),
                 "attempt_summary": result.attempt_summary(attempts) if attempts else "",
@@ -264,6 +266,9 @@ def context(
         "platform": settings.CERTIFY_PLATFORM,
         "lab": session.lab or settings.CERTIFY_LAB,
         "rows": rows,
+        # A catalog with groups (OCTT: its feature profiles) lists its cases by group on page one.
+        "groups": [(words, [r for r in rows if r["group"] == words]) for words in catalog.groups.values()],
+        "credit": catalog.credit,
         # Inconclusive (the bench could not test a case) only when there is one.
         "counts": [(VERDICT_LABELS[k], counts[k]) for k in COUNT_ORDER if k != "inconclusive" or counts[k]],
         "outcome": outcome(counts, results),

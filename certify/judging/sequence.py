@@ -361,15 +361,17 @@ class _Walk:
             row.update(state="done", done=True, frame=hit.record.id, frames=_ids(hit.record))
             if getattr(member, "name", ""):
                 self.named[member.name] = hit.record
+        hits = [(h, m) for h, m in zip(found, members, strict=True) if h is not None and not getattr(m, "optional", 0)]
+        if hits:
+            # What must not come is watched until the first frame of the next step (even while
+            # the rest of that step is still awaited).
+            self._absent_until(min(h.index for h, _ in hits))
         if stops:
             # A positive failure outranks what is still awaited.
             rank = {FAILED: 0, NOT_SUPPORTED: 1, INCONCLUSIVE: 2, OPEN: 3}
             raise min(stops, key=lambda s: rank[s.status])
-        hits = [(h, m) for h, m in zip(found, members, strict=True) if h is not None and not getattr(m, "optional", 0)]
         if not hits:
             return
-        # What must not come is watched until the first frame of the next step.
-        self._absent_until(min(h.index for h, _ in hits))
         last = max(h.index for h, _ in hits)
         self.cursor = max(self.cursor, last)
         self.anchor = max(_settled(h.record) for h, _ in hits)

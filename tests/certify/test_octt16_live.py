@@ -104,8 +104,19 @@ def judged(module_server, db_access) -> dict:
             config = {e["key"]: e.get("value", "") for e in read["payload"]["configurationKey"]}
             for key in CASES:
                 items[key] = await work_case(server, session["id"], sim, key, config)
+            _, whole = await server.aapi("GET", f"/sessions/{session['id']}?evaluate=true")
+            items["whole"] = whole
+
+    def preview() -> str:
+        from certify import report
+        from certify.models import CertSession
+
+        session = CertSession.objects.get(charge_point_id=CP)
+        html = report.render_html(session, {"name": "Ada", "role": "Engineer"}, b"", "0" * 64, preview=True)
+        return html
 
     db_access(asyncio.run, scenario())
+    items["report"] = db_access(preview)
     return items
 
 
@@ -115,3 +126,20 @@ def test_the_case_passes_against_the_default_simulator(judged, key) -> None:
     assert item["verdict"] == "passed", (item["reason"], item["steps"])
     assert item["group"] == BY_ID[key].group
     assert all(step["done"] for step in item["steps"] if step.get("state") != "skipped")
+
+
+def test_the_session_says_its_catalog_and_the_cases_it_did_not_work_stay_open(judged) -> None:
+    whole = judged["whole"]
+    assert whole["catalog"] == "octt16"
+    verdicts = {item["key"]: item["verdict"] for item in whole["items"]}
+    assert verdicts["TC_001_CS"] == "open"  # not worked: an OCTT case passes only in its own attempt
+    assert verdicts["TC_017_2_CS"] == "not_applicable"  # the simulator has no fixed cable
+    assert verdicts["TC_084_CS"] == "not_applicable"  # plain ws: no security profile to go down from
+
+
+def test_the_report_lists_the_cases_by_profile_on_page_one(judged) -> None:
+    html = judged["report"]
+    page_one = html[: html.index("<h2>Evidence</h2>")]
+    assert page_one.index(">Core<") < page_one.index("TC_003_CS") < page_one.index(">Local Authorization List")
+    assert "Derived from the OCA OCTT test case document, FINAL 2024-04" in page_one
+    assert "TC_003_CS Charging at the charger: cable first, then the tag — Passed" in html

@@ -654,3 +654,7 @@ def test_what_must_not_come_is_watched_until_the_first_frame_of_the_next_step() 
             f.at(5).stop(idTag="T1").at(6).status(1, "Finishing")
         outcome = judge(steps, list(Log(f.frames)), now=T0 + timedelta(seconds=10), data=DATA)
         assert outcome.status == PASSED, outcome.reason
+    # The stop came, its Finishing not yet: the case waits; the stop is not what must not come.
+    f = Frames().at(1).start().at(5).stop(idTag="T1")
+    outcome = judge(steps, list(Log(f.frames)), now=T0 + timedelta(seconds=6), data=DATA)
+    assert outcome.status == OPEN, outcome.reason
