@@ -1,11 +1,16 @@
 """Behaviour profiles: ways a charger may legally behave under OCPP 1.6, and ways
-it misbehaves on purpose, so the checklist can be shown to accept every legal
-variant and to fail exactly the items a real charger's fault would break.
+it misbehaves on purpose, so that a bench can be shown to accept every legal
+variant and to catch every fault a real charger could have.
 
-Each profile says what a correct verdict engine must make of a run against it:
-`breaks`, the items it must FAIL; `unsupported`, the items that must come out
-Not supported or Not applicable. Every other item must pass. Its description
-names the clause of OCPP 1.6 (edition 2) that allows or forbids the behaviour.
+A profile speaks OCPP, not certification: it names clauses of OCPP 1.6 (edition
+2) and OCPP-J 1.6, never a test case. `breaks` names the clauses a fault breaks
+(empty: a legal variant); `lacks` the clauses of an optional feature a legal
+variant leaves out; `feature_profiles` the feature profiles it has. Whoever
+tests a bench derives from these and from its own cases' clauses which cases a
+profile must fail, which it cannot support, and which must pass. `shown_by`
+says where a fault shows: in the cases resting on the broken clause, or only
+among the findings over the whole log (a deviation no test case asks about).
+Each description names the clause that allows or forbids the behaviour.
 """
 
 from __future__ import annotations
@@ -40,8 +45,9 @@ PROFILE_OF_COMMAND = {
 class Profile:
     name: str
     description: str
-    breaks: tuple[int, ...] = ()  # items a correct verdict engine must FAIL
-    unsupported: tuple[int, ...] = ()  # items that must be Not supported / Not applicable
+    breaks: tuple[str, ...] = ()  # the clauses a fault breaks ("9.1.10 HeartbeatInterval"); empty: legal
+    lacks: tuple[str, ...] = ()  # the clauses of an optional feature left out (legal)
+    shown_by: str = "cases"  # where a fault shows: "cases" (those resting on the clause) or "findings"
     # -- legal variants -----------------------------------------------------------
     finishing: bool = True  # Finishing after a stop that is not an unplug
     finishing_first: bool = False  # ... and before the StopTransaction
@@ -71,6 +77,11 @@ class Profile:
     answer_trigger_status: bool = True  # send the StatusNotification a TriggerMessage asks for
 
     @property
+    def legal(self) -> bool:
+        """A legal variant: it breaks no clause."""
+        return not self.breaks
+
+    @property
     def smart_charging(self) -> bool:
         return "SmartCharging" in self.feature_profiles
 
@@ -87,7 +98,7 @@ PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
         Profile("default", "A well-behaved OCPP 1.6-J charger with every feature profile."),
-        # -- legal variants: no item fails ----------------------------------------------
+        # -- legal variants ------------------------------------------------------------------
         Profile(
             "finishing-first",
             "Sends StatusNotification Finishing before StopTransaction on a stop that is not an unplug "
@@ -120,8 +131,8 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "no-cache",
             "No Authorization Cache and no Local Authorization List: no AuthorizationCacheEnabled key, no "
-            "LocalAuthListManagement profile, ClearCache answered Rejected (§3.5.1, §6.12; item 17 not applicable).",
-            unsupported=(17,),
+            "LocalAuthListManagement profile, ClearCache answered Rejected (§3.5.1, §6.12).",
+            lacks=("9.1.2 AuthorizationCacheEnabled",),
             auth_cache=False,
             feature_profiles=_without("LocalAuthListManagement"),
         ),
@@ -135,7 +146,6 @@ PROFILES: dict[str, Profile] = {
             "core-only",
             "SupportedFeatureProfiles=Core: every command of another profile is answered CALLERROR "
             "NotImplemented (§3.3: only Core is required; OCPP-J's CALLERROR for an unknown action).",
-            unsupported=(12, 13, 14, 15, 18),
             feature_profiles=("Core",),
             not_implemented=True,
         ),
@@ -187,9 +197,7 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "no-smart-charging",
-            "No SmartCharging in SupportedFeatureProfiles (§3.3): SetChargingProfile Rejected, its keys absent "
-            "(items 14 and 15 not supported).",
-            unsupported=(14, 15),
+            "No SmartCharging in SupportedFeatureProfiles (§3.3): SetChargingProfile Rejected, its keys absent.",
             feature_profiles=_without("SmartCharging"),
         ),
         Profile(
@@ -197,48 +205,48 @@ PROFILES: dict[str, Profile] = {
             "Answers every CALL after a delay (3 s by default); no clause sets a deadline, the timeout is the sender's.",
             answer_delay=3.0,
         ),
-        # -- misbehaviour: the items named must fail --------------------------------------
+        # -- faults: each breaks the clauses it names ---------------------------------------
         Profile(
             "ignore-heartbeat-interval",
             "Keeps the heartbeat interval it booted with, whatever is configured later (breaks §9.1.10).",
-            breaks=(2,),
+            breaks=("9.1.10 HeartbeatInterval",),
             follow_heartbeat_interval=False,
         ),
         Profile(
             "no-voltage",
             "Accepts Voltage in MeterValuesSampledData but never sends it (breaks §9.1.17).",
-            breaks=(8,),
+            breaks=("9.1.17 MeterValuesSampledData",),
             voltage=False,
         ),
         Profile(
             "ignore-remote-stop",
             "Answers RemoteStopTransaction Accepted and never sends StopTransaction (breaks §5.12).",
-            breaks=(7,),
+            breaks=("5.12 Remote Stop Transaction",),
             honour_remote_stop=False,
         ),
         Profile(
             "start-when-refused",
             "Starts a transaction for a card that Authorize answered Invalid (breaks §4.1: no energy without authorisation).",
-            breaks=(6,),
+            breaks=("4.1 Authorize",),
             start_when_refused=True,
         ),
         Profile(
             "empty-configuration",
             "Answers GetConfiguration without keys with an empty configurationKey list (breaks §5.8: all keys).",
-            breaks=(4,),
+            breaks=("5.8 Get Configuration",),
             empty_configuration=True,
         ),
         Profile(
             "no-reboot-on-reset",
             "Answers Reset Accepted but never reboots (breaks §5.14).",
-            breaks=(9,),
+            breaks=("5.14 Reset",),
             reboot_on_reset=False,
         ),
         Profile(
             "trigger-ignored",
             "Answers TriggerMessage StatusNotification Accepted and never sends it, nor a status report of its own "
             "(as after a boot) for a while after the answer (breaks §5.17).",
-            breaks=(18,),
+            breaks=("5.17 Trigger Message",),
             answer_trigger_status=False,
         ),
     )

@@ -16,6 +16,7 @@ from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, SessionFile
 from certify.transfer import store
 from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
+from tests.certify.profile_cases import failing, lacking
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,8 +66,9 @@ async def test_a_full_session_passes_every_automatic_item(live_server_ocpp):
     assert all(items[n]["evidence"] for n in items if n != 15)
 
 
-# The items each simulator profile's behaviour touches (besides those it breaks or
-# lacks, and item 17 as a control): a run of them must end as the profile says.
+# The items each simulator profile's behaviour touches (besides those resting on a
+# clause it breaks or lacks, and item 17 as a control): a run of them must end as
+# the profile says.
 TOUCHES = {
     "finishing-first": [6, 7],
     "charging-first": [6, 7],
@@ -102,14 +104,17 @@ def test_every_profile_has_its_items():
 
 @pytest.mark.parametrize("name", sorted(TOUCHES))
 async def test_each_profile_ends_as_the_specification_says(live_server_ocpp, name):
-    """Legal variants: no item failed; missing optional profiles Not supported or
-    Not applicable; misbehaviour: exactly the items it breaks fail."""
+    """Legal variants: no item failed; the items of what they lack Not supported or
+    Not applicable; faults: exactly the items resting on a clause they break fail.
+    Which items those are is derived from the clauses (tests/certify/profile_cases.py)."""
     profile = PROFILES[name]
-    numbers = sorted({*TOUCHES[name], *profile.breaks, *profile.unsupported, 17} - {15})
+    broken = sorted(c.number for c in failing(profile))
+    lacks = sorted({c.number for c in lacking(profile)} - {15})
+    numbers = sorted({*TOUCHES[name], *broken, *lacks, 17} - {15})
     items = await certify(live_server_ocpp, f"SIM-{name}"[:48], numbers, name, timeout=30)
     failed = [n for n, i in items.items() if i["verdict"] == "failed"]
-    assert failed == sorted(profile.breaks), summary(items)
-    lacking = [n for n, i in items.items() if i["verdict"] in ("not_supported", "not_applicable")]
-    assert lacking == sorted(set(profile.unsupported) - {15}), summary(items)
-    others = [n for n in numbers if n not in profile.breaks and n not in profile.unsupported]
+    assert failed == broken, summary(items)
+    lacked = [n for n, i in items.items() if i["verdict"] in ("not_supported", "not_applicable")]
+    assert lacked == lacks, summary(items)
+    others = [n for n in numbers if n not in broken and n not in lacks]
     assert {n: summary(items)[n] for n in others if items[n]["verdict"] != "passed"} == {}

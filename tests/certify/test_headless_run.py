@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from chargers.simulator import PROFILES
+from tests.certify.profile_cases import failing
 from tests.conftest import free_port
 from tests.servers import MANAGE, ROOT, Daphne, base_env, prepare, wait_for_port
 
@@ -142,7 +143,7 @@ def test_a_full_run_through_the_hook_passes_with_its_artifacts(rig):
 
 @pytest.mark.parametrize("profile, numbers", [("ignore-heartbeat-interval", "2,17"), ("no-voltage", "5,6,7,8,17")])
 def test_a_misbehaving_charger_fails_exactly_its_items(rig, profile, numbers):
-    broken = PROFILES[profile].breaks
+    broken = [c.number for c in failing(PROFILES[profile])]
     rig.simulate(f"SIM-{profile}", profile)
     done = rig.certify(f"SIM-{profile}", "--items", numbers)
     assert done.returncode == 1, done.stdout + done.stderr[-4000:]

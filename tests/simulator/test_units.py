@@ -93,38 +93,33 @@ def test_composite_schedule_takes_the_highest_stack_capped_by_the_station_maximu
     assert sim.clear_profiles(id=4) == "Accepted" and sim.clear_profiles(id=4) == "Unknown"
 
 
-EXPECTED = {  # name: (breaks, unsupported), as issue 13 sets them
-    "default": ((), ()),
-    "finishing-first": ((), ()),
-    "charging-first": ((), ()),
-    "no-sim": ((), ()),
-    "no-iccid": ((), ()),
-    "heartbeat-on-idle": ((), ()),
-    "no-cache": ((), (17,)),
-    "reboot-before-installed": ((), ()),
-    "core-only": ((), (12, 13, 14, 15, 18)),
-    "drop-offline-statuses": ((), ()),
-    "stop-no-reason": ((), ()),
-    "reject-first-reset": ((), ()),
-    "power-only": ((), ()),
-    "reboot-required": ((), ()),
-    "kw-units": ((), ()),
-    "no-finishing": ((), ()),
-    "no-smart-charging": ((), (14, 15)),
-    "slow": ((), ()),
-    "standard-keys-only": ((), ()),
-    "ignore-heartbeat-interval": ((2,), ()),
-    "no-voltage": ((8,), ()),
-    "ignore-remote-stop": ((7,), ()),
-    "start-when-refused": ((6,), ()),
-    "empty-configuration": ((4,), ()),
-    "no-reboot-on-reset": ((9,), ()),
-    "trigger-ignored": ((18,), ()),
+# name: (the clauses it breaks, the clauses it lacks); every other profile is legal and lacks none.
+FAULTS_AND_GAPS = {
+    "no-cache": ((), ("9.1.2 AuthorizationCacheEnabled",)),
+    "ignore-heartbeat-interval": (("9.1.10 HeartbeatInterval",), ()),
+    "no-voltage": (("9.1.17 MeterValuesSampledData",), ()),
+    "ignore-remote-stop": (("5.12 Remote Stop Transaction",), ()),
+    "start-when-refused": (("4.1 Authorize",), ()),
+    "empty-configuration": (("5.8 Get Configuration",), ()),
+    "no-reboot-on-reset": (("5.14 Reset",), ()),
+    "trigger-ignored": (("5.17 Trigger Message",), ()),
 }
 
 
-def test_profiles_name_the_items_they_break_and_the_items_they_do_not_support():
-    assert {name: (p.breaks, p.unsupported) for name, p in PROFILES.items()} == EXPECTED
+def test_profiles_name_the_clauses_they_break_or_lack():
+    named = {name: (p.breaks, p.lacks) for name, p in PROFILES.items() if p.breaks or p.lacks}
+    assert named == FAULTS_AND_GAPS
+    assert [n for n, p in PROFILES.items() if not p.legal] == [n for n, (b, _) in FAULTS_AND_GAPS.items() if b]
+
+
+def test_a_profile_names_clauses_never_test_cases():
+    """The OCPP layer knows nothing of certification (issue 19): a clause is a
+    section number and its title, as the specification writes it."""
+    for profile in PROFILES.values():
+        for clause in (*profile.breaks, *profile.lacks):
+            number, _, title = clause.partition(" ")
+            assert number.replace(".", "").isdigit() and "." in number and title, (profile.name, clause)
+        assert "item" not in profile.description.lower(), profile.name
 
 
 def test_every_variant_and_fault_names_its_ocpp_clause():

@@ -28,8 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--meter-type", default=defaults.meter_type)
         parser.add_argument("--password", default="", help="Basic-auth AuthorizationKey (security profile 1)")
         parser.add_argument("--count", type=int, default=1, help="run N chargers: <id>-001 ... <id>-N")
-        legal = ", ".join(n for n, p in PROFILES.items() if not p.breaks and n != "default")
-        faulty = ", ".join(f"{n} (fails {', '.join(map(str, p.breaks))})" for n, p in PROFILES.items() if p.breaks)
+        legal = ", ".join(n for n, p in PROFILES.items() if p.legal and n != "default")
+        faulty = ", ".join(
+            f"{n} (breaks §{' §'.join(c.split()[0] for c in p.breaks)})" for n, p in PROFILES.items() if p.breaks
+        )
         parser.add_argument(
             "--profile",
             default="default",
