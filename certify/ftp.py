@@ -48,8 +48,7 @@ class SessionAuthorizer(DummyAuthorizer):
     def validate_authentication(self, username, password, handler):
         session = _session_of(username)
         if session is None or not constant_time_compare(password, session.ftp_password):
-            log.warning("FTP login refused for %r from %s", username, handler.remote_ip)
-            raise AuthenticationFailed("Authentication failed.")
+            raise AuthenticationFailed("Authentication failed.")  # logged once, by on_login_failed
         home = ftp_root() / username
         home.mkdir(parents=True, exist_ok=True)
         self._remove_closed(keep=username)

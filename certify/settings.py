@@ -263,10 +263,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Not propagated: daphne and pyftpdlib give the root logger a handler of their
+    # own, and every line would print twice.
     "loggers": {
-        "chargers": {"handlers": ["console"], "level": LOG_LEVEL},
-        "certify": {"handlers": ["console"], "level": LOG_LEVEL},
-        "ocpp": {"handlers": ["console"], "level": "WARNING"},
+        "chargers": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "certify": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "ocpp": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 

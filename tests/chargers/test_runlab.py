@@ -129,6 +129,36 @@ def test_the_lab_says_each_service_runs_once_it_does(lab):
     assert f"{STARTED} (control: 127.0.0.1:{lab.ports['SIMULATOR_CONTROL_PORT']})" in out
 
 
+def test_the_lab_says_each_start_up_line_once(lab):
+    assert lab.output().count("Diagnostics FTP server on") == 1
+
+
+def test_a_refused_charger_is_logged_once(lab):
+    """daphne's own log handler on the root logger must not print our lines again."""
+    import websockets.sync.client
+
+    with contextlib.suppress(Exception):
+        websockets.sync.client.connect(f"ws://127.0.0.1:{lab.ports['PORT']}/ocpp/CP-NO-SUBPROTOCOL", open_timeout=5)
+    line = "Refused OCPP connection of 'CP-NO-SUBPROTOCOL'"
+    deadline = time.monotonic() + 10
+    while line not in lab.output() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert lab.output().count(line) == 1
+
+
+def test_a_failed_ftp_login_is_logged_once(lab):
+    import ftplib
+
+    with contextlib.suppress(ftplib.error_perm), ftplib.FTP() as ftp:
+        ftp.connect("127.0.0.1", lab.ports["CERTIFY_FTP_PORT"], timeout=10)
+        ftp.login("s999", "not-the-password")
+    deadline = time.monotonic() + 10
+    while "FTP login failed for 's999'" not in lab.output() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    lines = [line for line in lab.output().splitlines() if "certify.ftp" in line and "'s999'" in line]
+    assert len(lines) == 1, lines
+
+
 def test_the_lab_serves_the_login_page(lab):
     status, _, body = lab.get("/login/")
     assert status == 200

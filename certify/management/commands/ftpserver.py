@@ -13,5 +13,6 @@ class Command(BaseCommand):
 
     def handle(self, host, port, **options):
         server = make_server(host, port)
-        self.stdout.write(f"Diagnostics FTP server on {host}:{port}")
+        if options["verbosity"] >= 1:  # runlab says it (once it answers) and passes -v 0
+            self.stdout.write(f"Diagnostics FTP server on {host}:{port}")
         server.serve_forever()

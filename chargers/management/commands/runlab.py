@@ -214,7 +214,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"OCPP Certify at http://{host}:{port}/  (chargers: ws://{host}:{port}/ocpp/<id>)")
         )
-        start(ftp, [sys.executable, manage, "ftpserver", "--host", ftp.host, "--port", str(ftp_port)])
+        start(ftp, [sys.executable, manage, "ftpserver", "--host", ftp.host, "--port", str(ftp_port), "-v", "0"])
         self.stdout.write(f"Diagnostics FTP server on {ftp.host}:{ftp_port}")
         if not no_simulator:
             simulator = [
