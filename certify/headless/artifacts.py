@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from .run import ItemRun
+from .run import CaseRun
 
 EXIT_OK, EXIT_FAILED, EXIT_OPEN, EXIT_COULD_NOT_RUN = 0, 1, 2, 3
 SKIPPED = {"not_supported": "Not supported", "not_applicable": "Not applicable", "open": "Still open"}
 
 
-def result_text(item: dict, run: ItemRun | None) -> str:
+def result_text(item: dict, run: CaseRun | None) -> str:
     """The Result column: the remark of a pass, else the reason; why a step
     could not be done for an item left open; the run's notes after."""
     if item["verdict"] == "passed" and item.get("remark"):
@@ -31,7 +31,7 @@ def result_text(item: dict, run: ItemRun | None) -> str:
     return text
 
 
-def exit_code(items: dict[int, dict]) -> int:
+def exit_code(items: dict[str, dict]) -> int:
     if any(item["verdict"] == "failed" for item in items.values()):
         return EXIT_FAILED
     if any(item["verdict"] == "open" and item.get("automatic", True) for item in items.values()):
@@ -39,11 +39,16 @@ def exit_code(items: dict[int, dict]) -> int:
     return EXIT_OK
 
 
-def table(items: dict[int, dict], runs: dict[int, ItemRun]) -> str:
+def in_order(items: dict[str, dict]) -> list[tuple[str, dict]]:
+    """The items by key, in their catalog's order."""
+    return sorted(items.items(), key=lambda pair: pair[1]["number"])
+
+
+def table(items: dict[str, dict], runs: dict[str, CaseRun]) -> str:
     rows = [f"{'#':>2}  {'Function':<58} {'Verdict':<14} Result"]
-    for number, item in sorted(items.items()):
-        text = result_text(item, runs.get(number))
-        rows.append(f"{number:>2}  {item['function'][:58]:<58} {item['verdict']:<14} {text}")
+    for key, item in in_order(items):
+        text = result_text(item, runs.get(key))
+        rows.append(f"{item['number']:>2}  {item['function'][:58]:<58} {item['verdict']:<14} {text}")
     return "\n".join(rows)
 
 
@@ -51,14 +56,14 @@ def testcase_name(item: dict) -> str:
     return f"{item['number']:02d} {item['function']}"
 
 
-def junit(items: dict[int, dict], runs: dict[int, ItemRun], charger: str, session: int) -> str:
+def junit(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int) -> str:
     """One testsuite, one testcase per item: failure for Failed (with the
     reason), skipped with a message for Not supported, Not applicable and open."""
     suite = ET.Element("testsuite", name=f"OCPP certification of {charger}")
     counts = {"tests": 0, "failures": 0, "skipped": 0}
     total = 0.0
-    for number, item in sorted(items.items()):
-        run = runs.get(number)
+    for key, item in in_order(items):
+        run = runs.get(key)
         duration = (run.duration if run else None) or 0.0
         total += duration
         case = ET.SubElement(
@@ -84,15 +89,16 @@ def junit(items: dict[int, dict], runs: dict[int, ItemRun], charger: str, sessio
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
 
 
-def result(items: dict[int, dict], runs: dict[int, ItemRun], charger: str, session: int, code: int) -> dict:
+def result(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int, code: int) -> dict:
     """The JSON result: every item's verdict, reason, remark, attempts, timings
     and the sequence numbers of its evidence frames."""
     out = []
-    for number, item in sorted(items.items()):
-        run = runs.get(number)
+    for key, item in in_order(items):
+        run = runs.get(key)
         out.append(
             {
-                "number": number,
+                "key": key,
+                "number": item["number"],
                 "function": item["function"],
                 "verdict": item["verdict"],
                 "reason": run.blocked if run and run.blocked and item["verdict"] == "open" else item.get("reason", ""),

@@ -1,13 +1,17 @@
-"""One headless run of one session: its options, what it did per item, and
-the plan it works (stages one after the other, lanes side by side)."""
+"""One headless run of one session: its options, what it did per case, and the
+plan it works. The run is handed its catalog: the plan (stages one after the
+other, lanes side by side, each lane's cases in order) and, per case, its
+`drive` (what the engineer would click and do by hand) and the case it rides
+on. The run names no case itself."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import quote
 
 from .api import Api, ApiError
@@ -18,33 +22,34 @@ from .tail import CHARGING, LogTail
 INTERVAL_LADDER = (10, 15, 20, 30, 60, 120, 300)
 
 
-@dataclass
-class ItemRun:
-    """What the run did for one item, beside the verdict the server gives it."""
+class Command(Protocol):
+    action: str
+    payload: dict
 
+
+class Case(Protocol):
+    """What the run reads of a case of its catalog."""
+
+    key: str
     number: int
-    started_at: float | None = None
-    ended_at: float | None = None
-    notes: list[str] = field(default_factory=list)  # e.g. "HeartbeatInterval 10 s rejected; 15 s used"
-    blocked: str = ""  # a step that could not be done: the item stays open with this reason
-    deferred: bool = False  # its verdict comes with a later item (a key applied after a reboot)
-    commands: list[str] = field(default_factory=list)
+    commands: Sequence[Command]
+    drive: Callable[[CaseRun], Awaitable[None]] | None  # None: judged from what other cases cause
+    rides_on: str | None  # begins just before that case is worked (its evidence is that case's doing)
 
-    @property
-    def duration(self) -> float | None:
-        if self.started_at is None or self.ended_at is None:
-            return None
-        return round(self.ended_at - self.started_at, 1)
+
+class Catalog(Protocol):
+    cases: Sequence[Case]
+    plan: Sequence[Sequence[Sequence[str]]]  # stages of lanes of case keys
 
 
 class Blocked(Exception):
-    """A physical step could not be done: the item stops here and stays open."""
+    """A physical step could not be done: the case stops here and stays open."""
 
 
 @dataclass
 class RunOptions:
     charger: str
-    items: list[int]
+    items: list[str]  # case keys
     timeout: float = 120.0  # per item
     step_timeout: float = 60.0  # evidence after a physical step
     max_minutes: float = 30.0
@@ -53,8 +58,14 @@ class RunOptions:
     id_tag: str = "CERTIFY-OK"
     refused_id_tag: str = "CERTIFY-REFUSED"
     error_code: str = "GroundFailure"
-    diagnostics: str = "http"  # item 13's upload: the session's HTTP URL, or "ftp" (the built-in FTP server)
+    diagnostics: str = "http"  # the diagnostics upload: the session's HTTP URL, or "ftp" (the built-in FTP server)
     reboot_timeout: float = 180.0
+
+
+def reads_configuration(case: Case) -> bool:
+    """A case that asks for the whole configuration (GetConfiguration without
+    keys): the run learns the charger's configuration from it."""
+    return any(c.action == "GetConfiguration" and not c.payload for c in case.commands)
 
 
 class Run:
@@ -66,123 +77,53 @@ class Run:
         session: int,
         options: RunOptions,
         performer: Performer,
+        catalog: Catalog,
         progress: Callable[[str], None] = print,
     ) -> None:
         self.api, self.session, self.options, self.performer = api, session, options, performer
+        self.catalog = catalog
         self.progress = progress
         self.tail = LogTail(api, options.charger)
-        self.runs = {n: ItemRun(n) for n in options.items}
+        self.catalog_cases = {case.key: case for case in catalog.cases}
+        self.runs = {str(key): CaseRun(self, str(key)) for key in options.items}
         self.config: dict[str, str] = {}
+        self.config_known = False
+        self._config_lock = asyncio.Lock()
         self.began = time.monotonic()
         self.deadline = self.began + options.max_minutes * 60
-        self.meter_interval = 0
         self.attempts_api = True
         self.reboot_required: set[str] = set()  # keys answered RebootRequired
-
-    # -- talking --------------------------------------------------------------------
 
     def say(self, text: str) -> None:
         self.progress(f"[{time.monotonic() - self.began:6.1f} s] {text}")
 
-    def left(self, number: int) -> float:
-        """Seconds this item may still take: its own deadline and the run's."""
-        run = self.runs[number]
-        item_end = (run.started_at or time.monotonic()) + self.options.timeout
-        return max(0.0, min(item_end, self.deadline) - time.monotonic())
-
-    async def command(self, item: int, action: str, payload: dict | None = None) -> dict | None:
-        """Send one of the item's commands; the answer's payload, or None."""
-        self.say(f"item {item}: {action} {json.dumps(payload or {}, separators=(',', ':'))[:120]}")
-        status, body = await self.api.call(
-            "POST", f"/sessions/{self.session}/items/{item}/commands/{action}", payload or {}
-        )
-        body = body if isinstance(body, dict) else {}
-        answer = body.get("payload") if status == 200 else None
-        outcome = (answer or {}).get("status", "answered") if status == 200 else body.get("message") or f"HTTP {status}"
-        self.runs[item].commands.append(f"{action}: {outcome}")
-        self.say(f"item {item}: {action} -> {outcome}")
-        return answer
-
-    async def step(self, item: int, name: str, connector: int = 1, id_tag: str = "", error_code: str = "") -> None:
-        """A physical step; raises Blocked when it could not be done."""
-        step = Step(name, item, connector, id_tag, error_code)
-        outcome: Outcome = await self.performer.perform(step)
-        if not outcome.done:
-            self.say(f"{step.describe()}: could not be done: {outcome.reason}")
-            raise Blocked(f"Step {name} (connector {connector}) could not be done: {outcome.reason}")
-
-    async def wait(self, item: int, what: str, test: Callable[[], object], timeout: float | None = None) -> object:
-        """Wait for evidence; a progress line says for what."""
-        limit = min(self.options.step_timeout if timeout is None else timeout, self.left(item))
-        found = test()
-        if found:
-            return found
-        self.say(f"item {item}: waiting up to {limit:.0f} s for {what}")
-        found = await self.tail.until(test, limit)
-        if not found:
-            self.say(f"item {item}: no {what} within {limit:.0f} s")
-        return found
-
-    async def pause(self, item: int, seconds: float, why: str) -> None:
-        seconds = min(seconds, self.left(item))
-        if seconds > 0:
-            self.say(f"item {item}: {why} ({seconds:.0f} s)")
-            await asyncio.sleep(seconds)
-
-    async def items(self) -> dict[int, dict]:
+    async def items(self) -> dict[str, dict]:
+        """The session's items as the server judges them, by key."""
         status, body = await self.api.call("GET", f"/sessions/{self.session}")
         if status != 200:
             raise ApiError(f"Could not read session {self.session}: HTTP {status}")
-        return {item["number"]: item for item in body["items"]}
+        return {item["key"]: item for item in body["items"]}
 
-    async def start_attempt(self, number: int) -> None:
-        self.runs[number].started_at = time.monotonic()
-        if not self.attempts_api:
-            return
-        status, _ = await self.api.call("POST", f"/sessions/{self.session}/items/{number}/attempts", {})
-        if status in (404, 405):  # a server without attempts: the verdicts span the session
-            self.attempts_api = False
+    async def know_configuration(self, case: Case) -> None:
+        """Before a case is worked the run knows the charger's configuration
+        (connectors, profiles, flags): read through the charger's API, unless
+        the case reads it itself."""
+        async with self._config_lock:
+            if self.config_known:
+                return
+            self.config_known = True
+            if reads_configuration(case):
+                return
+            status, body = await self.api.call(
+                "POST", f"/chargers/{quote(self.options.charger, safe='')}/commands/GetConfiguration", {}
+            )
+            if status == 200:
+                self.learn_configuration(body.get("payload"))
 
-    async def settle(self, number: int) -> dict:
-        """Wait until the item's verdict is no longer open, or its time is up."""
-        notes = self.runs[number].notes if number in self.runs else []
-        if notes and self.attempts_api:  # the item's remark says how the run got there
-            await self.api.call("POST", f"/sessions/{self.session}/items/{number}/notes", {"notes": notes})
-        shown = ""
-        while True:
-            item = (await self.items())[number]
-            if item["verdict"] != "open" or self.left(number) <= 0:
-                return item
-            waiting = item.get("waiting") or {}
-            text = waiting.get("person") or waiting.get("for") or item.get("reason", "")
-            if text and text != shown:
-                self.say(f"item {number}: open: {text}")
-                shown = text
-            await asyncio.sleep(1.0)
-
-    # -- configuration a real charger accepts -----------------------------------------------
-
-    async def configure(self, item: int, key: str) -> int | None:
-        """Set an interval key to --interval, or the next larger value the
-        charger accepts; the item's notes say when one was rejected."""
-        first = self.options.interval
-        ladder = [first, *(v for v in INTERVAL_LADDER if v > first)]
-        rejected: list[str] = []
-        for value in ladder:
-            answer = await self.command(item, "ChangeConfiguration", {"key": key, "value": str(value)})
-            status = (answer or {}).get("status")
-            if status in ("Accepted", "RebootRequired"):
-                if status == "RebootRequired":
-                    self.reboot_required.add(key)
-                if rejected:
-                    self.runs[item].notes.append(f"{key} {', '.join(rejected)} s rejected; {value} s used")
-                return value
-            if status == "NotSupported" or answer is None:
-                self.runs[item].notes.append(f"{key}: {status or 'no answer'}")
-                return None
-            rejected.append(str(value))
-        self.runs[item].notes.append(f"{key}: every value from {first} to {ladder[-1]} s rejected")
-        return None
+    def learn_configuration(self, answer: dict | None) -> None:
+        """Keep the keys a GetConfiguration answer carries."""
+        for entry in (answer or {}).get("configurationKey", []) or []:
+            self.config[entry.get("key", "")] = entry.get("value", "") or ""
 
     # -- the charger's shape ----------------------------------------------------------------
 
@@ -196,7 +137,7 @@ class Run:
 
     @property
     def second(self) -> int:
-        """The connector for the local start: another one if there is one."""
+        """The connector for a local start: another one if there is one."""
         return self.connectors[1] if len(self.connectors) > 1 else self.connectors[0]
 
     def flag(self, key: str) -> bool | None:
@@ -206,107 +147,284 @@ class Run:
     def profiles(self) -> set[str]:
         return {p.strip() for p in self.config.get("SupportedFeatureProfiles", "").split(",") if p.strip()}
 
-    async def idle(self, item: int) -> None:
+
+class CaseRun:
+    """One case's part of a run: what its `drive` is handed (commands, physical
+    steps, waits for evidence, all on the case's behalf) and what the run did
+    for it, beside the verdict the server gives it."""
+
+    def __init__(self, run: Run, key: str) -> None:
+        self.run, self.key = run, key
+        self.started_at: float | None = None
+        self.ended_at: float | None = None
+        self.notes: list[str] = []  # e.g. "HeartbeatInterval 10 s rejected; 15 s used"
+        self.blocked = ""  # a step that could not be done: the case stays open with this reason
+        self.deferred = False  # its verdict comes with a later case (a key applied after a reboot)
+        self.riding = False  # begun before the case it rides on
+        self.driven = False
+        self.commands: list[str] = []
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return round(self.ended_at - self.started_at, 1)
+
+    # -- the run, seen from the case --------------------------------------------------------
+
+    @property
+    def options(self) -> RunOptions:
+        return self.run.options
+
+    @property
+    def tail(self) -> LogTail:
+        return self.run.tail
+
+    @property
+    def config(self) -> dict[str, str]:
+        return self.run.config
+
+    @property
+    def connectors(self) -> list[int]:
+        return self.run.connectors
+
+    @property
+    def second(self) -> int:
+        return self.run.second
+
+    def flag(self, key: str) -> bool | None:
+        return self.run.flag(key)
+
+    def profiles(self) -> set[str]:
+        return self.run.profiles()
+
+    @property
+    def cases(self) -> set[str]:
+        """The keys of the cases this run works."""
+        return set(self.run.runs)
+
+    def other(self, key: str) -> CaseRun:
+        """Another case of the run, e.g. to send its read-back after a reboot."""
+        return self.run.runs[key]
+
+    def say(self, text: str) -> None:
+        self.run.say(f"item {self.key}: {text}")
+
+    def left(self) -> float:
+        """Seconds this case may still take: its own deadline and the run's."""
+        case_end = (self.started_at or time.monotonic()) + self.options.timeout
+        return max(0.0, min(case_end, self.run.deadline) - time.monotonic())
+
+    # -- what a drive does --------------------------------------------------------------------
+
+    async def command(self, action: str, payload: dict | None = None) -> dict | None:
+        """Send one of the case's commands; the answer's payload, or None."""
+        self.say(f"{action} {json.dumps(payload or {}, separators=(',', ':'))[:120]}")
+        status, body = await self.run.api.call(
+            "POST", f"/sessions/{self.run.session}/items/{quote(self.key, safe='')}/commands/{action}", payload or {}
+        )
+        body = body if isinstance(body, dict) else {}
+        answer = body.get("payload") if status == 200 else None
+        outcome = (answer or {}).get("status", "answered") if status == 200 else body.get("message") or f"HTTP {status}"
+        self.commands.append(f"{action}: {outcome}")
+        self.say(f"{action} -> {outcome}")
+        if action == "GetConfiguration" and not (payload or {}).get("key"):  # the whole configuration
+            self.run.learn_configuration(answer)
+        return answer
+
+    async def step(self, name: str, connector: int = 1, id_tag: str = "", error_code: str = "") -> None:
+        """A physical step; raises Blocked when it could not be done."""
+        step = Step(name, self.key, connector, id_tag, error_code)
+        outcome: Outcome = await self.run.performer.perform(step)
+        if not outcome.done:
+            self.run.say(f"{step.describe()}: could not be done: {outcome.reason}")
+            raise Blocked(f"Step {name} (connector {connector}) could not be done: {outcome.reason}")
+
+    async def wait(self, what: str, test: Callable[[], object], timeout: float | None = None) -> object:
+        """Wait for evidence; a progress line says for what."""
+        limit = min(self.options.step_timeout if timeout is None else timeout, self.left())
+        found = test()
+        if found:
+            return found
+        self.say(f"waiting up to {limit:.0f} s for {what}")
+        found = await self.tail.until(test, limit)
+        if not found:
+            self.say(f"no {what} within {limit:.0f} s")
+        return found
+
+    async def pause(self, seconds: float, why: str) -> None:
+        seconds = min(seconds, self.left())
+        if seconds > 0:
+            self.say(f"{why} ({seconds:.0f} s)")
+            await asyncio.sleep(seconds)
+
+    async def configure(self, key: str) -> int | None:
+        """Set an interval key to --interval, or the next larger value the
+        charger accepts; the case's notes say when one was rejected."""
+        first = self.options.interval
+        ladder = [first, *(v for v in INTERVAL_LADDER if v > first)]
+        rejected: list[str] = []
+        for value in ladder:
+            answer = await self.command("ChangeConfiguration", {"key": key, "value": str(value)})
+            status = (answer or {}).get("status")
+            if status in ("Accepted", "RebootRequired"):
+                if status == "RebootRequired":
+                    self.run.reboot_required.add(key)
+                if rejected:
+                    self.notes.append(f"{key} {', '.join(rejected)} s rejected; {value} s used")
+                self.config[key] = str(value)
+                return value
+            if status == "NotSupported" or answer is None:
+                self.notes.append(f"{key}: {status or 'no answer'}")
+                return None
+            rejected.append(str(value))
+        self.notes.append(f"{key}: every value from {first} to {ladder[-1]} s rejected")
+        return None
+
+    async def take_offline(self, seconds: float) -> None:
+        """Have the server close the charger's socket and refuse its reconnects
+        for a while (an outage on the bench); raises Blocked when it cannot."""
+        self.say(f"taking {self.options.charger} offline for {seconds:g} s")
+        status, body = await self.run.api.call("POST", f"/sessions/{self.run.session}/offline", {"seconds": seconds})
+        if status != 200:
+            raise Blocked(f"Could not take the charger offline: HTTP {status} {body}")
+
+    async def frames(self, after_seq: int) -> list[dict]:
+        """The charger's frames after a seq, as the API gives them (at most 1000)."""
+        charger = quote(self.options.charger, safe="")
+        status, body = await self.run.api.call("GET", f"/chargers/{charger}/frames?after_seq={after_seq}&limit=1000")
+        return body if status == 200 and isinstance(body, list) else []
+
+    @property
+    def reboot_required(self) -> set[str]:
+        """Configuration keys the charger applies only after a reboot."""
+        return self.run.reboot_required
+
+    async def idle(self) -> None:
         """No Reset or UpdateFirmware while a transaction runs."""
         if self.tail.busy():
             await self.wait(
-                item,
                 f"the transactions on connector(s) {self.tail.busy()} to end",
                 lambda: not self.tail.busy(),
                 self.options.timeout,
             )
 
-    async def reboot(self, item: int, mark: int) -> bool:
+    async def reboot(self, mark: int) -> bool:
         found = await self.wait(
-            item,
             "the charger back after its reboot (BootNotification accepted, connector statuses)",
             lambda: self.tail.back_after(mark, self.connectors),
             self.options.reboot_timeout,
         )
         return bool(found)
 
-    async def transaction_on(self, item: int, connector: int) -> int | None:
+    async def transaction_on(self, connector: int) -> int | None:
         found = await self.wait(
-            item, f"a transaction on connector {connector}", lambda: self.tail.transactions.get(connector)
+            f"a transaction on connector {connector}", lambda: self.tail.transactions.get(connector)
         )
         return found if isinstance(found, int) else None
 
-    async def transaction_ended(self, item: int, tx: int) -> bool:
-        return bool(await self.wait(item, f"the end of transaction {tx}", lambda: tx in self.tail.stopped))
+    async def transaction_ended(self, tx: int) -> bool:
+        return bool(await self.wait(f"the end of transaction {tx}", lambda: tx in self.tail.stopped))
 
-    async def plug(self, item: int, connector: int) -> None:
+    async def plug(self, connector: int) -> None:
         """Plug, then wait until the charger reports it (Preparing, or at once
         charging for a card presented before)."""
-        await self.step(item, "plug", connector)
+        await self.step("plug", connector)
         await self.wait(
-            item,
-            f"Preparing on connector {connector}",
-            lambda: self.tail.status(connector) in ("Preparing", *CHARGING),
+            f"Preparing on connector {connector}", lambda: self.tail.status(connector) in ("Preparing", *CHARGING)
         )
 
-    async def freed(self, item: int, connector: int) -> None:
+    async def freed(self, connector: int) -> None:
         await self.wait(
-            item,
             f"connector {connector} free (Available)",
             lambda: self.tail.status(connector) in ("Available", "Preparing", "Unavailable", ""),
         )
 
+    # -- what the run does around a drive -------------------------------------------------------
 
-async def work(r: Run, number: int) -> None:
-    """One item: start its attempt, do its part, wait for its verdict."""
-    from .workers import RIDES_ON, WORKERS, prepare_meter_values
+    async def start_attempt(self) -> None:
+        self.started_at = time.monotonic()
+        if not self.run.attempts_api:
+            return
+        status, _ = await self.run.api.call("POST", self._path("attempts"), {})
+        if status in (404, 405):  # a server without attempts: the verdicts span the session
+            self.run.attempts_api = False
 
-    run = r.runs[number]
-    if time.monotonic() >= r.deadline:
-        run.blocked = "Not worked: the run's --max-minutes ran out first"
+    async def settle(self) -> dict:
+        """Wait until the case's verdict is no longer open, or its time is up."""
+        if self.notes and self.run.attempts_api:  # the item's remark says how the run got there
+            await self.run.api.call("POST", self._path("notes"), {"notes": self.notes})
+        shown = ""
+        while True:
+            item = (await self.run.items())[self.key]
+            if item["verdict"] != "open" or self.left() <= 0:
+                return item
+            waiting = item.get("waiting") or {}
+            text = waiting.get("person") or waiting.get("for") or item.get("reason", "")
+            if text and text != shown:
+                self.say(f"open: {text}")
+                shown = text
+            await asyncio.sleep(1.0)
+
+    def _path(self, what: str) -> str:
+        return f"/sessions/{self.run.session}/items/{quote(self.key, safe='')}/{what}"
+
+    async def begin(self) -> None:
+        """Start the case's attempt and do its part (once)."""
+        if self.started_at is None:
+            await self.start_attempt()
+        if self.driven:
+            return
+        self.driven = True
+        drive = self.run.catalog_cases[self.key].drive
+        try:
+            if drive is not None:
+                await drive(self)
+        except Blocked as exc:
+            self.blocked = str(exc)
+            if self.run.attempts_api:  # the item's page says why it stays open
+                await self.run.api.call("POST", self._path("attempts/abandon"), {"reason": self.blocked})
+
+
+async def work(run: Run, key: str) -> None:
+    """One case: its riders begin first, then it starts its attempt, does its
+    part and waits for its verdict."""
+    case_run = run.runs[key]
+    if time.monotonic() >= run.deadline:
+        case_run.blocked = "Not worked: the run's --max-minutes ran out first"
         return
-    for rider, host in RIDES_ON.items():
-        if host == number and rider in r.runs and r.runs[rider].started_at is None:
-            await r.start_attempt(rider)
-            if rider == 8:
-                await prepare_meter_values(r)
-    if run.started_at is None:
-        await r.start_attempt(number)
-    try:
-        await WORKERS[number](r)
-    except Blocked as exc:
-        run.blocked = str(exc)
-        if r.attempts_api:  # the item's page says why it stays open
-            await r.api.call("POST", f"/sessions/{r.session}/items/{number}/attempts/abandon", {"reason": run.blocked})
-    if not run.blocked and not run.deferred:
-        item = await r.settle(number)
-        r.say(f"item {number}: {item['verdict']} {item.get('remark') or item.get('reason', '')}")
-    run.ended_at = time.monotonic()
+    await run.know_configuration(run.catalog_cases[key])
+    for rider in run.catalog.cases:
+        if rider.rides_on == key and rider.key in run.runs and run.runs[rider.key].started_at is None:
+            run.runs[rider.key].riding = True
+            await run.runs[rider.key].begin()
+    await case_run.begin()
+    if not case_run.blocked and not case_run.deferred:
+        item = await case_run.settle()
+        case_run.say(f"{item['verdict']} {item.get('remark') or item.get('reason', '')}")
+    case_run.ended_at = time.monotonic()
 
 
-async def lane(r: Run, numbers: tuple[int, ...]) -> None:
-    for number in numbers:
-        if number in r.runs:
-            await work(r, number)
+async def lane(run: Run, keys: Sequence[str]) -> None:
+    for key in keys:
+        if key in run.runs:
+            await work(run, key)
 
 
-async def drive(r: Run, start_seq: int) -> dict[int, dict]:
-    """Work the run's items by the plan; return the final items of the session."""
-    from .workers import PLAN
-
-    await r.tail.load(start_seq)
+async def drive(run: Run, start_seq: int) -> dict[str, dict]:
+    """Work the run's cases by its catalog's plan; return the session's final
+    items, by key."""
+    await run.tail.load(start_seq)
     stop = asyncio.Event()
-    follower = asyncio.create_task(r.tail.follow(stop))
+    follower = asyncio.create_task(run.tail.follow(stop))
     try:
-        if 4 not in r.runs:  # the rest still needs the charger's configuration
-            answer = await r.api.call(
-                "POST", f"/chargers/{quote(r.options.charger, safe='')}/commands/GetConfiguration", {}
-            )
-            if answer[0] == 200:
-                for entry in (answer[1].get("payload") or {}).get("configurationKey", []) or []:
-                    r.config[entry.get("key", "")] = entry.get("value", "") or ""
-        for stage in PLAN:
-            await asyncio.gather(*(lane(r, numbers) for numbers in stage))
+        for stage in run.catalog.plan:
+            await asyncio.gather(*(lane(run, keys) for keys in stage))
     finally:
         stop.set()
         await follower
-    status, body = await r.api.call("GET", f"/sessions/{r.session}?evaluate=true")
+    status, body = await run.api.call("GET", f"/sessions/{run.session}?evaluate=true")
     if status != 200:
-        raise ApiError(f"Could not read session {r.session}: HTTP {status}")
-    items = {item["number"]: item for item in body["items"]}
-    return {n: items[n] for n in r.options.items}
+        raise ApiError(f"Could not read session {run.session}: HTTP {status}")
+    items = {item["key"]: item for item in body["items"]}
+    return {key: items[key] for key in run.runs}

@@ -28,7 +28,7 @@ HOOK_LIMIT = 60.0
 @dataclass(frozen=True)
 class Step:
     name: str  # one of STEP_NAMES
-    item: int
+    item: str  # the key of the case it is done for
     connector: int = 1
     id_tag: str = ""
     error_code: str = ""

@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from certify import catalogs
 from certify.headless.api import Api
 from certify.headless.run import Run, RunOptions, drive
 from certify.headless.steps import SimulatorPerformer
@@ -24,6 +25,7 @@ FAST = {"auto_unplug": 0.5, "reboot_delay": 0.5, "backoff_base": 0.2, "slow_dela
 
 
 async def certify(server, cp_id: str, numbers: list[int], profile: str = "default", timeout: float = 40) -> dict:
+    """The run's final items, by item number."""
     sim = SimulatedCharger(SimulatorOptions(url=server.ws_url, charge_point_id=cp_id, profile=profile, **FAST))
     task = asyncio.create_task(sim.run())
     try:
@@ -42,11 +44,14 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
             store(CertSession.objects.get(pk=session["id"]), SessionFile.FIRMWARE, "fw.bin", TEST_FIRMWARE, "upload")
 
         await sync_to_async(host)()
+        keys = [str(n) for n in numbers]  # the seed script's keys are its numbers
         options = RunOptions(
-            cp_id, numbers, timeout=timeout, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
+            cp_id, keys, timeout=timeout, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
         )
-        run = Run(api, session["id"], options, SimulatorPerformer(sim), progress=lambda line: None)
-        return await drive(run, session["start_seq"])
+        run = Run(api, session["id"], options, SimulatorPerformer(sim), catalogs.get(), progress=lambda line: None)
+        items = await drive(run, session["start_seq"])
+        assert list(items) == keys
+        return {item["number"]: item for item in items.values()}
     finally:
         await sim.stop()
         task.cancel()

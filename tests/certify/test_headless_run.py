@@ -129,6 +129,7 @@ def test_a_full_run_through_the_hook_passes_with_its_artifacts(rig):
     # The JSON result, and the signed report.
     data = json.loads(result.read_text())
     assert data["exit_code"] == 0 and [i["number"] for i in data["items"]] == list(range(1, 19))
+    assert [i["key"] for i in data["items"]] == [str(n) for n in range(1, 19)]
     assert all(i["evidence_seqs"] for i in data["items"] if i["number"] != 15)
     assert any("local authorization list" in note for note in data["items"][15]["notes"])
     verified = subprocess.run(
@@ -169,6 +170,11 @@ def test_a_step_the_hook_cannot_do_leaves_its_item_open_and_the_run_goes_on(rig)
     # The item's page says so too: its attempt ended without a verdict, with the reason.
     (attempt,) = items[10]["attempts"]
     assert attempt["verdict"] == "abandoned" and "the rig has no actuator for fault" in attempt["reason"]
+
+
+def test_an_unknown_case_key_exits_3_at_once(rig):
+    done = rig.certify("SIM-ANY", "--items", "1,TC_999_CS", "--wait-connect", "60")
+    assert done.returncode == 3 and "no case TC_999_CS in catalog ocpp16-testscript" in done.stderr
 
 
 def test_a_bad_token_exits_3_at_once(rig):

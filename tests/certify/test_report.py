@@ -116,10 +116,11 @@ async def drive(
                 store(CertSession.objects.get(pk=pk), SessionFile.FIRMWARE, "fw.bin", TEST_FIRMWARE, "upload")
 
             await sync_to_async(host)()
+        keys = [str(n) for n in numbers]
         options = RunOptions(
-            cp_id, numbers, timeout=40, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
+            cp_id, keys, timeout=40, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
         )
-        run = Run(api, session["id"], options, SimulatorPerformer(sim), progress=lambda line: None)
+        run = Run(api, session["id"], options, SimulatorPerformer(sim), catalogs.get(), progress=lambda line: None)
         if before:
             await before(run)
         await headless_run.drive(run, session["start_seq"])

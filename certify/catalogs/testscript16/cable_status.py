@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...judging.scope import Scope
 from ...judging.verdict import (
     OPEN,
@@ -13,6 +15,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="11",
@@ -101,3 +106,20 @@ def judge(s: Scope) -> Verdict:
         steps=[step("Available → Preparing (plugged in)"), step("Timed out: Finishing or Available")],
         waiting={"for": "a plug-in", "person": "plug the cable in and wait past ConnectionTimeOut"},
     )
+
+
+async def drive(run: CaseRun) -> None:
+    one = run.connectors[0]
+    timeout = await run.configure("ConnectionTimeOut") or 60
+    mark = run.tail.seq
+    await run.step("plug", one)
+    await run.wait(
+        f"Preparing on connector {one}", lambda: run.tail.status_since(mark, one, lambda s, e: s == "Preparing")
+    )
+    mark = run.tail.seq
+    await run.wait(
+        f"connector {one} back to Available after ConnectionTimeOut ({timeout} s)",
+        lambda: run.tail.status_since(mark, one, lambda s, e: s in ("Available", "Finishing")),
+        timeout + run.options.step_timeout,
+    )
+    await run.step("unplug", one)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from chargers.protocol.v16.state import OPERATIVE_STATES
 
@@ -18,6 +19,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="3",
@@ -149,3 +153,12 @@ def judge(s: Scope) -> Verdict:
         actual=f"Inoperative at {at(shown['Inoperative'])}, Operative at {at(shown['Operative'])}",
         steps=steps,
     )
+
+
+async def drive(run: CaseRun) -> None:
+    mark = run.tail.seq
+    await run.command("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})
+    await run.wait("Unavailable", lambda: run.tail.status_since(mark, None, lambda s, e: s == "Unavailable"))
+    mark = run.tail.seq
+    await run.command("ChangeAvailability", {"connectorId": 0, "type": "Operative"})
+    await run.wait("Available again", lambda: run.tail.status_since(mark, None, lambda s, e: s == "Available"))

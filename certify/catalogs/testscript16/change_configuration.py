@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from chargers.frames.reader import Record
 
@@ -17,6 +18,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="5",
@@ -111,3 +115,12 @@ def judge(s: Scope) -> Verdict:
         steps=[step("A key changed", None, done=bool(waiting_for)), step("Read back")],
         waiting={"for": reason} if waiting_for else {},
     )
+
+
+async def drive(run: CaseRun) -> None:
+    value = await run.configure("MeterValueSampleInterval")
+    if value:
+        await run.command("GetConfiguration", {"key": ["MeterValueSampleInterval"]})  # read back
+    if run.reboot_required:  # applied after a reboot: read back after item 9's
+        run.notes.append("RebootRequired: read back after the reset of item 9")
+        run.deferred = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chargers.frames.reader import Record
 from chargers.protocol.v16.defaults import tx_default_profile
 
@@ -20,6 +22,10 @@ from ...judging.verdict import (
 from .. import Case, Command
 
 # What {rate_limit} fills the TxDefaultProfile with, per chargingRateUnit: a common 16 A or 11 kW.
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
+
 RATE_LIMITS = {"A": 16.0, "W": 11000.0}
 
 
@@ -155,3 +161,13 @@ def judge(s: Scope) -> Verdict:
         actual=", ".join(f"connector {c} at {at(latest[c].answer)}" for c in wanted),
         steps=steps,
     )
+
+
+async def drive(run: CaseRun) -> None:
+    """A TxDefaultProfile per connector, in a unit the charger allows (Current
+    unless it allows only Power, §9.4.2), at the case's rate limit."""
+    units = run.config.get("ChargingScheduleAllowedChargingRateUnit", "Current")
+    unit = "A" if "Current" in units or not units else "W"
+    for connector in run.connectors:
+        payload = tx_default_profile(RATE_LIMITS[unit], unit, connector_id=connector, profile_id=900 + connector)
+        await run.command("SetChargingProfile", payload)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...judging.scope import Scope
 from ...judging.verdict import (
     FAILED,
@@ -14,6 +16,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="17",
@@ -68,3 +73,7 @@ def judge(s: Scope) -> Verdict:
         actual=f"{command.answer_status()} at {at(command.answer)}",
         clause="§5.4 Clear Cache",
     )
+
+
+async def drive(run: CaseRun) -> None:
+    await run.command("ClearCache", {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...judging.scope import Scope
 from ...judging.verdict import (
     FAILED,
@@ -16,6 +18,9 @@ from ...judging.verdict import (
     without_credentials,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="13",
@@ -129,4 +134,23 @@ def judge(s: Scope) -> Verdict:
         OPEN,
         "Send GetDiagnostics with a time window and our upload location.",
         steps=[step("A file name announced"), step("Uploaded")],
+    )
+
+
+async def drive(run: CaseRun) -> None:
+    mark = run.tail.seq
+    await run.command(
+        "GetDiagnostics",
+        {
+            "location": "{diagnostics_url}" if run.options.diagnostics == "ftp" else "{diagnostics_http_url}",
+            "startTime": "{hour_ago}",
+            "stopTime": "{now}",
+        },
+    )
+    await run.wait(
+        "DiagnosticsStatusNotification Uploaded (or UploadFailed)",
+        lambda: run.tail.call_since(
+            mark, "DiagnosticsStatusNotification", lambda p, a: p.get("status") in ("Uploaded", "UploadFailed")
+        ),
+        run.options.timeout,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...judging.scope import Scope
 from ...judging.verdict import (
     OPEN,
@@ -13,6 +15,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="10",
@@ -67,4 +72,19 @@ def judge(s: Scope) -> Verdict:
         "Create a hardware error (e.g. interrupt the CP signal) and restore it.",
         steps=[step("Error reported"), step("Error cleared")],
         waiting={"for": "an error", "person": "create a hardware error, then restore it"},
+    )
+
+
+async def drive(run: CaseRun) -> None:
+    mark = run.tail.seq
+    await run.step("fault", 0, error_code=run.options.error_code)
+    await run.wait(
+        "a StatusNotification with the error",
+        lambda: run.tail.status_since(mark, None, lambda s, e: s == "Faulted" or e not in ("", "NoError")),
+    )
+    mark = run.tail.seq
+    await run.step("clear-fault", 0)
+    await run.wait(
+        "a StatusNotification clearing the error",
+        lambda: run.tail.status_since(mark, None, lambda s, e: s != "Faulted" and e in ("", "NoError")),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chargers.frames.reader import parse_time
 
 from ...judging.scope import Scope
@@ -17,6 +19,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="12",
@@ -145,3 +150,22 @@ def judge(s: Scope) -> Verdict:
         "Upload the manufacturer's firmware file and send UpdateFirmware.",
         steps=[step("Downloading"), step("Installed"), step("Rebooted with the new firmware")],
     )
+
+
+async def drive(run: CaseRun) -> None:
+    await run.idle()
+    mark = run.tail.seq
+    answer = await run.command("UpdateFirmware", {"location": "{firmware_url}", "retrieveDate": "{now}"})
+    if answer is None:
+        return
+    done = await run.wait(
+        "FirmwareStatusNotification Installed (or a failure)",
+        lambda: run.tail.call_since(
+            mark,
+            "FirmwareStatusNotification",
+            lambda p, a: p.get("status") in ("Installed", "InstallationFailed", "DownloadFailed"),
+        ),
+        run.options.timeout,
+    )
+    if done:
+        await run.reboot(mark)

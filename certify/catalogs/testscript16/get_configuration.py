@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...judging.scope import Scope
 from ...judging.verdict import (
     FAILED,
@@ -13,6 +15,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="4",
@@ -73,3 +78,7 @@ def judge(s: Scope) -> Verdict:
         actual=f"{len(keys)} keys at {at(request.answer)}",
         steps=[step("GetConfiguration() answered with every key", request)],
     )
+
+
+async def drive(run: CaseRun) -> None:
+    await run.command("GetConfiguration", {})  # the run keeps the configuration it answers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
 from ...judging.verdict import (
@@ -16,6 +17,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="2",
@@ -173,3 +177,8 @@ def judge(s: Scope) -> Verdict:
         actual=f"first at {at(beats[0])}",
         steps=steps,
     )
+
+
+async def drive(run: CaseRun) -> None:
+    await run.configure("HeartbeatInterval")
+    await run.command("TriggerMessage", {"requestedMessage": "Heartbeat"})

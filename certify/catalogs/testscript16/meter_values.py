@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
 from ...judging.verdict import (
@@ -15,6 +16,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="8",
@@ -147,3 +151,11 @@ def judge(s: Scope) -> Verdict:
         steps=[step("A stopped transaction with periodic samples of voltage, current and power")],
         waiting={"for": "a transaction", "person": "start a transaction, charge a few intervals, stop it"},
     )
+
+
+async def drive(run: CaseRun) -> None:
+    """Judged from the transactions of items 6 and 7, it rides on 6: they need
+    samples at a short interval, which item 5 sets; without item 5 in the run,
+    item 8 sets it itself."""
+    if run.riding and "5" not in run.cases:
+        await run.configure("MeterValueSampleInterval")

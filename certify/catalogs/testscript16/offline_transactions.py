@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chargers.frames.reader import Record
 
 from ...judging.scope import Scope
@@ -14,6 +16,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="16",
@@ -66,4 +71,54 @@ def judge(s: Scope) -> Verdict:
         expected="StartTransaction/StopTransaction of the offline period, sent after the reconnect",
         actual=", ".join(f"{r.action} at {at(r)}" for r in queued[:4]),
         steps=steps,
+    )
+
+
+async def offline_card(run: CaseRun) -> str:
+    """Make sure the charger accepts the card while offline, the way it offers;
+    returns the note saying which."""
+    tag = run.options.id_tag
+    if run.flag("LocalAuthorizeOffline") is False:
+        await run.command("ChangeConfiguration", {"key": "LocalAuthorizeOffline", "value": "true"})
+    if "LocalAuthListManagement" in run.profiles() and run.flag("LocalAuthListEnabled") is not False:
+        version = await run.command("GetLocalListVersion", {})
+        number = max(0, int((version or {}).get("listVersion", 0) or 0)) + 1
+        answer = await run.command(
+            "SendLocalList",
+            {
+                "listVersion": number,
+                "updateType": "Differential",
+                "localAuthorizationList": [{"idTag": tag, "idTagInfo": {"status": "Accepted"}}],
+            },
+        )
+        if (answer or {}).get("status") == "Accepted":
+            return f"card {tag} accepted offline from the local authorization list"
+    if run.flag("AuthorizationCacheEnabled") and run.tail.call_since(
+        0,
+        "Authorize",
+        lambda p, a: p.get("idTag") == tag and ((a or {}).get("idTagInfo") or {}).get("status") == "Accepted",
+    ):
+        return f"card {tag} accepted offline from the authorization cache"
+    answer = await run.command("ChangeConfiguration", {"key": "AllowOfflineTxForUnknownId", "value": "true"})
+    if (answer or {}).get("status") in ("Accepted", "RebootRequired"):
+        return f"card {tag} accepted offline through AllowOfflineTxForUnknownId"
+    return f"no way found to have card {tag} accepted offline"
+
+
+async def drive(run: CaseRun) -> None:
+    one, ok = run.connectors[0], run.options.id_tag
+    run.notes.append(await offline_card(run))
+    await run.wait("the charger connected", lambda: run.tail.connected)
+    mark = run.tail.seq
+    seconds = run.options.offline_seconds
+    await run.take_offline(seconds)
+    await run.wait("the socket closed", lambda: run.tail.event_since(mark, "disconnected"), 10)
+    await run.step("plug", one)
+    await run.step("swipe", one, id_tag=ok)
+    await run.pause(min(5.0, seconds / 4), "charging offline a moment")
+    await run.step("unplug", one)
+    await run.wait(
+        "the charger back online with its queued transaction messages",
+        lambda: run.tail.event_since(mark, "connected"),
+        seconds + run.options.step_timeout,
     )

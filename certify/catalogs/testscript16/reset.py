@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chargers.frames.reader import Record
 
 from ...judging.scope import Scope
@@ -16,6 +18,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="9",
@@ -94,3 +99,18 @@ def judge(s: Scope) -> Verdict:
         steps=steps,
         waiting=waiting,
     )
+
+
+async def drive(run: CaseRun) -> None:
+    for kind in ("Hard", "Soft"):
+        await run.idle()
+        for attempt in range(3):  # Rejected is a legal answer (§5.14, §7.41): try again later
+            mark = run.tail.seq
+            answer = await run.command("Reset", {"type": kind})
+            if (answer or {}).get("status") != "Rejected":
+                break
+            await run.pause(5.0 * (attempt + 1), f"Reset {kind} rejected; trying again")
+        if (answer or {}).get("status") == "Accepted":
+            await run.reboot(mark)
+    if run.reboot_required and "5" in run.cases:  # keys applied after the reboot: read them back (item 5)
+        await run.other("5").command("GetConfiguration", {"key": sorted(run.reboot_required)})

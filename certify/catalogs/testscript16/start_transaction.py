@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from chargers.frames.reader import Record
 from chargers.protocol.v16.state import CHARGING_STATES
@@ -19,6 +20,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="6",
@@ -184,3 +188,24 @@ def judge(s: Scope) -> Verdict:
         steps=steps,
         waiting={"for": todo[0], "person": todo[0] if "card" in todo[0].lower() or "local" in todo[0].lower() else ""},
     )
+
+
+async def drive(run: CaseRun) -> None:
+    one, other, ok, refused = run.connectors[0], run.second, run.options.id_tag, run.options.refused_id_tag
+    await run.plug(one)
+    await run.command("RemoteStartTransaction", {"connectorId": one, "idTag": ok})
+    tx = await run.transaction_on(one)
+    if other == one and tx:  # one connector: free it for the local start
+        await run.command("RemoteStopTransaction", {"transactionId": tx})
+        await run.transaction_ended(tx)
+        await run.step("unplug", one)
+        await run.freed(one)
+    await run.plug(other)
+    mark = run.tail.seq
+    await run.step("swipe", other, id_tag=refused)
+    await run.wait(
+        f"the refused card {refused} (Authorize answered Invalid)",
+        lambda: run.tail.call_since(mark, "Authorize", lambda p, a: p.get("idTag") == refused),
+    )
+    await run.step("swipe", other, id_tag=ok)
+    await run.transaction_on(other)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from chargers.frames.reader import Record
 from chargers.protocol.v16.state import CHARGING_STATES, REBOOT_REASONS
@@ -19,6 +21,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="7",
@@ -154,3 +159,37 @@ def judge(s: Scope) -> Verdict:
         steps=steps,
         waiting={"for": missing[0]["label"], "person": "" if "Remote" in missing[0]["label"] else missing[0]["label"]},
     )
+
+
+async def drive(run: CaseRun) -> None:
+    one, other, ok = run.connectors[0], run.second, run.options.id_tag
+    try:
+        interval = int(run.config.get("MeterValueSampleInterval", "")) or run.options.interval
+    except ValueError:
+        interval = run.options.interval
+    if run.tail.started and "8" in run.cases:  # item 8: periodic samples of a few intervals first
+        first = min(run.tail.started.values())
+        await run.pause(first + interval * 2.5 - time.monotonic(), "letting periodic meter values come (item 8)")
+    tx = run.tail.transactions.get(one)
+    if tx and other != one:
+        await run.command("RemoteStopTransaction", {"transactionId": tx})
+        await run.transaction_ended(tx)
+        await run.step("unplug", one)
+        await run.freed(one)
+    tx = run.tail.transactions.get(other)
+    if tx:
+        await run.step("swipe", other, id_tag=ok)  # a local stop
+        await run.transaction_ended(tx)
+        await run.step("unplug", other)
+        await run.freed(other)
+    # A stop on unplug (EVDisconnected), by the next driver: not within a
+    # second of the last one (a charger may still be settling the connector).
+    await run.pause(3.0, "the next driver arrives")
+    await run.plug(one)
+    await run.step("swipe", one, id_tag=ok)
+    tx = await run.transaction_on(one)
+    if tx:
+        await run.pause(1.0, "charging a moment")
+        await run.step("unplug", one)
+        await run.transaction_ended(tx)
+        await run.freed(one)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...judging.scope import AUTO, Scope
 from ...judging.verdict import (
     FAILED,
@@ -16,6 +18,9 @@ from ...judging.verdict import (
     step,
 )
 from .. import Case, Command
+
+if TYPE_CHECKING:
+    from ...headless.run import CaseRun
 
 CASE = Case(
     key="18",
@@ -94,3 +99,10 @@ def judge(s: Scope) -> Verdict:
         f"Awaiting a boot (TriggerMessage StatusNotification is sent after it) or send it by hand.{note}",
         steps=[step("TriggerMessage Accepted"), step("StatusNotification after the answer")],
     )
+
+
+async def drive(run: CaseRun) -> None:
+    """Item 18 rides on item 1's boot (the server's own trigger after it); in a
+    run without item 1 it sends its TriggerMessage itself."""
+    if "1" not in run.cases:
+        await run.command("TriggerMessage", {"requestedMessage": "StatusNotification"})

@@ -53,7 +53,10 @@ class Command(BaseCommand):
             default=settings.CERTIFY_API_TOKEN,
             help="an engineer's API token (default: $CERTIFY_API_TOKEN, else one is made in this database)",
         )
-        parser.add_argument("--items", default="", help="comma-separated item numbers (default: all)")
+        parser.add_argument("--catalog", default=catalogs.DEFAULT, help="the catalog of test cases to run")
+        parser.add_argument(
+            "--items", default="", help="comma-separated case keys, e.g. 1,2,17 (default: every case of the catalog)"
+        )
         parser.add_argument("--wait-connect", type=float, default=120, help="seconds to wait for the charger (exit 3)")
         parser.add_argument(
             "--physical-hook",
@@ -104,14 +107,26 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        numbers = [int(n) for n in options["items"].split(",") if n.strip()] or [c.number for c in catalogs.get().cases]
         try:
+            catalog, keys = self._cases(options["catalog"], options["items"])
             token = options["api_token"] or self._token()
-            items, runs, session_pk, pdf = asyncio.run(self._run(numbers, token, options))
+            items, runs, session_pk, pdf = asyncio.run(self._run(catalog, keys, token, options))
         except (ApiError, CouldNotRun) as exc:
             self.stderr.write(f"certify: could not run: {exc}")
             sys.exit(artifacts.EXIT_COULD_NOT_RUN)
         sys.exit(self._write(items, runs, session_pk, pdf, options))
+
+    def _cases(self, name: str, items: str) -> tuple[catalogs.Catalog, list[str]]:
+        """The catalog and the keys of the cases to run (--items, else all of them)."""
+        if name not in catalogs.CATALOGS:
+            raise CouldNotRun(f"no catalog {name!r}; one of {', '.join(sorted(catalogs.CATALOGS))}")
+        catalog = catalogs.get(name)
+        known = [case.key for case in catalog.cases]
+        keys = [key.strip() for key in items.split(",") if key.strip()] or known
+        unknown = [key for key in keys if key not in known]
+        if unknown:
+            raise CouldNotRun(f"no case {', '.join(unknown)} in catalog {name}; its keys: {', '.join(known)}")
+        return catalog, keys
 
     def _token(self) -> str:
         """An engineer's token for the run, kept in the shared database."""
@@ -122,7 +137,9 @@ class Command(BaseCommand):
     def _say(self, line: str) -> None:
         self.stderr.write(line)
 
-    async def _run(self, numbers: list[int], token: str, options: dict) -> tuple[dict, dict, int, bytes]:
+    async def _run(
+        self, catalog: catalogs.Catalog, keys: list[str], token: str, options: dict
+    ) -> tuple[dict, dict, int, bytes]:
         api = Api(http_base(options["url"]), token)
         sim = sim_task = None
         if options["simulate"]:
@@ -141,7 +158,7 @@ class Command(BaseCommand):
             performer = steps.PromptPerformer(self._say)
         try:
             await self._wait_connect(api, options["charger"], options["wait_connect"])
-            return await self._certify(api, numbers, options, performer)
+            return await self._certify(api, catalog, keys, options, performer)
         finally:
             if sim is not None:
                 await sim.stop()
@@ -169,13 +186,14 @@ class Command(BaseCommand):
                 said = True
             await asyncio.sleep(0.5)
 
-    async def _certify(self, api: Api, numbers: list[int], options: dict, performer) -> tuple:
+    async def _certify(self, api: Api, catalog: catalogs.Catalog, keys: list[str], options: dict, performer) -> tuple:
         charger = options["charger"]
         status, body = await api.call(
             "POST",
             "/sessions",
             {
                 "charge_point_id": charger,
+                "catalog": catalog.name,
                 "engineer_name": options["engineer"],
                 "options": {
                     "id_tag": options["id_tag"],
@@ -188,11 +206,11 @@ class Command(BaseCommand):
             raise CouldNotRun(f"could not open a session: HTTP {status} {body}")
         session_pk = body["id"]
         start_seq = body.get("start_seq", 0)
-        if 12 in numbers:
+        if needs_firmware(catalog, keys):
             await sync_to_async(self._host_firmware)(session_pk, options["firmware"])
         run_options = RunOptions(
             charger=charger,
-            items=numbers,
+            items=keys,
             timeout=options["timeout"],
             step_timeout=options["step_timeout"],
             max_minutes=options["max_minutes"],
@@ -202,10 +220,10 @@ class Command(BaseCommand):
             refused_id_tag=options["refused_id_tag"],
             diagnostics=options["diagnostics"],
         )
-        run = Run(api, session_pk, run_options, performer, progress=self._say)
-        self._say(f"certify: session {session_pk} of {charger}, items {','.join(map(str, numbers))}")
+        run = Run(api, session_pk, run_options, performer, catalog, progress=self._say)
+        self._say(f"certify: session {session_pk} of {charger}, items {','.join(keys)}")
         items = await drive(run, start_seq)
-        notes = [f"item {n}: {note}" for n, item_run in sorted(run.runs.items()) for note in item_run.notes]
+        notes = [f"item {key}: {note}" for key, item in artifacts.in_order(items) for note in run.runs[key].notes]
         statement = " ".join([STATEMENT, *(["Run notes: " + "; ".join(notes) + "."] if notes else [])])
         pdf = b""
         if options["report"]:
@@ -232,12 +250,13 @@ class Command(BaseCommand):
                 Path(options["json"]).write_text(text + "\n")
         if options["json"] != "-":
             self.stdout.write(f"Session {session_pk} of {charger}\n" + artifacts.table(items, runs))
-        failed = [n for n, item in items.items() if item["verdict"] == "failed"]
-        still = [n for n, item in items.items() if item["verdict"] == "open" and item.get("automatic", True)]
+        ordered = artifacts.in_order(items)
+        failed = [key for key, item in ordered if item["verdict"] == "failed"]
+        still = [key for key, item in ordered if item["verdict"] == "open" and item.get("automatic", True)]
         if failed:
-            self._say(f"certify: failed items: {', '.join(map(str, failed))}")
+            self._say(f"certify: failed items: {', '.join(failed)}")
         if still:
-            self._say(f"certify: automatic items still open: {', '.join(map(str, still))}")
+            self._say(f"certify: automatic items still open: {', '.join(still)}")
         if self.report_error:
             self._say(f"certify: could not run: no report: {self.report_error}")
             return artifacts.EXIT_COULD_NOT_RUN
@@ -258,14 +277,25 @@ class Command(BaseCommand):
         return pdf
 
     def _host_firmware(self, session_pk: int, path: str) -> None:
-        """The image for item 12 (--firmware, else a test image), when this
+        """The firmware image a case installs (--firmware, else a test image), when this
         command shares the server's database (otherwise upload one on the
         session's page)."""
         session = CertSession.objects.filter(pk=session_pk).first()
         if session is None:
-            self._say("certify: no firmware hosted for item 12 (this database is not the server's)")
+            self._say("certify: no firmware hosted (this database is not the server's)")
             return
         if path:
             store(session, SessionFile.FIRMWARE, Path(path).name, Path(path).read_bytes(), "upload")
         elif not SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).exists():
             store(session, SessionFile.FIRMWARE, "certify-test-firmware.bin", TEST_FIRMWARE, "upload")
+
+
+def needs_firmware(catalog: catalogs.Catalog, keys: list[str]) -> bool:
+    """A case of the run installs firmware from the session: one of its commands
+    points at {firmware_url}."""
+    return any(
+        "{firmware_url}" in json.dumps(command.payload)
+        for case in catalog.cases
+        if case.key in keys
+        for command in case.commands
+    )
