@@ -302,9 +302,9 @@ class CaseRun:
 
     async def idle(self) -> None:
         """No Reset or UpdateFirmware while a transaction runs."""
-        if self.tail.busy():
+        if busy := self.tail.busy():
             await self.wait(
-                f"the transactions on connector(s) {self.tail.busy()} to end",
+                f"the transactions on connector{'s' if len(busy) > 1 else ''} {', '.join(map(str, busy))} to end",
                 lambda: not self.tail.busy(),
                 self.options.timeout,
             )

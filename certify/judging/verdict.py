@@ -77,6 +77,15 @@ def at(record: Record | None) -> str:
     return f"{record.ts:%H:%M:%S} (frame #{record.seq})" if record is not None else ""
 
 
+def connectors(numbers) -> str:
+    """ "connector 1", "connectors 1 and 2", "connectors 0, 1 and 2": a list of
+    connector ids as a reason reads it."""
+    names = [str(n) for n in numbers]
+    if len(names) < 2:
+        return f"connector {''.join(names)}"
+    return f"connectors {', '.join(names[:-1])} and {names[-1]}"
+
+
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 

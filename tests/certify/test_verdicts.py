@@ -17,6 +17,7 @@ import pytest
 
 from certify import catalogs
 from certify.judging.scope import Scope
+from certify.judging.verdict import connectors
 from chargers.frames.reader import Log as FrameLog
 from chargers.protocol.v16.state import State16
 
@@ -296,7 +297,7 @@ ROWS = [
         "heartbeat",
         lambda: _beats(interval(boot(Log(), 0), "HeartbeatInterval", 2, at=1), (3, 5, 7)),
         "passed",
-        "interval changed",
+        "ok, heartbeats every 2 s",
     ),
     Row(
         "§9.1.10 an accepted HeartbeatInterval that is ignored fails",
@@ -1081,7 +1082,7 @@ ROWS = [
         "charging_profile",
         lambda: _profiles(Log().config(NumberOfConnectors=2), (1,)),
         "open",
-        "connector(s) [2]",
+        "Send SetChargingProfile for connector 2.",
     ),
     Row(
         "§9.4.2 Rejected for a chargingRateUnit the charger does not allow is legal",
@@ -1339,3 +1340,10 @@ def test_rule(row: Row):
 
 def test_every_rule_has_a_legal_variant_and_a_row():
     assert {row.rule for row in ROWS} == set(RULES)
+
+
+@pytest.mark.parametrize(
+    ("numbers", "text"), [([1], "connector 1"), ([1, 2], "connectors 1 and 2"), ([0, 1, 2], "connectors 0, 1 and 2")]
+)
+def test_connectors_read_as_words_not_as_a_list(numbers, text):
+    assert connectors(numbers) == text

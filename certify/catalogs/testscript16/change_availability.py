@@ -15,6 +15,7 @@ from ...judging.verdict import (
     PASSED,
     Verdict,
     at,
+    connectors,
     ids,
     step,
 )
@@ -139,7 +140,7 @@ def judge(s: Scope) -> Verdict:
             steps=steps,
         )
     extra = (
-        f"; no status yet for connector(s) {missing}: the test script asks for every connector including 0, "
+        f"; no status yet for {connectors(missing)}: the test script asks for every connector including 0, "
         "OCPP 1.6 does not require connector 0"
         if missing
         else f"; statuses for connectors 0..{count}"

@@ -15,6 +15,7 @@ from ...judging.verdict import (
     UNSUPPORTED_ANSWERS,
     Verdict,
     at,
+    connectors,
     ids,
     not_supported,
     step,
@@ -147,7 +148,7 @@ def judge(s: Scope) -> Verdict:
     if missing:
         return Verdict(
             OPEN,
-            f"Send SetChargingProfile for connector(s) {missing}.{note}",
+            f"Send SetChargingProfile for {connectors(missing)}.{note}",
             "",
             ids(*latest.values()),
             steps=steps,

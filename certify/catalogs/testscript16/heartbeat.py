@@ -152,7 +152,7 @@ def judge(s: Scope) -> Verdict:
         return Verdict(
             PASSED,
             f"Heartbeats follow the new HeartbeatInterval of {interval} s" + (f"; {'; '.join(notes)}" if notes else ""),
-            "ok, heartbeat interval changed",
+            f"ok, heartbeats every {interval} s",  # item 5's "heartbeat interval changed" is the change itself
             evidence + ids(change, *after[:3]),
             {"HeartbeatInterval change→first Heartbeat": seconds(when, after[0].ts)},
             expected=f"Heartbeats, at most every {interval} s of inactivity",
