@@ -9,7 +9,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import catalogs
-from .models import ABANDONED, Attempt, CertSession
+from .judging.verdict import FINAL_VERDICTS
+from .models import ABANDONED, Attempt, CertSession, ItemResult
+
+# The label of a command sent from an item's panel outside any attempt of it
+# (chosen by the engineer once its verdict was final): context, never its verdict.
+OUTSIDE = " (outside an attempt)"
 
 
 def current_attempt(session: CertSession, key: str) -> Attempt | None:
@@ -35,6 +40,22 @@ def start_attempt(session: CertSession, key: str, started_by: str) -> Attempt:
         return Attempt.objects.create(
             session=session, case=key, n=n, started_by=started_by, start_seq=_last_seq(session)
         )
+
+
+def final_without_attempt(session: CertSession, key: str) -> ItemResult | None:
+    """The item's result when its verdict is final and no attempt of it runs: an
+    action on its panel then asks before it opens a new attempt (one that would
+    change the verdict), or runs outside any attempt."""
+    result = session.items.filter(case=key).first()
+    if result is None or result.verdict not in FINAL_VERDICTS or current_attempt(session, key) is not None:
+        return None
+    return result
+
+
+def case_with(session: CertSession, part: str) -> str | None:
+    """The key of the session's case whose panel has this part ("offline_control",
+    "firmware_upload"): its attempt is the one those controls belong to."""
+    return next((c.key for c in catalogs.get(session.catalog).cases if part in c.panel), None)
 
 
 def ensure_attempt(session: CertSession, key: str, started_by: str) -> Attempt:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from chargers.offline import MAX_SECONDS, offline_until
 from chargers.roles import engineer_required
 
-from . import sessions
+from . import attempts, catalogs, sessions
 from .models import CertSession
 
 DEFAULT_SECONDS = 60
@@ -33,8 +33,10 @@ def offline_context(session: CertSession, form: OfflineForm | None = None) -> di
     if session.charger is not None:
         session.charger.refresh_from_db(fields=["offline_until"])
     until = offline_until(session.charger)
+    key = attempts.case_with(session, "offline_control")
     return {
         "session": session,
+        "offline_item": catalogs.case(session.catalog, key) if key else None,
         "offline_form": form or OfflineForm(),
         "offline_until": until,
         "offline_left": int((until - timezone.now()).total_seconds()) + 1 if until else 0,
@@ -46,16 +48,41 @@ async def session_offline(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the form and, while a window runs, its countdown (it polls itself).
     POST: take the charger offline for the seconds given."""
     session = await aget_object_or_404(CertSession.objects.select_related("charger"), pk=pk)
-    form, status = None, 200
+    form, status, ask = None, 200, None
     if request.method == "POST":
         form = OfflineForm(request.POST)
         status = 422
         if form.is_valid():
             user = await request.auser()
             try:
-                await sessions.take_offline(session, form.cleaned_data["seconds"], f"user:{user.get_username()}")
-                form, status = None, 200
+                ask = await sync_to_async(_attempt_for_offline)(session, request.POST.get("attempt", ""), user)
+                if ask is None:
+                    who = f"user:{user.get_username()}"
+                    if request.POST.get("attempt") == "outside":
+                        who += attempts.OUTSIDE
+                    await sessions.take_offline(session, form.cleaned_data["seconds"], who)
+                    form = None
+                status = 200
             except ValidationError as exc:
                 form.add_error(None, exc)
     context = await sync_to_async(offline_context)(session, form)
-    return render(request, "certify/_item_offline.html", context, status=status)
+    context["ask"] = ask
+    response = render(request, "certify/_item_offline.html", context, status=status)
+    if request.method == "POST" and status == 200 and ask is None:
+        response["HX-Trigger"] = "session-changed"  # its attempt began: the item's status shows it now
+    return response
+
+
+def _attempt_for_offline(session: CertSession, choice: str, user) -> dict | None:
+    """Taking the charger offline is an action of the case that has the control:
+    it starts that case's attempt when none runs. When its verdict is already
+    final, the engineer is asked first (what the question says, or None to go on)."""
+    key = attempts.case_with(session, "offline_control")
+    if key is None or choice == "outside":
+        return None
+    final = attempts.final_without_attempt(session, key)
+    if final is not None and choice != "new":
+        last = session.attempts.filter(case=key).order_by("-n").first()
+        return {"verdict": final.verdict, "label": final.verdict_label, "next": (last.n if last else 0) + 1}
+    attempts.ensure_attempt(session, key, f"user:{user.get_username()}")
+    return None

@@ -141,15 +141,19 @@ def fill_payload(
 
 
 async def run_command(
-    session: CertSession, action: str, payload: dict, user_label: str, case: str | None = None
+    session: CertSession, action: str, payload: dict, user_label: str, case: str | None = None, outside: bool = False
 ) -> CommandResult:
     """Send one of an item's commands to the session's charger. It belongs to
-    the item's running attempt, which it starts when none runs."""
+    the item's running attempt, which it starts when none runs; or, `outside`,
+    to none (labelled so in its `sent_by`)."""
     if session.is_signed:
         return CommandResult("invalid", action, session.charge_point_id, message="This session is signed.")
     sent_by = user_label
     if case is not None:
-        await database_sync_to_async(attempts.ensure_attempt)(session, case, user_label)
+        if outside:
+            sent_by += attempts.OUTSIDE
+        else:
+            await database_sync_to_async(attempts.ensure_attempt)(session, case, user_label)
         sent_by += case_tag(case)
     return await send_command(session.charge_point_id, action, payload, sent_by=sent_by)
 

@@ -230,13 +230,15 @@ def _status_context(session: CertSession, item: catalogs.Case) -> dict:
     steps seen and awaited, the attempts and the verdict's history."""
     result = _result(session, item)
     attempts = result.attempts_list()
+    current = next((a for a in attempts if a.is_open), None)
     return {
+        "status_line": status_line(result, attempts, current),
         "session": session,
         "item": item,
         "result": result,
         "evidence": _evidence(session, result),
         "attempts": attempts,
-        "current_attempt": next((a for a in attempts if a.is_open), None),
+        "current_attempt": current,
         "attempt_summary": result.attempt_summary(attempts),
         "cards": _cards(session) if "cards" in item.panel or item.needs_card else None,
         # Live with the verdict: a file that arrived shows with the pass it brought.
@@ -244,6 +246,37 @@ def _status_context(session: CertSession, item: catalogs.Case) -> dict:
         if "diagnostics_files" in item.panel
         else (),
     }
+
+
+def status_line(result: ItemResult, attempts: list, current) -> str:
+    """The item's state in one line: who set the verdict, on which attempt or
+    on what evidence it stands, and the attempt running now."""
+    at = "%H:%M:%S"
+    if result.is_overridden:
+        who = result.override_by.get_username() if result.override_by else "someone"
+        when = f" at {result.override_at:{at}} UTC" if result.override_at else ""
+        return f"Set by hand to {result.verdict_label} by {who}{when}: “{result.override_remark}”"
+    finished = [a for a in attempts if a.ended_at and a.verdict == result.auto_verdict]
+    if result.auto_verdict == "open":
+        stands = ""
+    elif result.source:
+        stands = f"{result.verdict_label} on evidence seen outside an attempt ({result.source})"
+    elif finished:
+        last = max(finished, key=lambda a: a.ended_at)
+        stands = f"{result.verdict_label} on attempt {last.n} ({last.ended_at:{at}} UTC)"
+    else:
+        stands = result.verdict_label
+    if current is not None:
+        running = f"attempt {current.n} running since {current.started_at:{at}} UTC"
+        return (
+            f"{stands}; {running}: the verdict follows it when it ends" if stands else running[0].upper() + running[1:]
+        )
+    if stands:
+        return stands
+    if attempts:
+        last = attempts[-1]
+        return f"Open: attempt {last.n} {last.verdict_label.lower()}; retry it, or send one of its commands"
+    return "Not started: start it, or send one of its commands (either starts its first attempt)"
 
 
 def _cards(session: CertSession) -> dict:
@@ -458,8 +491,16 @@ async def item_command(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     except ValueError as exc:
         context["payload_error"] = f"Not valid JSON: {exc}"
         return render(request, "certify/_item_command.html", context, status=422)
+    choice = request.POST.get("attempt", "")
+    if choice not in ATTEMPT_CHOICES:
+        final = await sync_to_async(attempts.final_without_attempt)(session, key)
+        if final is not None:
+            # The item's verdict is final: a new attempt would decide it again, so ask first.
+            context["ask"] = await sync_to_async(_ask_context)(session, item, final)
+            return render(request, "certify/_item_command.html", context)
     user = await request.auser()
-    result = await sessions.run_command(session, button.action, payload, f"user:{user.get_username()}", case=key)
+    who = f"user:{user.get_username()}"
+    result = await sessions.run_command(session, button.action, payload, who, case=key, outside=choice == "outside")
     context["command_result"] = result
     context["result_json"] = json.dumps(result.payload, indent=2) if result.payload is not None else ""
     return render(request, "certify/_item_command.html", context)
@@ -499,6 +540,16 @@ def item_override(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     return response
 
 
+# What an engineer chose when asked (a panel action on an item whose verdict is final).
+ATTEMPT_CHOICES = ("new", "outside")
+
+
+def _ask_context(session: CertSession, item: catalogs.Case, result: ItemResult) -> dict:
+    """What the question says: the verdict that stands and the attempt a new one would be."""
+    last = session.attempts.filter(case=item.key).order_by("-n").first()
+    return {"verdict": result.verdict, "label": result.verdict_label, "next": (last.n if last else 0) + 1}
+
+
 def _add_errors(form: forms.Form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
@@ -515,17 +566,20 @@ def item_firmware(request: HttpRequest, pk: int) -> HttpResponse:
     from .transfer import upload_firmware
 
     session = _session(pk)
+    key = attempts.case_with(session, "firmware_upload")
     form = FirmwareForm(request.POST, request.FILES)
     status = 422
     if form.is_valid():
         try:
             upload_firmware(session, form.cleaned_data["firmware"])
             status = 200
+            # The upload is the case's first action: it starts its attempt, unless its verdict is
+            # already final (hosting a file changes nothing at the charger; its command asks then).
+            if key and attempts.final_without_attempt(session, key) is None:
+                attempts.ensure_attempt(session, key, f"user:{request.user.get_username()}")
         except ValidationError as exc:
             _add_errors(form, exc)
-    context = _item_context(
-        request, session, next(i.key for i in catalogs.get(session.catalog).cases if "firmware_upload" in i.panel)
-    )
+    context = _item_context(request, session, key)
     if status != 200:
         context["firmware_form"] = form
     return render(request, "certify/_item_panel.html", context, status=status)

@@ -34,5 +34,7 @@ def test_take_offline_from_the_item_panel_closes_the_socket_and_counts_down(
     panel.locator("input[name=seconds]").fill("3")
     panel.locator("button[type=submit]", has_text="Take offline").click()
     expect(page.locator("#item-offline")).to_contain_text("reconnects of CP-OFF-BROWSER are refused for")
+    # Taking it offline is the item's action: its first attempt runs now.
+    expect(page.locator("#item-status [data-attempt='1']")).to_contain_text("running")
     assert charger_loop.run(closed(charger)) == 4001
     expect(page.locator("#item-offline button[type=submit]")).to_have_text("Take offline", timeout=15_000)
