@@ -82,8 +82,6 @@ def filtered(data) -> tuple[HistoryFilter, object]:
 def history_list(request: HttpRequest) -> HttpResponse:
     form, sessions = filtered(request.GET)
     page = Paginator(sessions, PER_PAGE).get_page(request.GET.get("page"))
-    for session in page:
-        session.counts = session.verdict_counts()
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "certify/history_list.html", {"form": form, "page": page, "query": query.urlencode()})

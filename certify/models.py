@@ -116,6 +116,12 @@ class CertSession(models.Model):
             counts[result.verdict] += 1
         return counts
 
+    def counted(self) -> list[tuple[str, str, int]]:
+        """(verdict, label, how many) for each verdict its items have, in the
+        labels' order: what the history's badges show."""
+        counts = self.verdict_counts()
+        return [(key, label, counts[key]) for key, label in VERDICT_LABELS.items() if counts[key]]
+
     @staticmethod
     def live_topic(pk: int) -> str:
         """The topic (chargers.live) a session's pages listen on and its changes
