@@ -212,6 +212,13 @@ class Row:
     files: tuple = ()
 
 
+def _card_first(back_at: float) -> Log:
+    """The card accepted at 1 s with no cable; Preparing, then Available at `back_at`."""
+    log = Log().config(ConnectionTimeOut=30).status(1, "Available").at(1)
+    log.charger("Authorize", {"idTag": "T"}, {"idTagInfo": ACCEPTED})
+    return log.at(2).status(1, "Preparing").at(back_at).status(1, "Available")
+
+
 def _diag_file(seconds):
     return (
         {"id": 1, "kind": "diagnostics", "name": "diag.log", "size": 42, "created_at": T0 + timedelta(seconds=seconds)},
@@ -979,6 +986,44 @@ ROWS = [
         "open",
         "no timeout seen",
     ),
+    Row(
+        "§9.1.6 card first: a card with no cable, back to Available once ConnectionTimeOut passed, passes",
+        "cable_status",
+        lambda: _card_first(back_at=32),
+        "passed",
+        "card presented, no cable",
+    ),
+    Row(
+        "§9.1.6 card first: Available 19 s after the card, with ConnectionTimeOut 30 s, is no timeout",
+        "cable_status",
+        lambda: _card_first(back_at=20),
+        "open",
+        "before ConnectionTimeOut",
+    ),
+    Row(
+        "§9.1.6 card first with no status at all: nothing to time, the reason says what was seen",
+        "cable_status",
+        lambda: Log().config(ConnectionTimeOut=30).at(1).charger("Authorize", {"idTag": "T"}, {"idTagInfo": ACCEPTED}),
+        "open",
+        "no StatusNotification followed",
+        now=200,
+    ),
+    Row(
+        "§9.1.6 a plugged cable may wait for a card: cable first without a timeout yet is open and offers card first",
+        "cable_status",
+        lambda: Log().config(ConnectionTimeOut=30).status(1, "Available").at(1).status(1, "Preparing"),
+        "open",
+        "try card first",
+        now=10,
+    ),
+    Row(
+        "§4.9 a card that starts a transaction is a local start (item 6), not a timeout",
+        "cable_status",
+        lambda: (
+            local_start(Log().config(ConnectionTimeOut=30).status(1, "Available"), 1, 1).at(40).status(1, "Available")
+        ),
+        "open",
+    ),
     # 12 -- firmware
     Row(
         "§5.19 Downloading, Installed, reboot with the new version passes",
@@ -1347,3 +1392,12 @@ def test_every_rule_has_a_legal_variant_and_a_row():
 )
 def test_connectors_read_as_words_not_as_a_list(numbers, text):
     assert connectors(numbers) == text
+
+
+def test_the_card_first_path_names_the_steps_it_saw():
+    """After the card-first path passes, nothing says the cable was plugged in."""
+    verdict = _card_first(back_at=32).judge("cable_status")
+    labels = [step["label"] for step in verdict.steps]
+    assert all(step["done"] for step in verdict.steps), verdict.steps
+    assert labels[0] == "Card presented, no cable (Authorize Accepted)"
+    assert not any("plugged in" in label for label in labels)
