@@ -15,8 +15,8 @@ session can still change, and never past the bounds:
   drop any other parse of the charger (`drop_charger`).
 
 A session dropped is parsed again when it is needed. This module knows nothing
-of what a parse is beyond its frame count, `len()`: SessionFrames or the
-reader's Log alike.
+of what a parse is beyond its frame count, `len()`: the reader's Log
+(chargers.frames.reader).
 """
 
 from __future__ import annotations

@@ -176,26 +176,6 @@ class Frame(models.Model):
             return "EVENT"
         return self.MESSAGE_TYPES.get(self.message_type, "MALFORMED")
 
-    def payload(self):
-        """The frame's OCPP payload (or None when it is not a well-formed frame)."""
-        import json
-
-        try:
-            data = json.loads(self.raw)
-        except (ValueError, RecursionError):  # malformed or absurdly deep
-            return None
-        if not isinstance(data, list):
-            return None
-        if self.message_type == 2 and len(data) == 4:
-            return data[3]
-        if self.message_type == 3 and len(data) == 3:
-            return data[2]
-        if self.message_type == 4 and len(data) == 5:
-            return {"errorCode": data[2], "errorDescription": data[3], "errorDetails": data[4]}
-        if self.direction == self.EVENT:
-            return data
-        return None
-
 
 class IdTag(models.Model):
     """An entry of the id-tag list the engineer edits; Authorize answers from it."""

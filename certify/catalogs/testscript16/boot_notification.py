@@ -1,19 +1,12 @@
-"""Item 1, Boot notification."""
+"""Item 1 of the test script, Boot notification: its data (CASE) and its rule (judge). OCPP
+1.6 §4.2 Boot Notification, §6.3 BootNotification.req."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

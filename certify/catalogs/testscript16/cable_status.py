@@ -1,19 +1,12 @@
-"""Item 11, Charging cable connection status."""
+"""Item 11 of the test script, Charging cable connection status: its data (CASE) and its
+rule (judge). OCPP 1.6 §4.9 Status Notification, §9.1.6 ConnectionTimeOut."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    seconds,
-    step,
-)
+from ...judging.verdict import OPEN, PASSED, Verdict, at, ids, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""Item 3, Change availability."""
+"""Item 3 of the test script, Change availability: its data (CASE) and its rule (judge).
+OCPP 1.6 §5.2 Change Availability, §4.9 Status Notification."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Item 5, Set configuration (set parameters that can be configured)."""
+"""Item 5 of the test script, Set configuration (set parameters that can be configured):
+its data (CASE) and its rule (judge). OCPP 1.6 §5.3 Change Configuration."""
 
 from __future__ import annotations
 
@@ -8,15 +9,7 @@ from typing import TYPE_CHECKING
 from chargers.frames.reader import Record
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

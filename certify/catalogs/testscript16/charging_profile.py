@@ -1,4 +1,6 @@
-"""Item 14, Set charging profile or power control (for smart charging)."""
+"""Item 14 of the test script, Set charging profile or power control (for smart charging):
+its data (CASE) and its rule (judge). OCPP 1.6 §5.16 Set Charging Profile, §3.13 Smart
+Charging, §9.4.2 ChargingScheduleAllowedChargingRateUnit."""
 
 from __future__ import annotations
 

@@ -1,20 +1,12 @@
-"""Item 17, Clear cache (if applicable)."""
+"""Item 17 of the test script, Clear cache (if applicable): its data (CASE) and its rule
+(judge). OCPP 1.6 §5.4 Clear Cache, §9.1.2 AuthorizationCacheEnabled."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    NOT_APPLICABLE,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    step,
-)
+from ...judging.verdict import FAILED, NOT_APPLICABLE, OPEN, PASSED, Verdict, at, ids, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

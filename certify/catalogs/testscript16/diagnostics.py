@@ -1,22 +1,13 @@
-"""Item 13, Remotely initiate and get diagnostics reports."""
+"""Item 13 of the test script, Remotely initiate and get diagnostics reports: its data
+(CASE) and its rule (judge). OCPP 1.6 §5.9 Get Diagnostics, §6.25 GetDiagnostics.req,
+§4.4 Diagnostics Status Notification."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    refusal,
-    seconds,
-    step,
-    without_credentials,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, refusal, seconds, step, without_credentials
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,19 +1,13 @@
-"""Item 10, Any hardware related notifications or error conditions."""
+"""Item 10 of the test script, Any hardware related notifications or error conditions: its
+data (CASE) and its rule (judge). OCPP 1.6 §4.9 Status Notification, §7.6
+ChargePointErrorCode."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    seconds,
-    step,
-)
+from ...judging.verdict import OPEN, PASSED, Verdict, at, ids, seconds, step
 from .. import Case
 
 if TYPE_CHECKING:

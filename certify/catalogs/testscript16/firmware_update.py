@@ -1,4 +1,6 @@
-"""Item 12, Remote Firmware update."""
+"""Item 12 of the test script, Remote Firmware update: its data (CASE) and its rule
+(judge). OCPP 1.6 §5.19 Update Firmware, §6.55 UpdateFirmware.req, §4.5 Firmware Status
+Notification."""
 
 from __future__ import annotations
 
@@ -7,17 +9,7 @@ from typing import TYPE_CHECKING
 from chargers.frames.reader import parse_time
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    refusal,
-    seconds,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, refusal, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,19 +1,12 @@
-"""Item 4, Get configuration (list parameters that can be read)."""
+"""Item 4 of the test script, Get configuration (list parameters that can be read): its
+data (CASE) and its rule (judge). OCPP 1.6 §5.8 Get Configuration."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""Item 2, Heartbeat (automatic)."""
+"""Item 2 of the test script, Heartbeat (automatic): its data (CASE) and its rule (judge).
+OCPP 1.6 §4.6 Heartbeat, §9.1.10 HeartbeatInterval."""
 
 from __future__ import annotations
 
@@ -6,16 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    seconds,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,4 +1,6 @@
-"""Item 8, Receive Meter reading."""
+"""Item 8 of the test script, Receive Meter reading: its data (CASE) and its rule (judge).
+OCPP 1.6 §4.7 Meter Values, §9.1.19 MeterValueSampleInterval, §9.1.17
+MeterValuesSampledData."""
 
 from __future__ import annotations
 
@@ -6,15 +8,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    ids,
-    seconds,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, ids, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,4 +1,6 @@
-"""Item 16, Get past charge transactions."""
+"""Item 16 of the test script, Get past charge transactions: its data (CASE) and its rule
+(judge). OCPP 1.6 §3.7 Transaction-related messages, §4.8 Start Transaction, §4.10 Stop
+Transaction."""
 
 from __future__ import annotations
 
@@ -7,14 +9,7 @@ from typing import TYPE_CHECKING
 from chargers.frames.reader import Record
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    step,
-)
+from ...judging.verdict import OPEN, PASSED, Verdict, at, ids, step
 from .. import Case
 
 if TYPE_CHECKING:

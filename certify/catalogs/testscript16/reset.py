@@ -1,4 +1,5 @@
-"""Item 9, Reset CS (both hard and soft reset)."""
+"""Item 9 of the test script, Reset CS (both hard and soft reset): its data (CASE) and its
+rule (judge). OCPP 1.6 §5.14 Reset."""
 
 from __future__ import annotations
 
@@ -7,16 +8,7 @@ from typing import TYPE_CHECKING
 from chargers.frames.reader import Record
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    seconds,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,12 +1,10 @@
-"""Item 15, Smart Charging Enable/Disable."""
+"""Item 15 of the test script, Smart Charging Enable/Disable: its data (CASE) and its rule
+(judge)."""
 
 from __future__ import annotations
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    OPEN,
-    Verdict,
-)
+from ...judging.verdict import OPEN, Verdict
 from .. import Case
 
 CASE = Case(

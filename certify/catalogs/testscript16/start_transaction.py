@@ -1,4 +1,6 @@
-"""Item 6, Start charge transaction (both local notification and remote trigger)."""
+"""Item 6 of the test script, Start charge transaction (both local notification and remote
+trigger): its data (CASE) and its rule (judge). OCPP 1.6 §5.11 Remote Start Transaction,
+§4.1 Authorize, §4.8 Start Transaction."""
 
 from __future__ import annotations
 
@@ -9,16 +11,7 @@ from chargers.frames.reader import Record
 from chargers.protocol.v16.state import CHARGING_STATES
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    seconds,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,4 +1,6 @@
-"""Item 7, Stop charge transaction (both local notification and remote trigger)."""
+"""Item 7 of the test script, Stop charge transaction (both local notification and remote
+trigger): its data (CASE) and its rule (judge). OCPP 1.6 §5.12 Remote Stop Transaction,
+§4.10 Stop Transaction."""
 
 from __future__ import annotations
 
@@ -10,16 +12,7 @@ from chargers.frames.reader import Record
 from chargers.protocol.v16.state import CHARGING_STATES, REBOOT_REASONS
 
 from ...judging.scope import Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    Verdict,
-    at,
-    ids,
-    seconds,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:

@@ -1,22 +1,12 @@
-"""Item 18, TriggerMessage."""
+"""Item 18 of the test script, TriggerMessage: its data (CASE) and its rule (judge). OCPP
+1.6 §5.17 Trigger Message."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ...judging.scope import AUTO, Scope
-from ...judging.verdict import (
-    FAILED,
-    OPEN,
-    PASSED,
-    UNSUPPORTED_ANSWERS,
-    Verdict,
-    at,
-    ids,
-    not_supported,
-    seconds,
-    step,
-)
+from ...judging.verdict import FAILED, OPEN, PASSED, UNSUPPORTED_ANSWERS, Verdict, at, ids, not_supported, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:
