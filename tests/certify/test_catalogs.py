@@ -18,11 +18,17 @@ ROOT = Path(__file__).parents[2]
 SCRIPT = catalogs.get("ocpp16-testscript")
 
 
-def imports_of(path: Path) -> set[str]:
-    """The modules a file imports from (relative imports resolved)."""
+def imports_of(path: Path, types_only: bool = False) -> set[str]:
+    """The modules a file imports from (relative imports resolved): those it
+    runs, or with `types_only` those under `if TYPE_CHECKING:`."""
     package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    tree = ast.parse(path.read_text())
+    typing = [n for n in ast.walk(tree) if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"]
+    typed = {id(inner) for block in typing for node in block.body for inner in ast.walk(node)}
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
+        if (id(node) in typed) != types_only:
+            continue
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -101,6 +107,8 @@ def test_a_case_imports_no_model_no_view_and_no_other_catalog(path):
         assert module.startswith(ALLOWED_FOR_CASES), f"{path.name} imports {module}"
         assert not module.startswith("certify.catalogs.") or module.startswith("certify.catalogs.testscript16")
         assert not module.startswith("chargers.protocol.v16.handlers"), f"{path.name} imports {module}"
+    # The headless run it drives is named for its types only: a case never runs the runner's code.
+    assert first_party(imports_of(path, types_only=True)) <= {"certify.headless.run"}
 
 
 def test_the_judging_vocabulary_imports_only_the_log_reader():
