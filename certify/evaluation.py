@@ -91,7 +91,7 @@ def evaluate_session(session: CertSession) -> list[ItemResult]:
         for attempt in attempts[case.key]:
             if attempt.is_open:
                 _judge_attempt(scope, case.judge, attempt)
-        whole = case.judge(scope)
+        whole = complete(scope, case.judge(scope))
         verdict, source, origin = _choose(scope, case.key, attempts[case.key], whole)
         if verdict.status == OPEN and case.key in unsupported:
             verdict = Verdict(
@@ -109,7 +109,7 @@ def evaluate_session(session: CertSession) -> list[ItemResult]:
 
 def _judge_attempt(whole: Scope, judge: Callable[[Scope], Verdict], attempt: Attempt) -> None:
     scope = whole.narrow(attempt.start_seq, None, attempt.case)
-    verdict = judge(scope)
+    verdict = complete(scope, judge(scope))
     fields = {
         "reason": verdict.reason[:500],
         "remark": verdict.remark[:200],
@@ -129,6 +129,22 @@ def _judge_attempt(whole: Scope, judge: Callable[[Scope], Verdict], attempt: Att
             setattr(attempt, name, fields[name])
         attempt.save(update_fields=changed)
     attempt.live = verdict  # the open attempt's steps and waiting, for this evaluation
+
+
+def complete(scope: Scope, verdict: Verdict) -> Verdict:
+    """The verdict as it is kept and shown: its evidence holds every frame a step
+    names (a CALL with its answer), once each, in seq order, so the page's and the
+    report's evidence table show each ticked step's frame where it happened."""
+    by_id = scope.log.by_id
+    wanted = list(verdict.evidence)
+    for named in (s.get("frame") for s in verdict.steps if isinstance(s, dict)):
+        record = by_id.get(named)
+        if record is not None:
+            partner = record.answer or record.call
+            wanted += [record.id, *([partner.id] if partner is not None else [])]
+    unique = dict.fromkeys(i for i in wanted if i is not None)
+    verdict.evidence = sorted(unique, key=lambda i: by_id[i].seq if i in by_id else 0)
+    return verdict
 
 
 def _evidence_time(scope: Scope, verdict: Verdict) -> datetime:
