@@ -1,14 +1,18 @@
 """What the charger did, read from its evidence log: the log tailed from the
-API (GET /api/chargers/<id>/frames) and folded into the state the run waits on."""
+API (GET /api/chargers/<id>/frames), read by the one reader of the log
+(chargers.frames.reader) and asked what it says in OCPP 1.6
+(chargers.protocol.v16.state), the state the run waits on."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
+
+from chargers.frames.reader import CALLRESULT, Log
+from chargers.protocol.v16.state import State16
 
 from .api import Api, ApiError
 
@@ -19,30 +23,36 @@ POLL = 0.3
 
 @dataclass
 class LogTail:
-    """The charger's log since the run began, tailed from the API and folded
-    into the state the run waits on."""
+    """The charger's log since the run began, tailed from the API."""
 
     api: Api
     charger: str
-    seq: int = 0
-    connected: bool = False
-    statuses: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # connector -> (status, error, seq)
-    transactions: dict[int, int] = field(default_factory=dict)  # connector -> open transactionId
+    log: Log = field(default_factory=Log)
+    start_seq: int = 0
+    known: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # the server's connectors at the start
+    connected_at_start: bool = False
     started: dict[int, float] = field(default_factory=dict)  # transactionId -> monotonic time seen
-    stopped: set[int] = field(default_factory=set)
-    events: list[tuple[int, str]] = field(default_factory=list)  # (seq, event)
-    calls: list[tuple[int, str, dict, dict | None]] = field(default_factory=list)  # (seq, action, payload, answer)
-    _pending: dict[str, tuple[int, str, dict]] = field(default_factory=dict)  # unique id of a charger CALL
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _memo: dict[str, tuple[int, object]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.state = State16(self.log)
+
+    def _once(self, name: str, compute: Callable[[], object]):
+        """compute(), worked out once per frame read (the run's waits ask often)."""
+        cached = self._memo.get(name)
+        if cached is None or cached[0] != self.log.last_seq:
+            cached = self._memo[name] = (self.log.last_seq, compute())
+        return cached[1]
 
     async def load(self, start_seq: int) -> None:
         """Begin at the session's first frame; connectors as the server knows them."""
-        self.seq = start_seq
+        self.start_seq = start_seq
         status, body = await self.api.call("GET", f"/chargers/{quote(self.charger, safe='')}")
         if status == 200:
-            self.connected = body["connected"]
+            self.connected_at_start = body["connected"]
             for c in body["connectors"]:
-                self.statuses[c["connector_id"]] = (c["status"], c["error_code"], 0)
+                self.known[c["connector_id"]] = (c["status"], c["error_code"], 0)
         await self.poll()
 
     async def poll(self) -> None:
@@ -52,52 +62,62 @@ class LogTail:
             )
             if status != 200 or not frames:
                 return
-            for frame in frames:
-                self._fold(frame)
+            self.log.extend(frames)
+            for start in self.state.started():
+                self.started.setdefault(start.answer.get("transactionId"), time.monotonic())
             self._changed.set()
             if len(frames) < 1000:
                 return
 
-    def _fold(self, frame: dict) -> None:
-        self.seq = max(self.seq, frame["seq"])
-        try:
-            data = json.loads(frame["raw"])
-        except ValueError:
-            return
-        if frame["direction"] == "event":
-            kind = data.get("event", "") if isinstance(data, dict) else ""
-            self.events.append((frame["seq"], kind))
-            if kind == "connected":
-                self.connected = True
-            elif kind in ("disconnected", "replaced"):
-                self.connected = False
-            return
-        if not isinstance(data, list) or len(data) < 3:
-            return
-        if frame["direction"] == "in" and data[0] == 2 and len(data) == 4 and isinstance(data[3], dict):
-            action, payload = data[2], data[3]
-            self._pending[data[1]] = (frame["seq"], action, payload)
-            if action == "StatusNotification":
-                self.statuses[payload.get("connectorId", 0)] = (
-                    payload.get("status", ""),
-                    payload.get("errorCode", ""),
-                    frame["seq"],
-                )
-            elif action == "StopTransaction":
-                tx = payload.get("transactionId")
-                self.stopped.add(tx)
-                for connector, open_tx in list(self.transactions.items()):
-                    if open_tx == tx:
-                        del self.transactions[connector]
-        elif frame["direction"] == "out" and data[0] in (3, 4) and data[1] in self._pending:
-            seq, action, payload = self._pending.pop(data[1])
-            answer = data[2] if data[0] == 3 and isinstance(data[2], dict) else None
-            self.calls.append((seq, action, payload, answer))
-            if action == "StartTransaction" and answer and "transactionId" in answer:
-                tx = answer["transactionId"]
-                if tx not in self.stopped:
-                    self.transactions[payload.get("connectorId", 0)] = tx
-                self.started.setdefault(tx, time.monotonic())
+    # -- what the log says ---------------------------------------------------------
+
+    @property
+    def seq(self) -> int:
+        """The last frame read (the session's start before any)."""
+        return max(self.start_seq, self.log.last_seq)
+
+    @property
+    def connected(self) -> bool:
+        for event in reversed(self.log.events):
+            if event.event == "connected":
+                return True
+            if event.event in ("disconnected", "replaced"):
+                return False
+        return self.connected_at_start
+
+    @property
+    def statuses(self) -> dict[int, tuple[str, str, int]]:
+        """connector -> (status, errorCode, seq) as last reported."""
+        last = {c: (r.get("status", ""), r.get("errorCode", ""), r.seq) for c, r in self.state.last_statuses().items()}
+        return {**self.known, **{0 if c is None else c: v for c, v in last.items()}}
+
+    @property
+    def transactions(self) -> dict[int, int]:
+        """connector -> its transaction running."""
+        return self.state.open_transactions()
+
+    @property
+    def stopped(self) -> set:
+        return self._once("stopped", lambda: {s.get("transactionId") for s in self.log.calls("StopTransaction", "in")})
+
+    @property
+    def events(self) -> list[tuple[int, str]]:
+        return [(e.seq, e.event) for e in self.log.events]
+
+    @property
+    def calls(self) -> list[tuple[int, str, dict, dict | None]]:
+        """The charger's CALLs we answered: (seq, action, payload, our answer or None for a CALLERROR)."""
+        return self._once("calls", self._calls)
+
+    def _calls(self) -> list[tuple[int, str, dict, dict | None]]:
+        answered = sorted(
+            (r for records in self.log.by_action.values() for r in records if r.direction == "in" and r.answer),
+            key=lambda r: r.answer.seq,
+        )
+        return [
+            (r.seq, r.action, r.payload, r.answer.payload if r.answer.message_type == CALLRESULT else None)
+            for r in answered
+        ]
 
     async def follow(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
