@@ -26,7 +26,7 @@ from chargers.protocol import VERSIONS
 from . import catalogs, firmware, parsed_sessions
 from .judging.scope import Scope
 from .judging.verdict import FAILED, FINAL_VERDICTS, NOT_SUPPORTED, OPEN, PASSED, Verdict
-from .models import Attempt, CertSession, ItemResult, SessionFile
+from .models import Attempt, CertSession, ItemResult, SessionFile, TransferEvent
 
 MAX_WARNINGS = 10
 
@@ -63,15 +63,17 @@ def session_log(session: CertSession) -> Log:
 def session_scope(session: CertSession) -> Scope:
     """The whole session as its rules judge it: its log, what the log says in
     its catalog's protocol version, the lab's tolerances with the session's
-    options over them, its files, and now."""
+    options over them (and the port our FTP server listens on), its files and
+    what our servers saw of them, and now."""
     log = session_log(session)
-    options = {**tolerances(), **(session.options or {})}
+    options = {**tolerances(), "ftp_port": settings.CERTIFY_FTP_PORT, **(session.options or {})}
     state = VERSIONS[catalogs.get(session.catalog).protocol].state(log, options.get("initial"))
     files = [
         {"id": f.pk, "kind": f.kind, "name": f.name, "size": f.size, "created_at": f.created_at}
         for f in SessionFile.objects.filter(session=session)
     ]
-    return Scope(log, state, options, datetime.now(UTC), files)
+    transfers = list(TransferEvent.objects.filter(session=session).values("at", "server", "event", "detail"))
+    return Scope(log, state, options, datetime.now(UTC), files, transfers)
 
 
 def evaluate_session(session: CertSession) -> list[ItemResult]:

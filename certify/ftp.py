@@ -19,8 +19,8 @@ from pyftpdlib.authorizers import AuthenticationFailed, DummyAuthorizer
 from pyftpdlib.handlers import DTPHandler, FTPHandler
 from pyftpdlib.servers import FTPServer
 
-from .models import CertSession, SessionFile
-from .transfer import safe_name
+from .models import CertSession, SessionFile, TransferEvent
+from .transfer import safe_name, saw
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,17 @@ def ftp_root() -> Path:
     return Path(settings.CERTIFY_FTP_ROOT)
 
 
+def _session_pk(username: str) -> int | None:
+    """The session a user name names (`s<pk>`), whatever its state."""
+    return int(username[1:]) if username.startswith("s") and username[1:].isdigit() else None
+
+
 def _session_of(username: str) -> CertSession | None:
-    if not username.startswith("s") or not username[1:].isdigit():
+    pk = _session_pk(username)
+    if pk is None:
         return None
     close_old_connections()
-    return CertSession.objects.filter(pk=int(username[1:]), state=CertSession.STATE_OPEN).first()
+    return CertSession.objects.filter(pk=pk, state=CertSession.STATE_OPEN).first()
 
 
 class SessionAuthorizer(DummyAuthorizer):
@@ -80,6 +86,9 @@ class LimitedDTPHandler(DTPHandler):
         super().handle_read()
         if self.tot_bytes_received > settings.CERTIFY_MAX_DIAGNOSTICS_BYTES:
             log.warning("FTP upload over %d bytes cut off", settings.CERTIFY_MAX_DIAGNOSTICS_BYTES)
+            username = getattr(self.cmd_channel, "username", "") or ""
+            detail = f"upload cut off at {settings.CERTIFY_MAX_DIAGNOSTICS_BYTES} bytes"
+            saw(_session_pk(username), TransferEvent.FTP, "too-large", detail, self.cmd_channel.remote_ip)
             self.close()
 
 
@@ -119,12 +128,28 @@ class DiagnosticsHandler(FTPHandler):
         record.save()
         path.unlink(missing_ok=True)
         log.info("Diagnostics %s (%d bytes) received for session %s", record.name, record.size, session.pk)
+        saw(session.pk, TransferEvent.FTP, "stored", f"{record.name} ({record.size} bytes)", self.remote_ip)
 
     def on_incomplete_file_received(self, file):
-        Path(file).unlink(missing_ok=True)
+        path = Path(file)
+        size = path.stat().st_size if path.exists() else 0
+        saw(
+            _session_pk(self.username),
+            TransferEvent.FTP,
+            "incomplete",
+            f"{path.name} broke off at {size} bytes",
+            self.remote_ip,
+        )
+        path.unlink(missing_ok=True)
+
+    def on_login(self, username):
+        saw(_session_pk(username), TransferEvent.FTP, "login", f"user {username!r}", self.remote_ip)
 
     def on_login_failed(self, username, password):
         log.warning("FTP login failed for %r from %s", username, self.remote_ip)
+        pk = _session_pk(username)
+        why = "wrong password" if _session_of(username) is not None else "its session is no longer open"
+        saw(pk, TransferEvent.FTP, "login-failed", f"user {username!r}: {why}", self.remote_ip)
 
 
 def make_server(host: str = "127.0.0.1", port: int = 2121) -> FTPServer:

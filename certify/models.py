@@ -295,3 +295,25 @@ class SessionFile(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class TransferEvent(models.Model):
+    """What our FTP and HTTP servers saw of a session's files: a login refused or
+    taken, a file stored, served or cut off, a URL with the wrong secret. Kept so
+    a failed transfer's reason says who failed (certify.transfer.saw)."""
+
+    FTP, HTTP = "ftp", "http"
+
+    session = models.ForeignKey(CertSession, on_delete=models.CASCADE, related_name="transfers")
+    at = models.DateTimeField(default=timezone.now)
+    server = models.CharField(max_length=10)  # ftp | http
+    # login, login-failed, stored, incomplete, too-large, served, refused
+    event = models.CharField(max_length=30)
+    detail = models.CharField(max_length=300, blank=True)
+    remote = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.server} {self.event} {self.detail}".strip()

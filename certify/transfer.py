@@ -17,9 +17,27 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from .models import CertSession, SessionFile
+from .models import CertSession, SessionFile, TransferEvent
 
 log = logging.getLogger(__name__)
+
+
+def saw(session_pk: int | None, server: str, event: str, detail: str = "", remote: str = "") -> None:
+    """Keep what our FTP or HTTP server saw of a session's transfer (a login
+    refused, a file stored or served), for the item's page and its verdict's
+    reason. Never raises: the server goes on whatever the database says."""
+    if session_pk is None or not CertSession.objects.filter(pk=session_pk).exists():
+        return
+    try:
+        TransferEvent.objects.create(
+            session_id=session_pk, server=server, event=event, detail=detail[:300], remote=(remote or "")[:100]
+        )
+    except Exception:  # a lost event must not stop a transfer
+        log.exception("Could not keep the %s event %s of session %s", server, event, session_pk)
+        return
+    from .sessions import announce  # sessions imports this module
+
+    announce(CertSession(pk=session_pk))
 
 
 def safe_name(name: str, default: str = "file.bin") -> str:
@@ -92,21 +110,29 @@ def upload_firmware(session: CertSession, upload) -> SessionFile:
     return store(session, SessionFile.FIRMWARE, upload.name, upload.read(), "upload")
 
 
-def _session_with_secret(pk: int, secret: str) -> CertSession:
+def _session_with_secret(pk: int, secret: str, request: HttpRequest | None = None) -> CertSession:
     session = CertSession.objects.filter(pk=pk).first()
     if session is None or not constant_time_compare(secret, session.upload_secret):
+        if session is not None and request is not None:
+            saw(pk, TransferEvent.HTTP, "refused", f"{request.method} with a wrong secret in the URL", _remote(request))
         raise Http404("No such location")
     return session
+
+
+def _remote(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
 
 
 @require_safe
 def firmware_download(request: HttpRequest, pk: int, secret: str, name: str) -> FileResponse:
     """Read-only, at an unguessable URL: chargers send no credentials."""
-    session = _session_with_secret(pk, secret)
+    session = _session_with_secret(pk, secret, request)
     record = SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE, name=safe_name(name)).last()
     if record is None:
+        saw(pk, TransferEvent.HTTP, "refused", f"GET {name!r}: no such firmware in the session", _remote(request))
         raise Http404("No such firmware")
     log.info("Firmware %s of session %s fetched by %s", record.name, pk, request.META.get("REMOTE_ADDR"))
+    saw(pk, TransferEvent.HTTP, "served", f"{record.name} ({record.size} bytes)", _remote(request))
     return FileResponse(record.file.open("rb"), as_attachment=True, filename=record.name)
 
 
@@ -116,9 +142,10 @@ def diagnostics_upload(request: HttpRequest, pk: int, secret: str, name: str = "
     secret is the credential, since chargers cannot carry a CSRF token."""
     if request.method not in ("PUT", "POST"):
         return HttpResponse("PUT or POST a file here.\n", status=405, headers={"Allow": "PUT, POST"})
-    session = _session_with_secret(pk, secret)
+    session = _session_with_secret(pk, secret, request)
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > settings.CERTIFY_MAX_DIAGNOSTICS_BYTES:
+        saw(pk, TransferEvent.HTTP, "too-large", f"{request.method} of {length} bytes refused", _remote(request))
         return HttpResponse("Too large.\n", status=413)
     if request.FILES:
         upload = next(iter(request.FILES.values()))
@@ -126,9 +153,12 @@ def diagnostics_upload(request: HttpRequest, pk: int, secret: str, name: str = "
     else:
         data, filename = request.body, name or f"diagnostics-{pk}.log"
     if len(data) > settings.CERTIFY_MAX_DIAGNOSTICS_BYTES:
+        saw(pk, TransferEvent.HTTP, "too-large", f"{request.method} of {len(data)} bytes refused", _remote(request))
         return HttpResponse("Too large.\n", status=413)
     if name and safe_name(name) != name:
         log.warning("Refused diagnostics upload name %r for session %s", name, pk)
+        saw(pk, TransferEvent.HTTP, "refused", f"{request.method} of a bad file name {name!r}", _remote(request))
         return HttpResponse("Bad file name.\n", status=400)
     record = store(session, SessionFile.DIAGNOSTICS, filename, data, "http")
+    saw(pk, TransferEvent.HTTP, "stored", f"{record.name} ({record.size} bytes)", _remote(request))
     return HttpResponse(f"Stored {record.name} ({record.size} bytes).\n", status=201)

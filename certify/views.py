@@ -30,6 +30,7 @@ from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, 
 from .offline_views import offline_context
 
 SESSIONS_PER_PAGE = 100
+TRANSFERS_SHOWN = 10
 
 
 # --- forms -------------------------------------------------------------------
@@ -244,6 +245,10 @@ def _status_context(session: CertSession, item: catalogs.Case) -> dict:
         # Live with the verdict: a file that arrived shows with the pass it brought.
         "diagnostics_files": session.files.filter(kind=SessionFile.DIAGNOSTICS)
         if "diagnostics_files" in item.panel
+        else (),
+        # What our FTP and HTTP servers saw of the session's files, newest first (the items that move files).
+        "transfers": session.transfers.order_by("-at", "-id")[:TRANSFERS_SHOWN]
+        if item.panel & {"diagnostics_files", "firmware_upload"}
         else (),
     }
 

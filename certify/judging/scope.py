@@ -49,12 +49,15 @@ class Scope:
         options: dict | None = None,
         now: datetime | None = None,
         files: Iterable[dict] = (),
+        transfers: Iterable[dict] = (),
     ) -> None:
         self.log = log
         self.state = state  # what the log says, in its protocol version's words
         self.options = {**DEFAULT_OPTIONS, **(options or {})}
         self.now = now or datetime.now(UTC)
         self.files = list(files)  # the session's files: {"id", "kind", "name", "size", "created_at"}
+        # What our FTP and HTTP servers saw of them: {"at", "server", "event", "detail"} (certify.transfer.saw)
+        self.transfers = list(transfers)
         self.lo, self.hi, self.case = 0, None, None
         self.root = self
 

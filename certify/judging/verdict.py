@@ -86,6 +86,32 @@ def connectors(numbers) -> str:
     return f"connectors {', '.join(names[:-1])} and {names[-1]}"
 
 
+# What our servers saw of a transfer (certify.transfer.saw), the telling ones first.
+SERVER_SAW = {
+    "stored": "stored {detail}",
+    "served": "served {detail}",
+    "login-failed": "refused the login ({detail})",
+    "refused": "refused a request ({detail})",
+    "too-large": "cut an upload off ({detail})",
+    "incomplete": "saw the upload break off ({detail})",
+    "login": "saw the charger log in ({detail}) but no file came",
+}
+
+
+def server_saw(transfers: list[dict], since: datetime, server: str) -> tuple[str | None, str]:
+    """(the telling event, in words) of what our FTP or HTTP server saw of the
+    session's transfers since a moment: a failed transfer's reason says whose the
+    failure was. (None, "nothing reached ...") when it saw nothing."""
+    name = server.upper()
+    seen = [t for t in transfers if t["server"] == server and t["at"] >= since]
+    for event, words in SERVER_SAW.items():
+        found = [t for t in seen if t["event"] == event]
+        if found:
+            last = found[-1]
+            return event, f"our {name} server {words.format(detail=last['detail'])} at {last['at']:%H:%M:%S}"
+    return None, f"nothing reached our {name} server"
+
+
 def iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 

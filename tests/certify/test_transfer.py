@@ -65,6 +65,7 @@ def upload_by_ftp(port: int) -> dict:
         seen["read back"] = refusal(lambda: ftp.retrbinary("RETR diag-20260101.log", lambda _: None))
     received = SessionFile.objects.get(session=session, kind="diagnostics")
     seen["received"] = (received.name, received.size, received.source, received.file.read())
+    seen["events"] = list(session.transfers.values_list("server", "event", "detail"))
     return seen
 
 
@@ -95,6 +96,20 @@ def test_nothing_written_by_ftp_lands_out_of_the_home_folder(ftp_upload):
 
 def test_ftp_is_write_only(ftp_upload):
     assert isinstance(ftp_upload["read back"], ftplib.error_perm)
+
+
+def test_what_the_ftp_server_saw_is_kept_with_the_session(ftp_upload):
+    assert [(server, event) for server, event, _ in ftp_upload["events"]] == [("ftp", "login"), ("ftp", "stored")]
+    assert ftp_upload["events"][1][2] == "diag-20260101.log (18 bytes)"
+
+
+def test_a_refused_ftp_login_is_kept_with_the_session_it_named(session, ftp_port):
+    with ftplib.FTP() as ftp, pytest.raises(ftplib.error_perm):
+        ftp.connect("127.0.0.1", ftp_port, timeout=5)
+        ftp.login(session.ftp_user, "not-the-password")
+    assert list(session.transfers.values_list("server", "event", "detail")) == [
+        ("ftp", "login-failed", f"user {session.ftp_user!r}: wrong password")
+    ]
 
 
 @pytest.mark.parametrize("user, password", [("anonymous", "x@y"), ("s999999", "nope"), (None, "wrong")])
@@ -143,6 +158,17 @@ def test_a_put_with_a_wrong_secret_is_not_found(session, client):
     assert client.put(f"/files/diagnostics/{session.pk}/wrong-secret/", b"x").status_code == 404
 
 
+def test_a_put_with_a_wrong_secret_is_kept_as_refused(session, client):
+    client.put(f"/files/diagnostics/{session.pk}/wrong-secret/", b"x")
+    assert list(session.transfers.values_list("server", "event")) == [("http", "refused")]
+
+
+def test_a_put_that_is_stored_is_kept_as_stored(http_upload, session):
+    assert list(session.transfers.values_list("server", "event", "detail")) == [
+        ("http", "stored", "diag.tar.gz (6 bytes)")
+    ]
+
+
 def test_a_put_of_a_name_out_of_the_folder_is_refused(session, client):
     assert client.put(diagnostics_url(session) + "..", b"x").status_code == 400
 
@@ -169,9 +195,22 @@ def test_hosted_firmware_is_served_as_uploaded(firmware_url, client):
     assert response.status_code == 200 and b"".join(response.streaming_content) == b"FIRMWARE"
 
 
+def test_served_firmware_is_kept_as_served(firmware_url, session, client):
+    b"".join(client.get(firmware_url.split("lab.example:8000", 1)[1]).streaming_content)
+    assert list(session.transfers.values_list("server", "event", "detail")) == [
+        ("http", "served", "fw_v2.bin (8 bytes)")
+    ]
+
+
 def test_firmware_under_a_guessed_secret_is_not_found(firmware_url, session, client):
     assert client.get(f"/files/firmware/{session.pk}/guess/fw_v2.bin").status_code == 404
 
 
 def test_hosted_firmware_cannot_be_written(firmware_url, client):
     assert client.post(firmware_url.split("lab.example:8000", 1)[1]).status_code == 405
+
+
+def test_the_items_panel_shows_what_our_servers_saw(session, admin_client):
+    transfer.saw(session.pk, "ftp", "login-failed", "user 's1': wrong password", "10.0.0.7")
+    html = admin_client.get(f"/sessions/{session.pk}/items/13/status/").content.decode()
+    assert "What our servers saw" in html and "FTP · login-failed · user &#x27;s1&#x27;: wrong password" in html

@@ -93,7 +93,7 @@ class Log:
         self._add("event", None, "", "", {"event": name})
         return self
 
-    def judge(self, rule, now_seconds=None, files=(), item=None, lo=0):
+    def judge(self, rule, now_seconds=None, files=(), item=None, lo=0, transfers=()):
         log = FrameLog(self.frames)
         scope = Scope(
             log,
@@ -101,6 +101,7 @@ class Log:
             self.options,
             now=T0 + timedelta(seconds=now_seconds if now_seconds is not None else (self.t - T0).total_seconds() + 1),
             files=files,
+            transfers=transfers,
         )
         return RULES[rule](scope.narrow(lo, None, item))
 
@@ -210,6 +211,7 @@ class Row:
     now: float | None = None
     item: int | None = None
     files: tuple = ()
+    transfers: tuple = ()  # what our FTP and HTTP servers saw (certify.transfer.saw)
 
 
 def _card_first(back_at: float) -> Log:
@@ -217,6 +219,11 @@ def _card_first(back_at: float) -> Log:
     log = Log().config(ConnectionTimeOut=30).status(1, "Available").at(1)
     log.charger("Authorize", {"idTag": "T"}, {"idTagInfo": ACCEPTED})
     return log.at(2).status(1, "Preparing").at(back_at).status(1, "Available")
+
+
+def _ftp_saw(event, detail, seconds=1.5):
+    """What our FTP server saw (certify.transfer.saw), `seconds` into the log."""
+    return ({"at": T0 + timedelta(seconds=seconds), "server": "ftp", "event": event, "detail": detail},)
 
 
 def _diag_file(seconds):
@@ -1109,6 +1116,36 @@ ROWS = [
         now=700,
     ),
     Row(
+        "§4.4 UploadFailed while our FTP server refused the location's password: the lab's mistake, inconclusive",
+        "diagnostics",
+        lambda: _diagnostics(uploaded=False, failed=True, location="ftp://s1:wrong@lab:2121/"),
+        "inconclusive",
+        "refused the login (user 's1': wrong password)",
+        transfers=_ftp_saw("login-failed", "user 's1': wrong password"),
+    ),
+    Row(
+        "§4.4 UploadFailed for a location on another port than our FTP server's: inconclusive",
+        "diagnostics",
+        lambda: _diagnostics(uploaded=False, failed=True, location="ftp://s1:pw@lab:2122/"),
+        "inconclusive",
+        "the location names port 2122, our FTP server listens on 2121",
+    ),
+    Row(
+        "§4.4 UploadFailed with nothing reaching our FTP server fails the item, breaking no clause of §4.4",
+        "diagnostics",
+        lambda: _diagnostics(uploaded=False, failed=True, location="ftp://s1:pw@lab:2121/"),
+        "failed",
+        "nothing reached our FTP server",
+    ),
+    Row(
+        "§4.4 UploadFailed after the charger logged in to our FTP server fails, saying what the server saw",
+        "diagnostics",
+        lambda: _diagnostics(uploaded=False, failed=True, location="ftp://s1:pw@lab:2121/"),
+        "failed",
+        "saw the charger log in (user 's1') but no file came",
+        transfers=_ftp_saw("login", "user 's1'"),
+    ),
+    Row(
         "§4.4 Uploaded reported but no file arrived fails",
         "diagnostics",
         lambda: _diagnostics(),
@@ -1351,11 +1388,13 @@ def _firmware(
     return log
 
 
-def _diagnostics(uploaded=True):
-    log = Log().us("GetDiagnostics", {"location": "ftp://x/"}, {"fileName": "diag.log"})
+def _diagnostics(uploaded=True, failed=False, location="ftp://x/"):
+    log = Log(ftp_port=2121).us("GetDiagnostics", {"location": location}, {"fileName": "diag.log"})
     log.at(1).charger("DiagnosticsStatusNotification", {"status": "Uploading"})
     if uploaded:
         log.at(2).charger("DiagnosticsStatusNotification", {"status": "Uploaded"})
+    if failed:
+        log.at(2).charger("DiagnosticsStatusNotification", {"status": "UploadFailed"})
     return log
 
 
@@ -1374,7 +1413,7 @@ def _profiles(log, connectors, status="Accepted", unit="A"):
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
 def test_rule(row: Row):
-    verdict = row.build().judge(row.rule, now_seconds=row.now, files=row.files, item=row.item)
+    verdict = row.build().judge(row.rule, now_seconds=row.now, files=row.files, item=row.item, transfers=row.transfers)
     assert verdict.status == row.expect, verdict.reason
     if row.reason:
         assert row.reason in f"{verdict.reason} {verdict.remark}"
@@ -1401,3 +1440,9 @@ def test_the_card_first_path_names_the_steps_it_saw():
     assert all(step["done"] for step in verdict.steps), verdict.steps
     assert labels[0] == "Card presented, no cable (Authorize Accepted)"
     assert not any("plugged in" in label for label in labels)
+
+
+def test_a_failed_upload_breaks_no_clause_the_charger_kept():
+    """UploadFailed is what §4.4 asks of a charger whose upload failed: not "Breaks §4.4"."""
+    verdict = _diagnostics(uploaded=False, failed=True, location="ftp://s1:pw@lab:2121/").judge("diagnostics")
+    assert "§4.4" not in verdict.clause

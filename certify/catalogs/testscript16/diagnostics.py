@@ -5,9 +5,23 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ...judging.scope import Scope
-from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, refusal, seconds, step, without_credentials
+from ...judging.verdict import (
+    FAILED,
+    INCONCLUSIVE,
+    OPEN,
+    PASSED,
+    Verdict,
+    at,
+    ids,
+    refusal,
+    seconds,
+    server_saw,
+    step,
+    without_credentials,
+)
 from .. import Case, Command
 
 if TYPE_CHECKING:
@@ -36,6 +50,49 @@ CASE = Case(
 )
 
 
+def _server(command) -> str:
+    """Which of our servers the command's location names (ftp or http)."""
+    return "http" if urlsplit(command.get("location") or "").scheme.startswith("http") else "ftp"
+
+
+def _upload_failed(s: Scope, command, after: list, states: list[str]) -> Verdict:
+    """UploadFailed is what §4.4 asks of a charger whose upload failed: the reason
+    says whose the failure was, from what our server saw. The lab's (a location
+    with another port or wrong credentials): inconclusive, send it again; nothing
+    or a broken upload reaching us: the item fails, no clause broken."""
+    location = command.get("location") or ""
+    shown = without_credentials(location)
+    event, saw = server_saw(s.transfers, command.ts, _server(command))
+    port = urlsplit(location).port if _server(command) == "ftp" else None
+    ours = s.options.get("ftp_port")
+    wrong_port = port is not None and ours and port != ours
+    if event in ("login-failed", "refused") or (event is None and wrong_port):
+        why = (
+            f"the location names port {port}, our FTP server listens on {ours}"
+            if event is None
+            else f"{saw}: the location's credentials are not the session's"
+        )
+        return Verdict(
+            INCONCLUSIVE,
+            f"The upload could not happen ({why}); the charger reported UploadFailed, as §4.4 asks. Send "
+            "GetDiagnostics again with the session's location (the prefilled one).",
+            "",
+            ids(command, *after),
+            expected="the file at the session's location",
+            actual=f"{' → '.join(states)}; {saw}",
+        )
+    return Verdict(
+        FAILED,
+        f"Diagnostics upload failed: the charger reported UploadFailed (as §4.4 asks of a failed upload) and "
+        f"{saw}" + ("" if event else f"; check the charger reaches {shown}"),
+        "",
+        ids(command, *after),
+        expected="Uploaded, and the file at our location",
+        actual=f"{' → '.join(states)}; {saw}",
+        clause="test script item 13 (the diagnostics file at the given location)",
+    )
+
+
 def judge(s: Scope) -> Verdict:
     notes = s.root.calls("DiagnosticsStatusNotification", "in")
     for command in reversed(s.calls("GetDiagnostics", "out")):
@@ -61,15 +118,7 @@ def judge(s: Scope) -> Verdict:
             step("Uploaded", next((n for n in after if n.get("status") == "Uploaded"), None)),
         ]
         if "UploadFailed" in states and "Uploaded" not in states:
-            return Verdict(
-                FAILED,
-                f"Diagnostics upload failed (UploadFailed); check the charger can reach {without_credentials(command.get('location', ''))}",
-                "",
-                ids(command, *after),
-                expected="Uploaded, and the file at our location",
-                actual=" → ".join(states),
-                clause="§4.4 Diagnostics Status Notification",
-            )
+            return _upload_failed(s, command, after, states)
         if "Uploaded" not in states:
             limit = s.opt("diagnostics_timeout")
             if s.expired(command.answer.ts, limit):
@@ -94,9 +143,10 @@ def judge(s: Scope) -> Verdict:
         received = [f for f in s.files if f["kind"] == "diagnostics" and f["created_at"] >= command.ts]
         if not received:
             if s.expired(uploaded.ts, s.opt("effect_timeout")):
+                _, saw = server_saw(s.transfers, command.ts, _server(command))
                 return Verdict(
                     FAILED,
-                    "The charger reported Uploaded but no file reached our upload location",
+                    f"The charger reported Uploaded but no file reached our upload location: {saw}",
                     "",
                     ids(command, *after),
                     expected="the file at our location",
