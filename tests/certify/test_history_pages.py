@@ -48,3 +48,16 @@ def test_the_sign_off_page_lists_the_verdicts_it_signs_for(pair, client):
     html = client.get(f"/history/{pair[1].pk}/sign/").content.decode()
     assert 'id="history-checklist"' in html and "Cache kept its entries" in html
     assert 'formmethod="post"' in html
+
+
+def test_the_report_prints_a_count_as_a_count_and_a_duration_in_seconds(pair):
+    from certify import report
+
+    _, b = pair
+    ItemResult.objects.filter(session=b, case="8").update(
+        auto_verdict="passed", timings={"samples": 3, "StartTransaction→first sample": 1.5}
+    )
+    signoff = report.signoff_of(None, "Ada", "Engineer", "", None, None)
+    html = report.render_html(b, signoff, b"", "0" * 64, preview=True)
+    assert "samples 3;" in html and "samples 3 s" not in html
+    assert "StartTransaction→first sample 1.5 s" in html
