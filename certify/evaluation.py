@@ -139,7 +139,8 @@ def complete(scope: Scope, verdict: Verdict) -> Verdict:
     report's evidence table show each ticked step's frame where it happened."""
     by_id = scope.log.by_id
     wanted = list(verdict.evidence)
-    for named in (s.get("frame") for s in verdict.steps if isinstance(s, dict)):
+    named_frames = [f for s in verdict.steps if isinstance(s, dict) for f in (s.get("frame"), *s.get("frames", ()))]
+    for named in named_frames:
         record = by_id.get(named)
         if record is not None:
             partner = record.answer or record.call

@@ -176,7 +176,11 @@ def _span(ids: list[int], seqs: dict[int, int]) -> str:
 def _deciding(result: ItemResult) -> set[int]:
     """The frames the item's steps name: the ones that decided it."""
     return {
-        s["frame"] for s in result.steps if isinstance(s, dict) and s.get("done") and isinstance(s.get("frame"), int)
+        f
+        for s in result.steps
+        if isinstance(s, dict) and s.get("done")
+        for f in (s.get("frame"), *s.get("frames", ()))
+        if isinstance(f, int)
     }
 
 

@@ -48,13 +48,19 @@ class Verdict:
         return self.status != OPEN
 
 
-def step(label: str, record: Record | None = None, done: bool | None = None) -> dict:
-    """One step of a verdict: done when its frame came (or as `done` says)."""
-    return {
+def step(label: str, record: Record | None = None, done: bool | None = None, also: tuple = ()) -> dict:
+    """One step of a verdict: done when its frame came (or as `done` says). A
+    step made of several frames ("RemoteStartTransaction, StartTransaction,
+    Charging") names the others in `also`: the evidence table shows them all."""
+    found = {
         "label": label,
         "done": record is not None if done is None else done,
         "frame": record.id if record else None,
     }
+    more = [r.id for r in also if r is not None]
+    if record is not None and more:
+        found["frames"] = more
+    return found
 
 
 def ids(*records: Record | None) -> list[int]:

@@ -1446,3 +1446,43 @@ def test_a_failed_upload_breaks_no_clause_the_charger_kept():
     """UploadFailed is what §4.4 asks of a charger whose upload failed: not "Breaks §4.4"."""
     verdict = _diagnostics(uploaded=False, failed=True, location="ftp://s1:pw@lab:2121/").judge("diagnostics")
     assert "§4.4" not in verdict.clause
+
+
+def _named(verdict, label_start: str, log: Log) -> list[str]:
+    """The actions of the frames a step names (its own and those it names besides)."""
+    by_id = {f.id: f for f in log.frames}
+    found = next(s for s in verdict.steps if s["label"].startswith(label_start))
+    return [
+        by_id[i].action + (" result" if by_id[i].message_type == 3 else "")
+        for i in (found["frame"], *found.get("frames", ()))
+    ]
+
+
+def test_the_remote_stop_step_names_its_remote_stop_transaction():
+    """Test script item 7: the evidence shows the command that stopped the transaction."""
+    log = _stops_all(Log())
+    verdict = log.judge("stop_transaction")
+    assert _named(verdict, "Remote stop", log) == ["StopTransaction", "RemoteStopTransaction", "StatusNotification"]
+    remote = next(f.id for f in log.frames if f.action == "RemoteStopTransaction" and f.message_type == 2)
+    assert remote in verdict.evidence
+
+
+def test_the_local_start_step_names_its_charging_status():
+    """Test script item 6: the local start's step shows its StartTransaction and Charging, not only the card."""
+    log = _starts()
+    verdict = log.judge("start_transaction")
+    assert _named(verdict, "Local start", log) == ["Authorize", "StartTransaction", "StatusNotification"]
+
+
+def test_change_availability_cites_the_command_that_changed_the_status():
+    """§5.2: a later Operative that finds the connector already Available changes nothing; the
+    evidence that counts is the Operative that brought it back."""
+    log = Log().config(NumberOfConnectors=1).status(1, "Available").at(1)
+    log.us("ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}, ACCEPTED).at(2).status(1, "Unavailable")
+    log.at(3).us("ChangeAvailability", {"connectorId": 1, "type": "Operative"}, ACCEPTED).at(4).status(1, "Available")
+    log.at(5).us("ChangeAvailability", {"connectorId": 1, "type": "Operative"}, ACCEPTED)
+    verdict = log.judge("change_availability")
+    operative = [f for f in log.frames if f.action == "ChangeAvailability" and f.message_type == 2][1]
+    assert verdict.status == "passed", verdict.reason
+    assert verdict.actual.endswith(f"Operative at {operative.ts:%H:%M:%S} (frame #{operative.seq})")
+    assert _named(verdict, "ChangeAvailability Operative", log) == ["ChangeAvailability", "StatusNotification"]

@@ -59,6 +59,9 @@ def judge(s: Scope) -> Verdict:
     count = s.state.connector_count()
     evidence: list[int] = []
     shown = {"Inoperative": None, "Operative": None}
+    # The statuses each shown command caused: the command that changed a status is
+    # the one cited, not a later one that found the connector already there (§5.2).
+    caused: dict[str, list] = {"Inoperative": [], "Operative": []}
     notes: list[str] = []
     commands = [c for c in s.calls("ChangeAvailability", "out") if c.answer is not None]
     for index, command in enumerate(commands):
@@ -124,9 +127,11 @@ def judge(s: Scope) -> Verdict:
                 )
             follows.append((target, follow))
         if follows and len(follows) == len(targets):
-            shown[kind] = command
-            evidence += ids(command, *[f for _, f in follows])
-    steps = [step(f"ChangeAvailability {k} and its status", v) for k, v in shown.items()]
+            changed = [f for _, f in follows if f is not None]
+            if shown[kind] is None or (changed and not caused[kind]):
+                shown[kind], caused[kind] = command, changed
+            evidence += ids(command, *changed)
+    steps = [step(f"ChangeAvailability {k} and its status", v, also=tuple(caused[k])) for k, v in shown.items()]
     reported = {r.get("connectorId") for r in s.state.statuses()}
     reported |= set(s.state.initial_statuses())
     missing = [c for c in range(0, count + 1) if c not in reported]

@@ -61,6 +61,8 @@ def judge(s: Scope) -> Verdict:
     timings: dict = {}
     notes: list[str] = []
     remote_ok = local_ok = refused_ok = None
+    remote_with: tuple = ()  # the frames each start's step names besides its first
+    local_with: tuple = ()
     remote_starts: set[int] = set()
     starts = s.state.started(s.lo, s.hi)
     remote_tags = set()
@@ -98,7 +100,7 @@ def judge(s: Scope) -> Verdict:
         charging = _charging_near(s, start, timeout)
         if charging is None:
             continue
-        remote_ok = remote
+        remote_ok, remote_with = remote, (start, charging)
         evidence += ids(remote, start, charging)
         timings["RemoteStartTransaction→StartTransaction"] = seconds(remote.ts, start.ts)
     authorize_remote = s.state.config_bool("AuthorizeRemoteTxRequests")
@@ -133,7 +135,7 @@ def judge(s: Scope) -> Verdict:
             continue  # the Authorize of a remote start (§5.11): not a local start
         charging = _charging_near(s, start, timeout)
         if charging is not None and local_ok is None:
-            local_ok = auth
+            local_ok, local_with = auth, (start, charging)
             evidence += ids(auth, start, charging)
             timings["Authorize→StartTransaction"] = seconds(auth.ts, start.ts)
     if local_ok is None:
@@ -145,15 +147,15 @@ def judge(s: Scope) -> Verdict:
                 continue
             charging = _charging_near(s, start, timeout)
             if charging is not None:
-                local_ok = start
+                local_ok, local_with = start, (charging,)
                 notes.append(f"local start of {start.get('idTag')} without Authorize (cache or local list, §4.1)")
                 evidence += ids(start, charging)
                 break
     card = s.options.get("id_tag", "")
     refused_card = s.options.get("refused_id_tag", "")
     steps = [
-        step("Remote start: RemoteStartTransaction, StartTransaction, Charging", remote_ok),
-        step(f"Local start: card {card or 'accepted'}, StartTransaction, Charging", local_ok),
+        step("Remote start: RemoteStartTransaction, StartTransaction, Charging", remote_ok, also=remote_with),
+        step(f"Local start: card {card or 'accepted'}, StartTransaction, Charging", local_ok, also=local_with),
         step(
             f"Refused card {refused_card or ''}: Authorize answered Invalid, no transaction".replace("  ", " "),
             refused_ok,

@@ -49,6 +49,8 @@ def judge(s: Scope) -> Verdict:
     notes: list[str] = []
     seen: dict[str, Record | None] = {"remote": None, "local": None, "unplug": None}
     remote_ids = set()
+    remote_of: dict = {}  # transactionId -> the accepted RemoteStopTransaction
+    with_stop: dict[str, tuple] = {}  # the frames each stop's step names besides the StopTransaction
     for remote in s.calls("RemoteStopTransaction", "out"):
         if remote.answer is None:
             continue
@@ -59,6 +61,7 @@ def judge(s: Scope) -> Verdict:
             evidence += ids(remote)
             continue
         remote_ids.add(tx)
+        remote_of.setdefault(tx, remote)
         # Its StopTransaction within the tolerance (reason Remote, or none given); a
         # stop for another cause later (the cable pulled) does not obey the command.
         stop = s.first_after(
@@ -118,10 +121,15 @@ def judge(s: Scope) -> Verdict:
             kind = "local"
         if kind and seen[kind] is None:
             seen[kind] = stop
-            evidence += ids(stop, left)
+            with_stop[kind] = (remote_of.get(tx), left)
+            evidence += ids(remote_of.get(tx), stop, left)
     steps = [
-        step("Remote stop: RemoteStopTransaction, StopTransaction, statuses", seen["remote"]),
-        step("Local stop: card or button, StopTransaction, statuses", seen["local"]),
+        step(
+            "Remote stop: RemoteStopTransaction, StopTransaction, statuses",
+            seen["remote"],
+            also=with_stop.get("remote", ()),
+        ),
+        step("Local stop: card or button, StopTransaction, statuses", seen["local"], also=with_stop.get("local", ())),
         step(
             "Stop on unplug (EVDisconnected)",
             seen["unplug"],
