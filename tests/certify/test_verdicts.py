@@ -1486,3 +1486,13 @@ def test_change_availability_cites_the_command_that_changed_the_status():
     assert verdict.status == "passed", verdict.reason
     assert verdict.actual.endswith(f"Operative at {operative.ts:%H:%M:%S} (frame #{operative.seq})")
     assert _named(verdict, "ChangeAvailability Operative", log) == ["ChangeAvailability", "StatusNotification"]
+
+
+def test_the_offline_step_cites_the_outage_the_queued_messages_came_from():
+    """§3.7: the evidence is the reconnect the queued transaction followed, not a later outage."""
+    log = _offline_transaction()
+    reconnect = log.frames[-5]  # the "connected" event before the queued StartTransaction
+    log.at(200).event("disconnected").at(300).event("connected")
+    verdict = log.judge("offline_transactions")
+    assert verdict.status == "passed", verdict.reason
+    assert (reconnect.direction, verdict.steps[0]["frame"]) == ("event", reconnect.id)

@@ -40,8 +40,12 @@ def judge(s: Scope) -> Verdict:
         # The meter values of the offline period came from the queue too.
         queued += [r for r in s.calls("MeterValues", "in") if s.state.from_queue(r, s.opt("interval_slack"))]
     windows = [w for w in s.state.offline_windows() if s.lo < w[2].seq and (s.hi is None or w[2].seq <= s.hi)]
+    first = min(queued, key=lambda r: r.seq) if queued else None
+    # The outage the queued messages came from: the last reconnect before the first of them
+    # (a later outage, after the item passed, is not its evidence).
+    before = [w for w in windows if first is None or w[2].seq < first.seq]
     steps = [
-        step("Offline (the server saw the socket go)", windows[-1][2] if windows else None),
+        step("Offline, then back (the server saw the socket go and return)", before[-1][2] if before else None),
         step("Transaction messages of the offline period delivered after the reconnect", queued[0] if queued else None),
     ]
     if not queued:
