@@ -26,8 +26,11 @@ FIELDS = ("seq", "ts", "direction", "message_type", "action", "unique_id", "raw"
 def secrets_of(session: CertSession) -> list[str]:
     """What a report must not carry: the FTP password of the session's
     diagnostics upload and the secret of its file URLs (both appear in the
-    GetDiagnostics and UpdateFirmware frames we sent)."""
-    return [s for s in (session.ftp_password, session.upload_secret) if s and len(s) >= 8]
+    GetDiagnostics and UpdateFirmware frames we sent), and those of every other
+    session of its charger, whose frames may fall in its range."""
+    own = [s for s in (session.ftp_password, session.upload_secret) if s and len(s) >= 8]
+    others = charger_secrets(session.charger_id) if session.charger_id else []
+    return list(dict.fromkeys([*own, *others]))
 
 
 def charger_secrets(charger_pk: int) -> list[str]:

@@ -126,9 +126,11 @@ def firmware_versions(session: CertSession) -> dict:
     }
 
 
-def outcome(counts: dict, results: dict[int, ItemResult]) -> str:
-    failed = [n for n, r in sorted(results.items()) if r.verdict == FAILED]
-    open_ = [n for n, r in sorted(results.items()) if r.verdict == OPEN]
+def outcome(counts: dict, results: dict[str, ItemResult]) -> str:
+    # In the catalog's order (its numbers), not the keys' text order ("10" before "2").
+    ordered = sorted(results.items(), key=lambda kv: (kv[1].number or 0, kv[0]))
+    failed = [n for n, r in ordered if r.verdict == FAILED]
+    open_ = [n for n, r in ordered if r.verdict == OPEN]
     if failed:
         return f"Failed: item{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))}"
     if open_:

@@ -27,7 +27,7 @@ CP = "SIM-PAGES"
 FAST = {"auto_unplug": 0.5, "reboot_delay": 0.5, "backoff_base": 0.2}
 
 
-def _pages(session: int, other: int, signed: int, tag: int) -> dict[str, str]:
+def _pages(session: int, other: int, signed: int, tag: int, octt: int = 0, octt_case: str = "") -> dict[str, str]:
     """Every page of the app a logged-in person opens (name: path)."""
     return {
         "chargers": "/",
@@ -47,6 +47,8 @@ def _pages(session: int, other: int, signed: int, tag: int) -> dict[str, str]:
         "history signed": f"/history/{signed}/",
         "sign off": f"/history/{other}/sign/",
         "compare": f"/history/compare/?a={session}&b={signed}",
+        "octt session": f"/sessions/{octt}/",
+        "octt session case": f"/sessions/{octt}/?item={octt_case}",
         "api docs": "/api/docs",
     }
 
@@ -82,6 +84,9 @@ def _setup(server, db_access) -> dict:
         assert status == 201, body
         ids.append(body["id"])
     session, signed = ids[0], ids[2]
+    status, body = server.api("POST", "/sessions", {"charge_point_id": CP, "catalog": "octt16"})
+    assert status == 201, body
+    octt = body["id"]
     commands = {
         (13, "GetDiagnostics"): {"location": "{diagnostics_url}", "startTime": "{hour_ago}", "stopTime": "{now}"},
         (12, "UpdateFirmware"): {"location": "{diagnostics_http_url}fw.bin", "retrieveDate": "{now}"},
@@ -101,7 +106,9 @@ def _setup(server, db_access) -> dict:
             secrets += [s.ftp_password, s.upload_secret]
         return {"tag": tag.pk, "secrets": secrets}
 
-    return {"ids": ids, **db_access(rows)}
+    from certify import catalogs
+
+    return {"ids": ids, "octt": octt, "octt_case": catalogs.get("octt16").cases[0].key, **db_access(rows)}
 
 
 def _watch(page, seen: list) -> None:
@@ -155,6 +162,23 @@ def _visit(page, server, pages: dict, seen: dict, role: str, names) -> None:
         problems.clear()
 
 
+def _preview(page, server, session: int, seen: dict) -> None:
+    """The report's preview, POSTed from the sign-off page into a tab of its own."""
+    problems: list = []
+    page.goto(f"{server.http_url}/history/{session}/sign/")
+    page.fill("input[name=role]", "Test engineer")
+    with page.expect_popup() as popup:
+        page.click("#preview")
+    preview = popup.value
+    _watch(preview, problems)
+    preview.wait_for_load_state("networkidle")
+    seen["preview url"] = preview.url
+    for width in WIDTHS:
+        seen[("engineer", "report preview", width)] = _look(preview, "engineer-report preview", width)
+    seen["problems"][("engineer", "report preview")] = problems
+    preview.close()
+
+
 @pytest.fixture(scope="module")
 def walk(module_server, db_access) -> dict:
     from chargers.simulator import SimulatedCharger, SimulatorOptions
@@ -170,10 +194,14 @@ def walk(module_server, db_access) -> dict:
         made = _setup(server, db_access)
         seen["secrets"] = made["secrets"]
         session, other, signed = made["ids"]
-        pages = _pages(session, other, signed, made["tag"])
+        pages = _pages(session, other, signed, made["tag"], made["octt"], made["octt_case"])
         seen["pages"] = pages
         with browser.logged_in(server, executable) as page:
             _visit(page, server, pages, seen, "engineer", pages)
+            _preview(page, server, other, seen)
+        with browser.chromium(executable) as chromium:
+            page = chromium.new_page()
+            _visit(page, server, {"login": "/login/"}, seen, "nobody", ["login"])
         viewer = type(server)(server.port, username="viewer-pages", password="viewer-pages-pw")
         with browser.logged_in(viewer, executable) as page:
             _visit(page, server, pages, seen, "viewer", VIEWER_PAGES)
@@ -185,10 +213,9 @@ def walk(module_server, db_access) -> dict:
     return seen
 
 
-ENGINEER = list(_pages(0, 0, 0, 0))
-LOOKS = [("engineer", name, width) for name in ENGINEER for width in WIDTHS] + [
-    ("viewer", name, width) for name in VIEWER_PAGES for width in WIDTHS
-]
+ENGINEER = [*_pages(0, 0, 0, 0), "report preview"]
+ALL = [("engineer", n) for n in ENGINEER] + [("viewer", n) for n in VIEWER_PAGES] + [("nobody", "login")]
+LOOKS = [(role, name, width) for role, name in ALL for width in WIDTHS]
 
 
 @pytest.mark.parametrize(("role", "name", "width"), LOOKS)
@@ -204,12 +231,12 @@ def test_the_open_items_close_button_is_in_view(walk, width):
     assert 0 <= close["left"] and close["right"] <= width, close
 
 
-@pytest.mark.parametrize(("role", "name"), [("engineer", n) for n in ENGINEER] + [("viewer", n) for n in VIEWER_PAGES])
+@pytest.mark.parametrize(("role", "name"), ALL)
 def test_no_page_logs_an_error_or_reaches_outside(walk, role, name):
     assert walk["problems"][(role, name)] == []
 
 
-@pytest.mark.parametrize(("role", "name"), [("engineer", n) for n in ENGINEER] + [("viewer", n) for n in VIEWER_PAGES])
+@pytest.mark.parametrize(("role", "name"), ALL)
 def test_no_page_shows_the_sessions_upload_credentials(walk, role, name):
     html = walk[(role, name, WIDTHS[0])]["html"]
     assert [s for s in walk["secrets"] if s in html] == []
@@ -221,3 +248,7 @@ def test_the_item_panel_shows_the_ftp_password_masked(walk):
 
 def test_the_api_docs_link_the_openapi_description(walk):
     assert 'href="/api/openapi.json"' in walk[("engineer", "api docs", 1440)]["html"]
+
+
+def test_the_report_preview_keeps_the_csrf_token_out_of_its_url(walk):
+    assert "csrf" not in walk["preview url"].lower() and "?" not in walk["preview url"]

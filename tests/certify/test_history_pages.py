@@ -61,3 +61,11 @@ def test_the_report_prints_a_count_as_a_count_and_a_duration_in_seconds(pair):
     html = report.render_html(b, signoff, b"", "0" * 64, preview=True)
     assert "samples 3;" in html and "samples 3 s" not in html
     assert "StartTransaction→first sample 1.5 s" in html
+
+
+def test_the_reports_outcome_names_items_in_the_catalogs_order(pair):
+    from certify import report
+
+    a, _ = pair
+    html = report.render_html(a, report.signoff_of(None, "Ada", "Engineer", "", None, None), b"", "0" * 64)
+    assert "Incomplete: items 1, 2, 3, 4, 5" in html

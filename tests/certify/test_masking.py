@@ -82,3 +82,15 @@ def test_a_masked_payload_is_sent_with_its_secrets_back(session):
 def test_a_literal_mask_elsewhere_in_a_payload_is_left_alone(session):
     text = json.dumps({"key": "Password", "value": "***"})
     assert evidence.restore_secrets(session, text) == text
+
+
+def test_a_sessions_report_and_log_hide_another_sessions_credentials_in_its_range(session):
+    """Two sessions of one charger overlap: the later one's range holds the earlier one's GetDiagnostics."""
+    from certify import report
+
+    later = sessions.create_session("CP-MASK")
+    CertSession.objects.filter(pk=later.pk).update(start_seq=0)
+    later.refresh_from_db()
+    log, _ = evidence.export(later)
+    html = report.render_html(later, report.signoff_of(None, "Ada", "Engineer", "", None, None), log, "0" * 64)
+    assert session.ftp_password not in log.decode() and session.ftp_password not in html
