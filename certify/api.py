@@ -16,7 +16,7 @@ from chargers.api import COMMAND_HTTP_STATUS, CommandOut, ErrorOut, caller
 from chargers.models import Frame
 from chargers.roles import can_operate
 
-from . import attempts, catalogs, report, sessions, transfer
+from . import attempts, catalogs, evidence, report, sessions, transfer
 from .evaluation import evaluate_session
 from .models import CertSession, ItemResult
 
@@ -248,7 +248,11 @@ def get_session(request, pk: int, evaluate: bool = False):
     session = _session(pk)
     if evaluate:
         evaluate_session(session)
-    return {**_out(session), "items": _items(session), "diagnostics_url": transfer.diagnostics_url(session)}
+    location = transfer.diagnostics_url(session)
+    if not can_operate(request.auth.user):
+        # A viewer reads the session, not its upload password (as the pages show it).
+        location = evidence.redact(location, evidence.secrets_of(session))
+    return {**_out(session), "items": _items(session), "diagnostics_url": location}
 
 
 @router.post(

@@ -94,3 +94,14 @@ def test_a_sessions_report_and_log_hide_another_sessions_credentials_in_its_rang
     log, _ = evidence.export(later)
     html = report.render_html(later, report.signoff_of(None, "Ada", "Engineer", "", None, None), log, "0" * 64)
     assert session.ftp_password not in log.decode() and session.ftp_password not in html
+
+
+@pytest.mark.parametrize(("role", "shown"), [("viewer", False), ("engineer", True)])
+def test_the_api_gives_the_upload_password_to_engineers_only(session, role, shown):
+    from chargers.models import ApiToken
+
+    user = User.objects.create_user(f"api-{role}", password="pw-pw-pw-pw")
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    _, token = ApiToken.issue(user)
+    body = Client().get(f"/api/sessions/{session.pk}", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert (session.ftp_password in body["diagnostics_url"]) is shown
