@@ -104,12 +104,15 @@ SERVER_SAW = {
 }
 
 
-def server_saw(transfers: list[dict], since: datetime, server: str) -> tuple[str | None, str]:
+def server_saw(
+    transfers: list[dict], since: datetime, server: str, only: tuple[str, ...] = ()
+) -> tuple[str | None, str]:
     """(the telling event, in words) of what our FTP or HTTP server saw of the
-    session's transfers since a moment: a failed transfer's reason says whose the
-    failure was. (None, "nothing reached ...") when it saw nothing."""
+    session's transfers since a moment (of the events `only` names, when given: a
+    firmware download is not a diagnostics upload): a failed transfer's reason says
+    whose the failure was. (None, "nothing reached ...") when it saw nothing."""
     name = server.upper()
-    seen = [t for t in transfers if t["server"] == server and t["at"] >= since]
+    seen = [t for t in transfers if t["server"] == server and t["at"] >= since and (not only or t["event"] in only)]
     for event, words in SERVER_SAW.items():
         found = [t for t in seen if t["event"] == event]
         if found:

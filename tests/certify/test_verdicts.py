@@ -226,6 +226,14 @@ def _ftp_saw(event, detail, seconds=1.5):
     return ({"at": T0 + timedelta(seconds=seconds), "server": "ftp", "event": event, "detail": detail},)
 
 
+def _http_saw(event, detail, seconds=2.5):
+    """What our HTTP server saw (certify.transfer.saw), `seconds` into the log."""
+    return ({"at": T0 + timedelta(seconds=seconds), "server": "http", "event": event, "detail": detail},)
+
+
+HOSTED = "http://lab:8000/files/firmware/1/secret/fw.bin"
+
+
 def _diag_file(seconds):
     return (
         {"id": 1, "kind": "diagnostics", "name": "diag.log", "size": 42, "created_at": T0 + timedelta(seconds=seconds)},
@@ -1079,6 +1087,40 @@ ROWS = [
         lambda: _firmware(states=("Installed",)),
         "failed",
     ),
+    Row(
+        "§4.5 DownloadFailed for a location this session does not host (no firmware uploaded): inconclusive",
+        "firmware_update",
+        lambda: _firmware(states=("Downloading", "DownloadFailed"), reboot_after=False, location="http://x/fw"),
+        "inconclusive",
+        "upload the manufacturer's file",
+        now=200,
+    ),
+    Row(
+        "§4.5 DownloadFailed after our HTTP server refused the URL (a wrong secret): inconclusive",
+        "firmware_update",
+        lambda: _firmware(states=("Downloading", "DownloadFailed"), reboot_after=False, location=HOSTED),
+        "inconclusive",
+        "refused a request",
+        now=200,
+        transfers=_http_saw("refused", "GET with a wrong secret in the URL"),
+    ),
+    Row(
+        "§4.5 DownloadFailed although our HTTP server served the file fails, naming what it served",
+        "firmware_update",
+        lambda: _firmware(states=("Downloading", "DownloadFailed"), reboot_after=False, location=HOSTED),
+        "failed",
+        "our HTTP server served fw.bin (8 bytes)",
+        now=200,
+        transfers=_http_saw("served", "fw.bin (8 bytes)"),
+    ),
+    Row(
+        "§4.5 DownloadFailed with nothing reaching our HTTP server fails, breaking no clause of §4.5",
+        "firmware_update",
+        lambda: _firmware(states=("Downloading", "DownloadFailed"), reboot_after=False, location=HOSTED),
+        "failed",
+        "nothing reached our HTTP server",
+        now=200,
+    ),
     # 13 -- diagnostics
     Row(
         "§5.9/§4.4 a file named, uploaded and received passes",
@@ -1373,9 +1415,10 @@ def _firmware(
     version="2.0",
     reboot_first=False,
     reboot_after=True,
+    location="http://x/fw",
 ):
     log = boot(Log(), 0)
-    log.at(1).us("UpdateFirmware", {"location": "http://x/fw", "retrieveDate": ts(1)}, {})
+    log.at(1).us("UpdateFirmware", {"location": location, "retrieveDate": ts(1)}, {})
     t = 2
     for state in states:
         if reboot_first and state == "Installed":

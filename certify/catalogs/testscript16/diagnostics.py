@@ -50,6 +50,10 @@ CASE = Case(
 )
 
 
+# What our servers see of an upload (not of a firmware download: "served").
+UPLOAD_EVENTS = ("stored", "login-failed", "refused", "too-large", "incomplete", "login")
+
+
 def _server(command) -> str:
     """Which of our servers the command's location names (ftp or http)."""
     return "http" if urlsplit(command.get("location") or "").scheme.startswith("http") else "ftp"
@@ -62,7 +66,7 @@ def _upload_failed(s: Scope, command, after: list, states: list[str]) -> Verdict
     or a broken upload reaching us: the item fails, no clause broken."""
     location = command.get("location") or ""
     shown = without_credentials(location)
-    event, saw = server_saw(s.transfers, command.ts, _server(command))
+    event, saw = server_saw(s.transfers, command.ts, _server(command), only=UPLOAD_EVENTS)
     port = urlsplit(location).port if _server(command) == "ftp" else None
     ours = s.options.get("ftp_port")
     wrong_port = port is not None and ours and port != ours
@@ -143,7 +147,7 @@ def judge(s: Scope) -> Verdict:
         received = [f for f in s.files if f["kind"] == "diagnostics" and f["created_at"] >= command.ts]
         if not received:
             if s.expired(uploaded.ts, s.opt("effect_timeout")):
-                _, saw = server_saw(s.transfers, command.ts, _server(command))
+                _, saw = server_saw(s.transfers, command.ts, _server(command), only=UPLOAD_EVENTS)
                 return Verdict(
                     FAILED,
                     f"The charger reported Uploaded but no file reached our upload location: {saw}",

@@ -9,7 +9,19 @@ from typing import TYPE_CHECKING
 from chargers.frames.reader import parse_time
 
 from ...judging.scope import Scope
-from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, refusal, seconds, step
+from ...judging.verdict import (
+    FAILED,
+    INCONCLUSIVE,
+    OPEN,
+    PASSED,
+    Verdict,
+    at,
+    ids,
+    refusal,
+    seconds,
+    server_saw,
+    step,
+)
 from .. import Case, Command
 
 if TYPE_CHECKING:
@@ -33,6 +45,41 @@ CASE = Case(
     profile="FirmwareManagement",
     shows=("firmware",),
 )
+
+
+def _download_failed(s: Scope, command, after: list, states: list[str]) -> Verdict:
+    """DownloadFailed is what §4.5 asks of a charger whose download failed: the
+    reason says whose the failure was, from what our HTTP server saw. The lab's (no
+    firmware hosted, a URL we refused): inconclusive; served, or nothing reached us:
+    the item fails, naming it."""
+    location = command.get("location") or ""
+    ours = "/files/firmware/" in location
+    event, saw = server_saw(s.transfers, command.ts, "http", only=("served", "refused")) if ours else (None, "")
+    if not ours or event == "refused":
+        why = (
+            f"{saw}: the location is not the session's hosted firmware"
+            if ours
+            else f"the location {location or '(none)'} is not firmware hosted in this session: upload the "
+            "manufacturer's file on item 12 first"
+        )
+        return Verdict(
+            INCONCLUSIVE,
+            f"The download could not happen ({why}); the charger reported DownloadFailed, as §4.5 asks. Send "
+            "UpdateFirmware again with the prefilled location.",
+            "",
+            ids(command, *after),
+            expected="the hosted firmware downloaded and installed",
+            actual=f"{' → '.join(states)}" + (f"; {saw}" if saw else ""),
+        )
+    return Verdict(
+        FAILED,
+        f"Firmware download failed: the charger reported DownloadFailed (as §4.5 asks of a failed download) and {saw}",
+        "",
+        ids(command, *after),
+        expected="Downloading, then Installed",
+        actual=f"{' → '.join(states)}; {saw}",
+        clause="test script item 12 (the firmware downloaded from the given location)",
+    )
 
 
 def judge(s: Scope) -> Verdict:
@@ -103,6 +150,8 @@ def judge(s: Scope) -> Verdict:
         if last in ("DownloadFailed", "InstallationFailed"):
             failed_at = after[-1]
             if s.expired(failed_at.ts, s.opt("effect_timeout")):
+                if last == "DownloadFailed":
+                    return _download_failed(s, command, after, states)
                 return Verdict(
                     FAILED,
                     f"Firmware update ended with {last} (if the file was not the manufacturer's image, upload the "
