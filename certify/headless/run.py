@@ -132,7 +132,7 @@ class Run:
         try:
             count = int(self.config.get("NumberOfConnectors", ""))
         except ValueError:
-            count = max([c for c in self.tail.statuses if c > 0], default=1)
+            count = max(self.tail.connector_ids(), default=1)
         return list(range(1, max(1, count) + 1))
 
     @property

@@ -1,123 +1,70 @@
 """What the charger did, read from its evidence log: the log tailed from the
-API (GET /api/chargers/<id>/frames), read by the one reader of the log
-(chargers.frames.reader) and asked what it says in OCPP 1.6
-(chargers.protocol.v16.state), the state the run waits on."""
+API (GET /api/chargers/<id>/frames), read with the one reader of the log
+(chargers.frames.reader) and asked what an OCPP 1.6 log says
+(chargers.protocol.v16.state): the run waits on its answers."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from chargers.frames.reader import CALLRESULT, Log
-from chargers.protocol.v16.state import State16
+from chargers.protocol.v16.state import CHARGING_STATES, State16
 
 from .api import Api, ApiError
 
-CHARGING = {"Charging", "SuspendedEV", "SuspendedEVSE"}
+CHARGING = set(CHARGING_STATES)
 BUSY = CHARGING | {"Finishing"}
 POLL = 0.3
+PAGE = 1000
 
 
-@dataclass
 class LogTail:
-    """The charger's log since the run began, tailed from the API."""
+    """The charger's log since the session began, as the run has seen it so far."""
 
-    api: Api
-    charger: str
-    log: Log = field(default_factory=Log)
-    start_seq: int = 0
-    known: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # the server's connectors at the start
-    connected_at_start: bool = False
-    started: dict[int, float] = field(default_factory=dict)  # transactionId -> monotonic time seen
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
-    _memo: dict[str, tuple[int, object]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
+    def __init__(self, api: Api, charger: str) -> None:
+        self.api, self.charger = api, charger
+        self.log = Log()
         self.state = State16(self.log)
+        self.start_seq = 0
+        self.connected_before = False  # as the server said when the run began
+        self.started: dict[int, float] = {}  # transactionId -> when the run saw it start (monotonic)
+        self._changed = asyncio.Event()
 
-    def _once(self, name: str, compute: Callable[[], object]):
-        """compute(), worked out once per frame read (the run's waits ask often)."""
-        cached = self._memo.get(name)
-        if cached is None or cached[0] != self.log.last_seq:
-            cached = self._memo[name] = (self.log.last_seq, compute())
-        return cached[1]
+    @property
+    def seq(self) -> int:
+        """The latest frame seen: a mark to ask for what came after."""
+        return max(self.start_seq, self.log.last_seq)
 
     async def load(self, start_seq: int) -> None:
         """Begin at the session's first frame; connectors as the server knows them."""
         self.start_seq = start_seq
         status, body = await self.api.call("GET", f"/chargers/{quote(self.charger, safe='')}")
         if status == 200:
-            self.connected_at_start = body["connected"]
-            for c in body["connectors"]:
-                self.known[c["connector_id"]] = (c["status"], c["error_code"], 0)
+            self.connected_before = body["connected"]
+            connectors = {str(c["connector_id"]): c["status"] for c in body["connectors"]}
+            self.state = State16(self.log, {"connectors": connectors})
         await self.poll()
 
     async def poll(self) -> None:
         for _ in range(100):
             status, frames = await self.api.call(
-                "GET", f"/chargers/{quote(self.charger, safe='')}/frames?after_seq={self.seq}&limit=1000"
+                "GET", f"/chargers/{quote(self.charger, safe='')}/frames?after_seq={self.seq}&limit={PAGE}"
             )
             if status != 200 or not frames:
                 return
-            self.log.extend(frames)
-            for start in self.state.started():
-                self.started.setdefault(start.answer.get("transactionId"), time.monotonic())
-            self._changed.set()
-            if len(frames) < 1000:
+            if self.log.extend(frames):
+                self._note_starts()
+                self._changed.set()
+            if len(frames) < PAGE:
                 return
 
-    # -- what the log says ---------------------------------------------------------
-
-    @property
-    def seq(self) -> int:
-        """The last frame read (the session's start before any)."""
-        return max(self.start_seq, self.log.last_seq)
-
-    @property
-    def connected(self) -> bool:
-        for event in reversed(self.log.events):
-            if event.event == "connected":
-                return True
-            if event.event in ("disconnected", "replaced"):
-                return False
-        return self.connected_at_start
-
-    @property
-    def statuses(self) -> dict[int, tuple[str, str, int]]:
-        """connector -> (status, errorCode, seq) as last reported."""
-        last = {c: (r.get("status", ""), r.get("errorCode", ""), r.seq) for c, r in self.state.last_statuses().items()}
-        return {**self.known, **{0 if c is None else c: v for c, v in last.items()}}
-
-    @property
-    def transactions(self) -> dict[int, int]:
-        """connector -> its transaction running."""
-        return self.state.open_transactions()
-
-    @property
-    def stopped(self) -> set:
-        return self._once("stopped", lambda: {s.get("transactionId") for s in self.log.calls("StopTransaction", "in")})
-
-    @property
-    def events(self) -> list[tuple[int, str]]:
-        return [(e.seq, e.event) for e in self.log.events]
-
-    @property
-    def calls(self) -> list[tuple[int, str, dict, dict | None]]:
-        """The charger's CALLs we answered: (seq, action, payload, our answer or None for a CALLERROR)."""
-        return self._once("calls", self._calls)
-
-    def _calls(self) -> list[tuple[int, str, dict, dict | None]]:
-        answered = sorted(
-            (r for records in self.log.by_action.values() for r in records if r.direction == "in" and r.answer),
-            key=lambda r: r.answer.seq,
-        )
-        return [
-            (r.seq, r.action, r.payload, r.answer.payload if r.answer.message_type == CALLRESULT else None)
-            for r in answered
-        ]
+    def _note_starts(self) -> None:
+        now = time.monotonic()
+        for start in self.state.started():
+            self.started.setdefault(start.answer.get("transactionId"), now)
 
     async def follow(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -142,29 +89,53 @@ class LogTail:
 
     # -- questions the run asks ----------------------------------------------------
 
+    @property
+    def connected(self) -> bool:
+        said = self.log.connected()
+        return self.connected_before if said is None else said
+
     def status(self, connector: int) -> str:
-        return self.statuses.get(connector, ("", "", 0))[0]
+        """The connector's latest status ('' when none is known)."""
+        record = self.state.last_statuses().get(connector)
+        if record is not None:
+            return record.get("status") or ""
+        return self.state.initial_statuses().get(connector, "")
+
+    def connector_ids(self) -> list[int]:
+        """The connectors (not the station) the charger has named."""
+        known = {*self.state.initial_statuses(), *self.state.last_statuses()}
+        return sorted(c for c in known if isinstance(c, int) and c > 0)
+
+    @property
+    def transactions(self) -> dict[int, int]:
+        """connector -> its transaction running (started and not stopped)."""
+        return self.state.open_transactions()
+
+    @property
+    def stopped(self) -> set[int]:
+        """The transactions whose StopTransaction came."""
+        return {s.get("transactionId") for s in self.log.calls("StopTransaction", "in")}
 
     def status_since(self, mark: int, connector: int | None, wanted: Callable[[str, str], bool]) -> bool:
+        """A StatusNotification after mark (of a connector, or any) that `wanted(status, errorCode)`."""
         return any(
-            seq > mark and (connector is None or c == connector) and wanted(status, error)
-            for c, (status, error, seq) in self.statuses.items()
-        ) or any(
-            seq > mark
-            and action == "StatusNotification"
-            and (connector is None or payload.get("connectorId") == connector)
-            and wanted(payload.get("status", ""), payload.get("errorCode", ""))
-            for seq, action, payload, _ in self.calls
+            wanted(r.get("status") or "", r.get("errorCode") or "") for r in self.state.statuses(connector, lo=mark)
         )
 
     def call_since(self, mark: int, action: str, test: Callable[[dict, dict | None], bool] = lambda p, a: True):
-        for seq, name, payload, answer in self.calls:
-            if seq > mark and name == action and test(payload, answer):
-                return seq
+        """The seq of the charger's first CALL of an action after mark, answered,
+        that test(payload, answer) accepts (answer None for a CALLERROR)."""
+        for record in self.log.calls(action, "in", lo=mark):
+            if record.answer is None:
+                continue
+            answer = record.answer.payload if record.answer.message_type == CALLRESULT else None
+            if test(record.payload, answer if isinstance(answer, dict) else None):
+                return record.seq
         return None
 
     def event_since(self, mark: int, kind: str) -> int | None:
-        return next((seq for seq, event in self.events if seq > mark and event == kind), None)
+        """The seq of the first connection event of a kind after mark."""
+        return next((r.seq for r in self.log.events_between(mark) if r.event == kind), None)
 
     def back_after(self, mark: int, connectors: list[int]) -> bool:
         """Rebooted and back: a BootNotification accepted after mark, then the
@@ -176,4 +147,5 @@ class LogTail:
 
     def busy(self) -> list[int]:
         """Connectors with a transaction running (or finishing)."""
-        return sorted({*self.transactions, *(c for c, (s, _, _) in self.statuses.items() if c and s in BUSY)})
+        statuses = {c: self.status(c) for c in self.connector_ids()}
+        return sorted({*self.transactions, *(c for c, s in statuses.items() if s in BUSY)})
