@@ -17,8 +17,6 @@ from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
-from .meter import now_iso
-
 if TYPE_CHECKING:
     from .charger import SimulatedCharger
 
@@ -28,6 +26,7 @@ class Station(ChargePoint):
 
     sim: SimulatedCharger
     reset_accepted: bool = True
+    trigger_accepted: bool = True
 
     @classmethod
     def of(cls, sim: SimulatedCharger, connection) -> Station:
@@ -207,19 +206,22 @@ class Station(ChargePoint):
         if schedule is None:
             return call_result.GetCompositeSchedule(status="Rejected")
         return call_result.GetCompositeSchedule(
-            status="Accepted", connector_id=connector_id, schedule_start=now_iso(), charging_schedule=schedule
+            status="Accepted", connector_id=connector_id, schedule_start=self.sim.stamp(), charging_schedule=schedule
         )
 
     @on(Action.trigger_message)
     async def on_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
         await self._slow()
-        if connector_id is not None and connector_id not in self.sim.connectors and connector_id != 0:
-            return call_result.TriggerMessage(status="Rejected")
-        return call_result.TriggerMessage(status="Accepted")
+        unknown = connector_id is not None and connector_id not in self.sim.connectors and connector_id != 0
+        # reject-boot-trigger: no second boot once one was accepted (errata v4.0 3.40)
+        refused = requested_message == "BootNotification" and self.sim.profile.reject_boot_trigger and self.sim.boots
+        self.trigger_accepted = not (unknown or refused)
+        return call_result.TriggerMessage(status="Accepted" if self.trigger_accepted else "Rejected")
 
     @after(Action.trigger_message)
     async def after_trigger_message(self, requested_message: str, connector_id: int | None = None, **_):
-        self.sim.spawn(self.sim.triggered(requested_message, connector_id))
+        if self.trigger_accepted:
+            self.sim.spawn(self.sim.triggered(requested_message, connector_id))
 
     @on(Action.update_firmware)
     async def on_update_firmware(self, location: str, retrieve_date: str, **_):

@@ -54,6 +54,7 @@ class SimulatorOptions:
     reboot_delay: float = 1.0
     auto_unplug: float = 1.0  # after a stop, the driver unplugs this much later
     slow_delay: float | None = None  # overrides the "slow" profile's delay
+    slow_reboot_delay: float | None = None  # overrides the "slow-reboot" profile's 90 s
     trigger_quiet: float = 5.0  # trigger-ignored: no status report of its own this long after the trigger
     charge_current: float = 16.0
 
@@ -68,15 +69,21 @@ class SimulatedCharger(Connection, Connectors, Transactions, Metering, SmartChar
         absent = () if self.profile.auth_cache else ("AuthorizationCacheEnabled",)
         if not self.profile.vendor_keys:
             absent += tuple(VENDOR_KEYS)
+        count = self.profile.connectors or self.options.connectors
         self.config = ConfigStore(
-            self.options.connectors,
+            count,
             self.options.heartbeat_interval,
             feature_profiles=self.profile.feature_profiles,
             absent=absent,
-            values={"ChargingScheduleAllowedChargingRateUnit": self.profile.rate_units},
+            values={
+                "ChargingScheduleAllowedChargingRateUnit": self.profile.rate_units,
+                "SupportedFileTransferProtocols": self.profile.transfer_protocols,
+                **dict(self.profile.settings),
+            },
+            read_only=self.profile.read_only,
             reboot_keys=self.profile.reboot_keys,
         )
-        self.connectors = {n: Connector(n) for n in range(1, self.options.connectors + 1)}
+        self.connectors = {n: Connector(n) for n in range(1, count + 1)}
         self.station_status = Connector(0)
         self.firmware = self.options.firmware
         self.station: Station | None = None
@@ -115,11 +122,15 @@ class SimulatedCharger(Connection, Connectors, Transactions, Metering, SmartChar
     @property
     def reboot_delay(self) -> float:
         """Seconds between going down for a reboot and connecting again."""
-        return self.options.reboot_delay
+        if self.profile.reboot_seconds is None:
+            return self.options.reboot_delay
+        if self.options.slow_reboot_delay is not None:
+            return self.options.slow_reboot_delay
+        return self.profile.reboot_seconds
 
     def stamp(self, moment: datetime | None = None) -> str:
-        """A timestamp for a message: now, or `moment`."""
-        return iso(moment or datetime.now(UTC))
+        """A timestamp for a message: now, or `moment` (without its zone: naive-timestamps)."""
+        return iso(moment or datetime.now(UTC), naive=self.profile.naive_timestamps)
 
     def note(self, text: str) -> None:
         self.lines.append((datetime.now(UTC), text))

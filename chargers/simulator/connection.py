@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import time
+import uuid
 from collections import deque
 from urllib.parse import quote
 
@@ -127,9 +129,25 @@ class Connection:
             await self.send(call.Heartbeat())
         self.booted = True
         self._booted_event.set()
+        if self.profile.double_call:
+            await self._two_calls_at_once()
         for connector in self.connectors.values():
             if connector.transaction_id is None and connector.status == "Finishing":
                 self.spawn(self._auto_unplug(connector))  # the driver of a transaction the reboot ended
+
+    async def _two_calls_at_once(self) -> None:
+        """double-call: two Heartbeat CALLs written back to back, the second before
+        the first is answered (OCPP-J §4.1.1 asks for one at a time); both answers read."""
+        station = self.station
+        if station is None:
+            return
+        async with station._call_lock:
+            for _ in range(2):
+                await station._send(json.dumps([2, str(uuid.uuid4()), "Heartbeat", {}]))
+            for _ in range(2):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(station._response_queue.get(), 30)
+        self.last_sent = time.monotonic()
 
     async def wait_booted(self, timeout: float = 30) -> None:
         await asyncio.wait_for(self._booted_event.wait(), timeout)

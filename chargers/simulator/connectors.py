@@ -31,6 +31,7 @@ class Connector:
     pending_tag: str = ""  # a card accepted, the cable not yet in
     waiting_serial: int = 0  # changes when a wait for the cable (ConnectionTimeOut) begins or ends
     status_serial: int = 0  # changes with every status: a status held back is dropped when another follows
+    periodic: int = 0  # periodic samples sent in the running transaction
     reservation_id: int | None = None
     reservation_tag: str = ""
     fault_previous: str = ""
@@ -175,13 +176,16 @@ class Connectors:
             await self.start_transaction(connector, connector.pending_tag)
         elif connector.status == "Available":
             await self.set_status(connector, "Preparing")
-            self.await_cable(connector)
+            self.await_cable(connector, identified=False)
         # Reserved, without its card: it stays Reserved until the card comes (§4.9: Reserved -> Preparing).
 
-    def await_cable(self, connector: Connector) -> None:
-        """Preparing: the transaction must begin within ConnectionTimeOut (§9.1.6)."""
+    def await_cable(self, connector: Connector, identified: bool = True) -> None:
+        """Preparing: the transaction must begin within ConnectionTimeOut (§9.1.6),
+        once the driver is identified (a card, the cable still out) or, unless the
+        profile waits for a card (no-plugged-timeout), with only the cable in."""
         connector.waiting_serial += 1
-        self.spawn(self._connection_timeout(connector, connector.waiting_serial))
+        if self.profile.connection_timeout and (identified or self.profile.plugged_timeout):
+            self.spawn(self._connection_timeout(connector, connector.waiting_serial))
 
     async def _connection_timeout(self, connector: Connector, serial: int) -> None:
         """No transaction within ConnectionTimeOut: the charger gives up and

@@ -11,7 +11,7 @@ from ocpp.v16 import call
 
 from .connectors import Connector
 from .profiles import Profile
-from .transfer import download, upload, version_in
+from .transfer import download, scheme_of, upload, version_in
 
 
 class Files:
@@ -25,6 +25,13 @@ class Files:
     diagnostics_name: str
     lines: deque
     connectors: dict[int, Connector]
+
+    def can_transfer(self, location: str) -> None:
+        """Raise unless the upload location's protocol is among SupportedFileTransferProtocols
+        (firmware comes over whatever the central system offers)."""
+        protocols = self.profile.transfer_protocols.split(",")
+        if scheme_of(location) not in protocols:
+            raise ValueError(f"{scheme_of(location) or location!r} is not among {','.join(protocols)}")
 
     async def update_firmware(self, location: str, retrieve_date: str) -> None:
         when = datetime.fromisoformat(retrieve_date.replace("Z", "+00:00"))
@@ -46,6 +53,10 @@ class Files:
             return
         await self.send(call.FirmwareStatusNotification(status="Installing"))
         await asyncio.sleep(0.3)
+        if self.profile.install_fails:
+            self.note(f"firmware from {location} not installed (install-fails)")
+            await self.send(call.FirmwareStatusNotification(status="InstallationFailed"))
+            return
         self.updates += 1
         # The image's version when its name tells it (fw-2.0.1.bin), else a new version each time.
         self.firmware = version_in(location) or f"{self.firmware.split('+')[0]}+upd{self.updates}"
@@ -74,6 +85,9 @@ class Files:
         data = (header + window + "\n".join(lines) + "\n").encode()
         await self.send(call.DiagnosticsStatusNotification(status="Uploading"))
         try:
+            if self.profile.upload_fails:
+                raise OSError("upload-fails: no upload ever succeeds")
+            self.can_transfer(location)
             how = await asyncio.to_thread(upload, location, name, data)
         except Exception as exc:
             self.note(f"diagnostics upload failed: {exc!r}")

@@ -95,7 +95,16 @@ class Metering:
             await self.send_meter_values(connector, sample)
 
     def periodic_sample(self, connector: Connector) -> dict:
-        return self.meter_sample(connector, "Sample.Periodic")
+        """A transaction's periodic sample; with meter-backwards the first one reads
+        the register 10 Wh below the transaction's start."""
+        sample = self.meter_sample(connector, "Sample.Periodic")
+        connector.periodic += 1
+        if self.profile.meter_backwards and connector.periodic == 1:
+            below = connector.meter_start - 10
+            for value in sample["sampledValue"]:
+                if value.get("measurand") == ENERGY:
+                    value["value"] = f"{below / 1000:.3f}" if value.get("unit") == "kWh" else str(below)
+        return sample
 
     async def clock_aligned(self) -> None:
         """Every ClockAlignedDataInterval on the clock's boundaries, for every

@@ -65,6 +65,13 @@ class Profile:
     rate_units: str = "Current,Power"  # ChargingScheduleAllowedChargingRateUnit
     reboot_keys: tuple[str, ...] = ()  # keys answered RebootRequired, applied at the next boot
     vendor_keys: bool = True  # keys beyond §9 (SmartChargingEnabled, VendorNetworkMode, ...)
+    settings: tuple[tuple[str, str], ...] = ()  # configuration values of its own: (key, value)
+    read_only: tuple[str, ...] = ()  # keys the central system may read but not change
+    connectors: int = 0  # this many connectors (0: as SimulatorOptions.connectors says)
+    transfer_protocols: str = "FTP,HTTP,HTTPS"  # SupportedFileTransferProtocols: the only ones it uploads over
+    plugged_timeout: bool = True  # ConnectionTimeOut also ends a cable plugged in without a card
+    reboot_seconds: float | None = None  # how long a reboot takes (None: SimulatorOptions.reboot_delay)
+    reject_boot_trigger: bool = False  # TriggerMessage BootNotification Rejected once a boot was accepted
     kw_units: bool = False  # kWh, kW, per-phase voltage L1/L2/L3
     answer_delay: float = 0.0  # seconds before answering every CALL
     # -- misbehaviour ---------------------------------------------------------------
@@ -75,6 +82,13 @@ class Profile:
     empty_configuration: bool = False  # GetConfiguration without keys lists nothing
     reboot_on_reset: bool = True  # reboot after an Accepted Reset
     answer_trigger_status: bool = True  # send the StatusNotification a TriggerMessage asks for
+    connection_timeout: bool = True  # ConnectionTimeOut ends a session that does not begin
+    upload_fails: bool = False  # every diagnostics upload ends UploadFailed
+    install_fails: bool = False  # every firmware installation ends InstallationFailed
+    meter_backwards: bool = False  # a transaction's first periodic sample reads the register below its start
+    double_call: bool = False  # after each boot, two CALLs at once, the second before the first is answered
+    naive_timestamps: bool = False  # timestamps without a time zone
+    bad_transition: bool = False  # Charging -> Preparing after a stop, where Finishing belongs
 
     @property
     def legal(self) -> bool:
@@ -88,6 +102,20 @@ class Profile:
     def supports(self, command: str) -> bool:
         """Whether a central-system command's feature profile is one this charger has."""
         return PROFILE_OF_COMMAND.get(command, "Core") in self.feature_profiles
+
+
+def clause_number(clause: str) -> str:
+    """A clause's number, by which clauses match: '9.1.10 HeartbeatInterval' -> '9.1.10',
+    'OCPP-J 4.1.1 Synchronicity' -> 'OCPP-J 4.1.1'."""
+    first, _, rest = clause.partition(" ")
+    return first if first[:1].isdigit() else f"{first} {rest.split(' ', 1)[0]}"
+
+
+def cite(clause: str) -> str:
+    """A clause as the text cites it: '§9.1.10', 'OCPP-J §4.1.1'."""
+    number = clause_number(clause)
+    document, _, section = number.rpartition(" ")
+    return f"{document} §{section}".strip()
 
 
 def _without(*names: str) -> tuple[str, ...]:
@@ -205,6 +233,59 @@ PROFILES: dict[str, Profile] = {
             "Answers every CALL after a delay (3 s by default); no clause sets a deadline, the timeout is the sender's.",
             answer_delay=3.0,
         ),
+        Profile(
+            "no-plugged-timeout",
+            "A cable plugged in without a card stays Preparing however long; ConnectionTimeOut runs only once a card "
+            "was presented (§9.1.6: the time an identified driver has to plug in).",
+            plugged_timeout=False,
+        ),
+        Profile(
+            "ftp-only",
+            "SupportedFileTransferProtocols=FTP: diagnostics go only over FTP, an HTTP location ends UploadFailed "
+            "(§5.9: the upload is the charger's, over what it can).",
+            transfer_protocols="FTP",
+        ),
+        Profile(
+            "http-only",
+            "SupportedFileTransferProtocols=HTTP,HTTPS: diagnostics go only over HTTP(S), an FTP location ends "
+            "UploadFailed (§5.9: the upload is the charger's, over what it can).",
+            transfer_protocols="HTTP,HTTPS",
+        ),
+        Profile(
+            "authorize-remote",
+            "AuthorizeRemoteTxRequests=true and read-only (§9.1.3 allows either): a RemoteStartTransaction is "
+            "authorized with Authorize before the transaction starts (§5.11).",
+            settings=(("AuthorizeRemoteTxRequests", "true"),),
+            read_only=("AuthorizeRemoteTxRequests",),
+        ),
+        Profile(
+            "one-connector",
+            "A single connector: NumberOfConnectors=1 (§9.1.21), StatusNotification for connectors 0 and 1 only.",
+            connectors=1,
+        ),
+        Profile(
+            "slow-reboot",
+            "Boots 90 s after going down for a reboot (a Reset, a firmware update); §5.14 sets no time for a reboot.",
+            reboot_seconds=90.0,
+        ),
+        Profile(
+            "energy-only-default",
+            "MeterValuesSampledData is Energy.Active.Import.Register until changed, the specification's example "
+            "default (§9.1.17).",
+            settings=(("MeterValuesSampledData", "Energy.Active.Import.Register"),),
+        ),
+        Profile(
+            "reject-boot-trigger",
+            "Answers TriggerMessage BootNotification Rejected once its boot was accepted (§5.17: Rejected is a legal "
+            "answer; errata v4.0 3.40: the central system shall not ask for it then).",
+            reject_boot_trigger=True,
+        ),
+        Profile(
+            "min-status-duration",
+            "MinimumStatusDuration=3 (§9.1.20): a status is reported only once it has lasted 3 s, a shorter one "
+            "(Preparing between a plug and a card) never.",
+            settings=(("MinimumStatusDuration", "3"),),
+        ),
         # -- faults: each breaks the clauses it names ---------------------------------------
         Profile(
             "ignore-heartbeat-interval",
@@ -248,6 +329,59 @@ PROFILES: dict[str, Profile] = {
             "(as after a boot) for a while after the answer (breaks §5.17).",
             breaks=("5.17 Trigger Message",),
             answer_trigger_status=False,
+        ),
+        Profile(
+            "no-connection-timeout",
+            "Never gives up on a session that does not begin: an identified driver who does not plug in keeps the "
+            "connector Preparing past ConnectionTimeOut (breaks §9.1.6).",
+            breaks=("9.1.6 ConnectionTimeOut",),
+            connection_timeout=False,
+        ),
+        Profile(
+            "upload-fails",
+            "Answers GetDiagnostics with a file name and then reports UploadFailed, whatever the protocol (breaks §5.9: "
+            "the diagnostics file never reaches the location).",
+            breaks=("5.9 Get Diagnostics",),
+            upload_fails=True,
+        ),
+        Profile(
+            "install-fails",
+            "Downloads every firmware image and reports InstallationFailed: the firmware never changes (breaks §5.19).",
+            breaks=("5.19 Update Firmware",),
+            install_fails=True,
+        ),
+        # -- faults no test case asks about: the findings over the whole log show them --------------
+        Profile(
+            "meter-backwards",
+            "The first periodic sample of each transaction reads the energy register below the transaction's start: "
+            "a register that goes backwards (breaks §7.31: Energy.Active.Import.Register is a meter register).",
+            breaks=("7.31 Measurand",),
+            shown_by="findings",
+            meter_backwards=True,
+        ),
+        Profile(
+            "double-call",
+            "After each boot sends two Heartbeat CALLs at once, the second before the first is answered (breaks "
+            "OCPP-J §4.1.1: one CALL at a time).",
+            breaks=("OCPP-J 4.1.1 Synchronicity",),
+            shown_by="findings",
+            double_call=True,
+        ),
+        Profile(
+            "naive-timestamps",
+            "Writes every timestamp without a time zone (2025-03-01T10:00:00.000, UTC meant but not said; breaks "
+            "§3.14: UTC, and the schemas' RFC 3339 date-time, which needs an offset).",
+            breaks=("3.14 Time zones",),
+            shown_by="findings",
+            naive_timestamps=True,
+        ),
+        Profile(
+            "bad-transition",
+            "After a stop that is not an unplug, reports Preparing where Finishing belongs: Charging -> Preparing, a "
+            "transition the table does not list (breaks §4.9).",
+            breaks=("4.9 Status Notification",),
+            shown_by="findings",
+            bad_transition=True,
         ),
     )
 }

@@ -150,6 +150,7 @@ class Transactions:
         connector.id_tag, connector.pending_tag = id_tag, ""
         connector.tx_serial += 1
         connector.transaction_data = []
+        connector.periodic = 0
         connector.meter_start = connector.meter.register()
         connector.meter.set_current(self.current_limit(connector))
         payload = call.StartTransaction(
@@ -244,7 +245,7 @@ class Transactions:
         if unplugged:
             await self.set_status(connector, "Available")
         elif finishing and not self.profile.finishing_first:
-            await self.set_status(connector, "Finishing")
+            await self.set_status(connector, "Preparing" if self.profile.bad_transition else "Finishing")
         if rebooting:
             return  # the boot reports the connector; the driver unplugs after it
         if not unplugged:

@@ -10,12 +10,12 @@ lacks Not supported or Not applicable; every other case must pass."""
 from __future__ import annotations
 
 from certify.catalogs import Case, get
-from chargers.simulator.profiles import Profile
+from chargers.simulator.profiles import Profile, clause_number
 
 
 def clause_numbers(clauses: tuple[str, ...]) -> set[str]:
-    """'9.1.10 HeartbeatInterval' -> '9.1.10': clauses match by their number."""
-    return {c.split()[0] for c in clauses}
+    """Clauses match by their number ('9.1.10 HeartbeatInterval' -> '9.1.10')."""
+    return {clause_number(c) for c in clauses}
 
 
 def failing(profile: Profile, catalog: str = "ocpp16-testscript") -> list[Case]:

@@ -21,7 +21,7 @@ from tests.certify.profile_cases import failing, lacking
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FAST = {"auto_unplug": 0.5, "reboot_delay": 0.5, "backoff_base": 0.2, "slow_delay": 1.0}
+FAST = {"auto_unplug": 0.5, "reboot_delay": 0.5, "backoff_base": 0.2, "slow_delay": 1.0, "slow_reboot_delay": 5.0}
 
 
 async def certify(server, cp_id: str, numbers: list[int], profile: str = "default", timeout: float = 40) -> dict:
@@ -93,6 +93,22 @@ TOUCHES = {
     "no-smart-charging": [5],
     "slow": [4],
     "standard-keys-only": [4, 5],
+    "no-plugged-timeout": [6],
+    "ftp-only": [12],
+    "http-only": [12, 13],
+    "authorize-remote": [],
+    "one-connector": [3, 6, 7, 8, 11],
+    "slow-reboot": [9, 12],
+    "energy-only-default": [5],
+    "reject-boot-trigger": [2],
+    "min-status-duration": [3, 6, 7, 10],
+    "no-connection-timeout": [6],
+    "upload-fails": [],
+    "install-fails": [],
+    "meter-backwards": [6, 7, 8],
+    "double-call": [1, 2, 4],
+    "naive-timestamps": [6, 7, 8, 16],
+    "bad-transition": [6, 7, 11],
     "ignore-heartbeat-interval": [],
     "no-voltage": [5, 6, 7],
     "ignore-remote-stop": [6],
@@ -103,8 +119,30 @@ TOUCHES = {
 }
 
 
+# Items a profile touches that today's headless run cannot yet end as the
+# specification says (it leaves them open, or fails a legal charger): the
+# procedures issue 20 asks for. They are left out of the runs below until then.
+AWAITS_RUNNER = {
+    "no-plugged-timeout": {11: "issue 20.1: item 11 card-first (a plugged cable alone may stay Preparing)"},
+    "no-connection-timeout": {11: "issue 20.1: item 11 card-first, where not timing out is the failure"},
+    "min-status-duration": {11: "issue 20.1: a ConnectionTimeOut longer than MinimumStatusDuration, or card-first"},
+    "energy-only-default": {8: "issue 20.2: item 8 sets MeterValuesSampledData before judging it"},
+    "ftp-only": {13: "issue 20.3: --diagnostics auto, FTP first"},
+    "authorize-remote": {
+        6: "issue 20.6: a second card for the local start, Authorize before a remote start",
+        7: "issue 20.6: item 7 stops the transactions item 6 starts",
+        8: "issue 20.6: item 8 samples the transactions of items 6 and 7",
+    },
+    "reject-boot-trigger": {
+        1: "issue 20.4: item 1 judged on a boot the run causes, no TriggerMessage BootNotification",
+        18: "issue 20.4: item 18's trigger sent after a boot the run causes",
+    },
+}
+
+
 def test_every_profile_has_its_items():
     assert set(TOUCHES) == set(PROFILES) - {"default"}
+    assert all(set(AWAITS_RUNNER[n]).isdisjoint(TOUCHES[n]) for n in AWAITS_RUNNER)
 
 
 @pytest.mark.parametrize("name", sorted(TOUCHES))
@@ -113,8 +151,9 @@ async def test_each_profile_ends_as_the_specification_says(live_server_ocpp, nam
     Not applicable; faults: exactly the items resting on a clause they break fail.
     Which items those are is derived from the clauses (tests/certify/profile_cases.py)."""
     profile = PROFILES[name]
-    broken = sorted(c.number for c in failing(profile))
-    lacks = sorted({c.number for c in lacking(profile)} - {15})
+    awaited = set(AWAITS_RUNNER.get(name, {})) | {15}
+    broken = sorted({c.number for c in failing(profile)} - awaited)
+    lacks = sorted({c.number for c in lacking(profile)} - awaited)
     numbers = sorted({*TOUCHES[name], *broken, *lacks, 17} - {15})
     items = await certify(live_server_ocpp, f"SIM-{name}"[:48], numbers, name, timeout=30)
     failed = [n for n, i in items.items() if i["verdict"] == "failed"]

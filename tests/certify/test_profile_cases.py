@@ -19,7 +19,10 @@ EXPECTED = {
     "no-voltage": (["8"], []),
     "no-reboot-on-reset": (["9"], []),
     "trigger-ignored": (["18"], []),
-}
+    "no-connection-timeout": (["11"], []),
+    "upload-fails": (["13"], []),
+    "install-fails": (["12"], []),
+}  # meter-backwards, double-call, naive-timestamps, bad-transition: shown by the findings, no case
 
 
 def test_each_profile_fails_and_lacks_the_cases_its_clauses_say():

@@ -11,6 +11,7 @@ import pytest
 from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
 from chargers.simulator.config import ConfigStore
 from chargers.simulator.meter import Meter
+from chargers.simulator.profiles import cite, clause_number
 from chargers.simulator.transfer import upload, version_in
 
 
@@ -103,6 +104,13 @@ FAULTS_AND_GAPS = {
     "empty-configuration": (("5.8 Get Configuration",), ()),
     "no-reboot-on-reset": (("5.14 Reset",), ()),
     "trigger-ignored": (("5.17 Trigger Message",), ()),
+    "no-connection-timeout": (("9.1.6 ConnectionTimeOut",), ()),
+    "upload-fails": (("5.9 Get Diagnostics",), ()),
+    "install-fails": (("5.19 Update Firmware",), ()),
+    "meter-backwards": (("7.31 Measurand",), ()),
+    "double-call": (("OCPP-J 4.1.1 Synchronicity",), ()),
+    "naive-timestamps": (("3.14 Time zones",), ()),
+    "bad-transition": (("4.9 Status Notification",), ()),
 }
 
 
@@ -117,7 +125,8 @@ def test_a_profile_names_clauses_never_test_cases():
     section number and its title, as the specification writes it."""
     for profile in PROFILES.values():
         for clause in (*profile.breaks, *profile.lacks):
-            number, _, title = clause.partition(" ")
+            number = clause_number(clause).removeprefix("OCPP-J ")
+            title = clause.removeprefix("OCPP-J ").partition(" ")[2]
             assert number.replace(".", "").isdigit() and "." in number and title, (profile.name, clause)
         assert "item" not in profile.description.lower(), profile.name
 
@@ -225,3 +234,14 @@ def test_an_upload_refused_as_put_goes_as_a_multipart_post(refuses_put):
     message = email.message_from_bytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
     (part,) = message.get_payload()
     assert part.get_filename() == "diag.log" and part.get_payload(decode=True) == b"line one\n"
+
+
+@pytest.mark.parametrize(
+    ("clause", "number", "cited"),
+    [
+        ("9.1.10 HeartbeatInterval", "9.1.10", "§9.1.10"),
+        ("OCPP-J 4.1.1 Synchronicity", "OCPP-J 4.1.1", "OCPP-J §4.1.1"),
+    ],
+)
+def test_a_clause_matches_by_its_number_and_is_cited_with_its_document(clause, number, cited):
+    assert (clause_number(clause), cite(clause)) == (number, cited)

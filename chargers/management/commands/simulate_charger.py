@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
 from chargers.simulator.control import ControlServer, read_stdin
+from chargers.simulator.profiles import cite
 
 
 class Command(BaseCommand):
@@ -29,9 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--password", default="", help="Basic-auth AuthorizationKey (security profile 1)")
         parser.add_argument("--count", type=int, default=1, help="run N chargers: <id>-001 ... <id>-N")
         legal = ", ".join(n for n, p in PROFILES.items() if p.legal and n != "default")
-        faulty = ", ".join(
-            f"{n} (breaks §{' §'.join(c.split()[0] for c in p.breaks)})" for n, p in PROFILES.items() if p.breaks
-        )
+        faulty = ", ".join(f"{n} (breaks {', '.join(map(cite, p.breaks))})" for n, p in PROFILES.items() if p.breaks)
         parser.add_argument(
             "--profile",
             default="default",
@@ -44,6 +43,13 @@ class Command(BaseCommand):
         parser.add_argument("--stdin", action="store_true", help="read control lines from stdin")
         parser.add_argument("--duration", type=float, default=0, help="seconds to run (0: until stopped)")
         parser.add_argument("--heartbeat-interval", type=int, default=defaults.heartbeat_interval)
+        parser.add_argument(
+            "--slow-reboot-delay",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="how long a reboot takes with --profile slow-reboot (default 90)",
+        )
 
     def handle(self, *args, **opts):
         asyncio.run(self.run(opts))
@@ -63,6 +69,7 @@ class Command(BaseCommand):
             password=opts["password"],
             profile=opts["profile"],
             heartbeat_interval=opts["heartbeat_interval"],
+            slow_reboot_delay=opts["slow_reboot_delay"],
         )
         count = opts["count"]
         if count == 1:
