@@ -91,6 +91,9 @@ class SessionOut(Schema):
 class SessionDetailOut(SessionOut):
     items: list[ItemOut]
     diagnostics_url: str
+    # What the session was opened with (its cards, a catalog's test data and declaration),
+    # so that a run drives its cases with the values the server judges them by.
+    options: dict = {}
 
 
 class OfflineIn(Schema):
@@ -152,6 +155,16 @@ def _out(session: CertSession) -> dict:
         "firmware_after_update": session.firmware_after_update,
         "summary": session.verdict_counts(),
     }
+
+
+def _detail(session: CertSession, masked: bool = False) -> dict:
+    """A session with its items and what it was opened with; `masked`: a viewer
+    reads the session, not its upload password (as the pages show it)."""
+    location = transfer.diagnostics_url(session)
+    if masked:
+        location = evidence.redact(location, evidence.secrets_of(session))
+    options = {k: v for k, v in (session.options or {}).items() if k not in ("initial",)}
+    return {**_out(session), "items": _items(session), "diagnostics_url": location, "options": options}
 
 
 def _attempt(attempt) -> dict:
@@ -239,7 +252,7 @@ def create_session(request, body: SessionIn):
         options=body.options,
         catalog_name=body.catalog,
     )
-    return 201, {**_out(session), "items": _items(session), "diagnostics_url": transfer.diagnostics_url(session)}
+    return 201, _detail(session)
 
 
 @router.get("/{pk}", response=SessionDetailOut)
@@ -248,11 +261,7 @@ def get_session(request, pk: int, evaluate: bool = False):
     session = _session(pk)
     if evaluate:
         evaluate_session(session)
-    location = transfer.diagnostics_url(session)
-    if not can_operate(request.auth.user):
-        # A viewer reads the session, not its upload password (as the pages show it).
-        location = evidence.redact(location, evidence.secrets_of(session))
-    return {**_out(session), "items": _items(session), "diagnostics_url": location}
+    return _detail(session, masked=not can_operate(request.auth.user))
 
 
 @router.post(

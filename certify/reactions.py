@@ -234,13 +234,14 @@ def scripted_answer(charger_pk: int, action: str, payload: dict) -> dict | None:
         attempt = session.attempts.filter(ended_at__isnull=True).order_by("-started_at").first()
         case = catalog.case(attempt.case) if attempt is not None else None
         if case is not None and case.answers is not None:
+            # The boots we answered since the attempt began (this one is not answered yet; a
+            # frame may still be on its way to the database, an answer long stored).
             boots = (
                 session.frames()
-                .filter(seq__gt=attempt.start_seq, direction="in", message_type=2, action="BootNotification")
+                .filter(seq__gt=attempt.start_seq, direction="out", message_type=3, action="BootNotification")
                 .count()
-                - (1 if action == "BootNotification" else 0)  # this one is stored before it is answered
             )
-            answer = case.answers(options, action, payload, max(0, boots))
+            answer = case.answers(options, action, payload, boots)
         elif catalog.answers is not None:
             answer = catalog.answers(options, action, payload)
         else:

@@ -292,6 +292,7 @@ def judge(
 class _Walk:
     def __init__(self, records: list[Record], now: datetime, data: Mapping, start, options: Mapping) -> None:
         self.records, self.now, self.data, self.options = records, now, data, options
+        self.index = {id(record): i for i, record in enumerate(records)}
         self.cursor = -1  # index of the last frame a step consumed
         self.anchor = start or (records[0].ts if records else now)
         self.person = ""  # what a person does since the last frame (manual steps): no default deadline
@@ -320,6 +321,7 @@ class _Walk:
             self._absent_at_end()
         except _Stop as stop:
             return self._stopped(stop)
+        self._mark_manual_done()  # the walk got past every step: what was to be done by hand was done
         return Outcome(
             PASSED,
             f"All {len(self.rows)} steps came as the case expects",
@@ -362,10 +364,13 @@ class _Walk:
             if getattr(member, "name", ""):
                 self.named[member.name] = hit.record
         hits = [(h, m) for h, m in zip(found, members, strict=True) if h is not None and not getattr(m, "optional", 0)]
-        if hits:
-            # What must not come is watched until the first frame of the next step (even while
-            # the rest of that step is still awaited).
-            self._absent_until(min(h.index for h, _ in hits))
+        # What must not come is watched until the first frame the next step took up (even
+        # while the rest of that step is awaited, or that frame is not what it expects).
+        taken_up = [h.index for h, _ in hits] + [
+            self.index[id(r)] for stop in stops if stop.status != OPEN for r in stop.frames[:1] if id(r) in self.index
+        ]
+        if taken_up:
+            self._absent_until(min(taken_up))
         if stops:
             # A positive failure outranks what is still awaited.
             rank = {FAILED: 0, NOT_SUPPORTED: 1, INCONCLUSIVE: 2, OPEN: 3}
@@ -395,7 +400,7 @@ class _Walk:
     # -- our CALL and the charger's answer --------------------------------------------
 
     def _find_send(self, step: Send) -> _Found:
-        literal = {k: v for k, v in step.payload.items() if not _placeholder(v)}
+        literal = _literal(step.payload)
         for index in range(self.cursor + 1, len(self.records)):
             record = self.records[index]
             if (
@@ -649,6 +654,8 @@ class _Walk:
             return value is not MISSING and bool(want.test(value, self._resolve))
         if isinstance(want, Mapping):
             return isinstance(value, dict) and self._agrees(want, value)
+        if isinstance(want, list | tuple) and isinstance(value, list):
+            return len(want) == len(value) and all(self._value_agrees(w, v) for w, v in zip(want, value, strict=True))
         if isinstance(want, bool) or isinstance(value, bool):
             return want is value
         return value == want
@@ -704,6 +711,16 @@ def _ids(record: Record) -> list[int]:
 
 def _placeholder(value) -> bool:
     return isinstance(value, str) and "{" in value and "}" in value
+
+
+def _literal(value):
+    """What of our payload a step can compare: placeholders (filled per session)
+    and frame fields (Ref) at any depth stand for any value."""
+    if isinstance(value, Mapping):
+        return {k: _literal(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_literal(v) for v in value]
+    return _UNKNOWN if _placeholder(value) or isinstance(value, Ref) else value
 
 
 def _text(value) -> str:

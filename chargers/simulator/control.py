@@ -13,7 +13,7 @@ from .charger import SimulatedCharger
 
 log = logging.getLogger("chargers.simulator")
 
-VERBS = ("plug", "unplug", "swipe", "fault", "clear-fault", "offline", "stop")
+VERBS = ("plug", "unplug", "swipe", "fault", "clear-fault", "offline", "stop", "power-cycle", "unplug-ev-side")
 
 
 async def act(sim: SimulatedCharger, verb: str, params: dict) -> dict:
@@ -33,6 +33,10 @@ async def act(sim: SimulatedCharger, verb: str, params: dict) -> dict:
         await sim.clear_fault(int(params.get("connector", 0)))
     elif verb == "offline":
         await sim.go_offline(float(params.get("seconds", 10)))
+    elif verb == "power-cycle":  # the power cut and back: what a reboot does, with PowerLoss
+        await sim.reboot("PowerLoss")
+    elif verb == "unplug-ev-side":  # the simulator's cable leaves the EV: as an unplug (§9.1.23 decides)
+        await sim.unplug(connector)
     elif verb == "stop":
         target = sim.connectors.get(connector)
         if target is not None:

@@ -66,7 +66,13 @@ def test_every_case_expands_with_the_default_test_data(case) -> None:
     for step in steps:
         if isinstance(step, Send):  # what we send is filled from the test data, nothing left over
             filled = json.dumps(fill(dict(step.payload), case_data(Declaration())))
-            for server in ("transaction_id", "other_transaction_id", "firmware_url", "diagnostics_url"):
+            for server in (
+                "transaction_id",
+                "other_transaction_id",
+                "firmware_url",
+                "diagnostics_url",
+                "diagnostics_http_url",
+            ):
                 filled = filled.replace("{" + server + "}", "")
             assert '"{' not in filled, (case.id, filled)
 

@@ -5,7 +5,9 @@ drives them (certify.catalogs.octt16.drive), our scripted answers given by the
 answer source, the verdict given by the server; between cases the charger is
 brought back to the document's general preconditions.
 
-One scenario runs the cases once (module-scoped); each test checks one case."""
+Two scenarios run once each (module-scoped): a slice of every group against the
+default profile, which must pass; a misbehaving profile, which must fail the
+case whose clause it breaks. Each test checks one case."""
 
 from __future__ import annotations
 
@@ -23,20 +25,43 @@ from tests.simulator.live import running
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-CP = "SIM-OCTT"
-# The slice that runs end to end against the default simulator profile.
-CASES = ("TC_021_CS", "TC_040_1_CS", "TC_068_CS", "TC_040_2_CS", "TC_003_CS", "TC_010_CS", "TC_012_CS", "TC_019_CS")
+# A slice of every group the default simulator profile supports, in catalogue order: cold boot
+# refused then accepted, local and remote starts, stops, configuration, reset, an offline stop,
+# a trigger, a reservation used, a default charging profile.
+CASES = (
+    "TC_001_CS",
+    "TC_003_CS",
+    "TC_010_CS",
+    "TC_012_CS",
+    "TC_068_CS",
+    "TC_013_CS",
+    "TC_019_CS",
+    "TC_021_CS",
+    "TC_038_CS",
+    "TC_040_1_CS",
+    "TC_040_2_CS",
+    "TC_046_1_CS",
+    "TC_054_CS",
+    "TC_056_CS",
+)
 CASE_SECONDS = 120  # generous: the machine may be loaded; a case takes seconds
+# Short intervals so the slice takes seconds per case; the HTTP upload the simulator speaks.
+TEST_DATA = {
+    "heartbeat_interval": 5,
+    "rejected_interval": 3,
+    "offline_seconds": 5,
+    "diagnostics_location": "{diagnostics_http_url}",
+}
+OPTIONS = {"effect_timeout": 8}  # s for an effect to follow: the simulator answers at once
 
 
 class SimRunner:
     """What a headless run offers a case's drive: the case's commands through
     the session API, physical steps done by the simulator, a time budget."""
 
-    def __init__(self, server, session: int, key: str, sim) -> None:
-        self.server, self.session, self.key, self.sim = server, session, key, sim
+    def __init__(self, server, session: int, key: str, sim, config: dict) -> None:
+        self.server, self.session, self.key, self.sim, self.config = server, session, key, sim, config
         self.deadline = time.monotonic() + CASE_SECONDS
-        self.said: list[str] = []
 
     async def command(self, action: str, payload: dict | None = None) -> dict | None:
         status, body = await self.server.aapi(
@@ -51,30 +76,42 @@ class SimRunner:
         return max(0.0, self.deadline - time.monotonic())
 
     def say(self, text: str) -> None:
-        self.said.append(text)
+        pass
 
 
-async def work_case(server, session: int, sim, key: str, config: dict) -> dict:
+async def work_case(server, cp: str, session: int, sim, key: str, config: dict, options: dict) -> dict:
     """One case: its attempt, its steps driven, the way back; its item as the server judges it."""
 
     async def frames(after: int) -> list[dict]:
-        status, body = await server.aapi("GET", f"/chargers/{CP}/frames?after_seq={after}&limit=1000")
+        status, body = await server.aapi("GET", f"/chargers/{cp}/frames?after_seq={after}&limit=1000")
         return body if status == 200 else []
 
+    async def offline(seconds: float) -> None:
+        await server.aapi("POST", f"/sessions/{session}/offline", {"seconds": seconds})
+
     async def charger_command(action: str, payload: dict) -> dict | None:
-        status, body = await server.aapi("POST", f"/chargers/{CP}/commands/{action}", payload)
+        status, body = await server.aapi("POST", f"/chargers/{cp}/commands/{action}", payload)
         return body.get("payload") if status == 200 else None
 
     before = await frames(0)
     since = before[-1]["seq"] if before else 0
     assert (await server.aapi("POST", f"/sessions/{session}/items/{key}/attempts", {}))[0] == 201
-    runner = SimRunner(server, session, key, sim)
-    declaration, data = declaration_of({}, config), test_data_of({})
+    runner = SimRunner(server, session, key, sim, config)
+    declaration, data = declaration_of(options, config), test_data_of(options)
     log, done = Log(), []
-    outcome = await walk(
-        BY_ID[key], runner, frames, since=since, declaration=declaration, data=data, log=log, done=done
+    await walk(
+        BY_ID[key],
+        runner,
+        frames,
+        since=since,
+        declaration=declaration,
+        data=data,
+        options=OPTIONS,
+        offline=offline,
+        log=log,
+        done=done,
     )
-    item = {"verdict": "not judged in time", "reason": outcome.reason if outcome else "", "steps": []}
+    item = {"verdict": "not judged in time", "reason": "", "steps": []}
     while runner.left() > 0:
         _, body = await server.aapi("GET", f"/sessions/{session}?evaluate=true")
         item = next(i for i in body["items"] if i["key"] == key)
@@ -82,42 +119,48 @@ async def work_case(server, session: int, sim, key: str, config: dict) -> dict:
             break
         await asyncio.sleep(0.5)
     log.extend(await frames(log.last_seq or since))
-    runner.config = config
-    await restore(
-        BY_ID[key], runner, [r for r in log if r.seq > since], done, charger_command, frames, declaration, data
-    )
+    records = [r for r in log if r.seq > since]
+    await restore(BY_ID[key], runner, records, done, charger_command, frames, declaration, data)
     return item
 
 
-@pytest.fixture(scope="module")
-def judged(module_server, db_access) -> dict:
+def scenario(module_server, db_access, cp: str, profile: str, cases: tuple[str, ...]) -> dict:
     server = module_server()
     items: dict = {}
 
-    async def scenario() -> None:
-        async with running(server, CP) as sim:
+    async def run() -> None:
+        async with running(server, cp, profile) as sim:
+            options = {"test_data": TEST_DATA, **OPTIONS}
             status, session = await server.aapi(
-                "POST", "/sessions", {"charge_point_id": CP, "catalog": "octt16", "options": {"id_tag": "OCTT-VALID-1"}}
+                "POST", "/sessions", {"charge_point_id": cp, "catalog": "octt16", "options": options}
             )
             assert status == 201, session
-            _, read = await server.aapi("POST", f"/chargers/{CP}/commands/GetConfiguration", {})
+            _, read = await server.aapi("POST", f"/chargers/{cp}/commands/GetConfiguration", {})
             config = {e["key"]: e.get("value", "") for e in read["payload"]["configurationKey"]}
-            for key in CASES:
-                items[key] = await work_case(server, session["id"], sim, key, config)
-            _, whole = await server.aapi("GET", f"/sessions/{session['id']}?evaluate=true")
-            items["whole"] = whole
+            for key in cases:
+                items[key] = await work_case(server, cp, session["id"], sim, key, config, session["options"])
+            items["whole"] = (await server.aapi("GET", f"/sessions/{session['id']}?evaluate=true"))[1]
 
     def preview() -> str:
         from certify import report
         from certify.models import CertSession
 
-        session = CertSession.objects.get(charge_point_id=CP)
-        html = report.render_html(session, {"name": "Ada", "role": "Engineer"}, b"", "0" * 64, preview=True)
-        return html
+        session = CertSession.objects.get(charge_point_id=cp)
+        return report.render_html(session, {"name": "Ada", "role": "Engineer"}, b"", "0" * 64, preview=True)
 
-    db_access(asyncio.run, scenario())
+    db_access(asyncio.run, run())
     items["report"] = db_access(preview)
     return items
+
+
+@pytest.fixture(scope="module")
+def judged(module_server, db_access) -> dict:
+    return scenario(module_server, db_access, "SIM-OCTT", "default", CASES)
+
+
+@pytest.fixture(scope="module")
+def misbehaving(module_server, db_access) -> dict:
+    return scenario(module_server, db_access, "SIM-OCTT-BAD", "ignore-remote-stop", ("TC_012_CS",))
 
 
 @pytest.mark.parametrize("key", CASES)
@@ -128,11 +171,18 @@ def test_the_case_passes_against_the_default_simulator(judged, key) -> None:
     assert all(step["done"] for step in item["steps"] if step.get("state") != "skipped")
 
 
+def test_a_charger_that_ignores_a_remote_stop_fails_tc_012_at_the_stop(misbehaving) -> None:
+    """§5.12: an Accepted RemoteStopTransaction must be followed by the stop."""
+    item = misbehaving["TC_012_CS"]
+    assert item["verdict"] == "failed", item["reason"]
+    assert "StopTransaction" in item["expected"] and item["clause"] == BY_ID["TC_012_CS"].clauses[0]
+
+
 def test_the_session_says_its_catalog_and_the_cases_it_did_not_work_stay_open(judged) -> None:
     whole = judged["whole"]
     assert whole["catalog"] == "octt16"
     verdicts = {item["key"]: item["verdict"] for item in whole["items"]}
-    assert verdicts["TC_001_CS"] == "open"  # not worked: an OCTT case passes only in its own attempt
+    assert verdicts["TC_002_CS"] == "open"  # not worked: an OCTT case passes only in its own attempt
     assert verdicts["TC_017_2_CS"] == "not_applicable"  # the simulator has no fixed cable
     assert verdicts["TC_084_CS"] == "not_applicable"  # plain ws: no security profile to go down from
 

@@ -658,3 +658,19 @@ def test_what_must_not_come_is_watched_until_the_first_frame_of_the_next_step() 
     f = Frames().at(1).start().at(5).stop(idTag="T1")
     outcome = judge(steps, list(Log(f.frames)), now=T0 + timedelta(seconds=6), data=DATA)
     assert outcome.status == OPEN, outcome.reason
+
+
+def test_our_command_is_recognised_with_its_placeholders_filled_at_any_depth() -> None:
+    """§5.15: a SendLocalList whose entries name the session's tag is the step's command."""
+    steps = (
+        Send(
+            "SendLocalList",
+            {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [{"idTag": "{id_tag}"}]},
+            {"status": "Accepted"},
+        ),
+    )
+    sent = {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [{"idTag": "T1"}]}
+    other = {**sent, "listVersion": 2}
+    f = Frames().us("SendLocalList", other, {"status": "Accepted"}).us("SendLocalList", sent, {"status": "Rejected"})
+    outcome = judge(steps, list(Log(f.frames)), now=T0 + timedelta(seconds=5), data=DATA)
+    assert outcome.status == FAILED and outcome.steps[0]["frames"][0] == 3  # the second one, version 1

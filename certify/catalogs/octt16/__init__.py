@@ -58,6 +58,7 @@ TEST_DATA: dict[str, object] = {
     "max_time_deviation": 10,
     "invalid_firmware_url": "{firmware_url}.invalid",
     "diagnostics_timeout": 600,
+    "diagnostics_location": "{diagnostics_url}",  # the session's FTP folder; "{diagnostics_http_url}" for HTTP
     "signed_certificate": "",
     "invalid_certificate": "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----",
     "manufacturer_root_certificate": "",

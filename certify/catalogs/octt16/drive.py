@@ -155,12 +155,23 @@ async def drive_run(case: OcttCase, run) -> None:
         return (body or {}).get("payload") if status == 200 and isinstance(body, dict) else None
 
     since = max(run.tail.seq, max((f["seq"] for f in await frames(run.tail.seq)), default=run.tail.seq))
-    declaration = declaration_of({}, run.config)
-    data = test_data_of({"id_tag": run.options.id_tag})
+    status, body = await api.call("GET", f"/sessions/{session}")
+    options = (body or {}).get("options") or {} if status == 200 else {}  # the server judges with these
+    declaration = declaration_of(options, run.config)
+    data = test_data_of(options)
     log, done = Log(), []
     try:
         outcome = await walk(
-            case, run, frames, since=since, declaration=declaration, data=data, offline=offline, log=log, done=done
+            case,
+            run,
+            frames,
+            since=since,
+            declaration=declaration,
+            data=data,
+            options=options,
+            offline=offline,
+            log=log,
+            done=done,
         )
         if outcome is not None:
             run.say(f"{case.id}: {outcome.status} ({outcome.reason})")

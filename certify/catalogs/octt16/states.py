@@ -71,6 +71,11 @@ def online() -> Manual:
     return Manual("online", "Restore the network")
 
 
+def reconnected() -> Expect:
+    """The charger connects again after the network was cut (the log's connection event)."""
+    return Expect("event:connected", within=Var("reboot_timeout"), label="The charger connects again")
+
+
 # -- what the charger sends -----------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ CASE = OcttCase(
     id="TC_032_2_CS",
     title="Power loss without back-up power: the transaction ends after the restart",
     group="core",
+    needs=("!backup_power",),
     purpose="After a power loss the charger registers again and the interrupted transaction ends: stopped by the "
     "charger (PowerLoss) or, if charging resumed, by the starting tag.",
     steps=(

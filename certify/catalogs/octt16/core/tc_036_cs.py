@@ -3,7 +3,7 @@
 from certify.judging.sequence import Expect, Var
 
 from ..case import OcttCase
-from ..states import CHARGING, CONNECTOR, OF_THE_TRANSACTION, offline
+from ..states import CHARGING, CONNECTOR, OF_THE_TRANSACTION, offline, reconnected
 
 
 def queued_in_order(outcome, records, data):
@@ -23,6 +23,7 @@ CASE = OcttCase(
     steps=(
         *CHARGING,
         offline(),
+        reconnected(),
         Expect(
             "MeterValues",
             match={"connectorId": CONNECTOR, **OF_THE_TRANSACTION},

@@ -3,7 +3,7 @@
 from certify.judging.sequence import Expect, Var
 
 from ..case import OcttCase
-from ..states import CHARGING_STATES, CONNECTOR, TAG, TAG_ACCEPTED, offline, plug, status, swipe
+from ..states import CHARGING_STATES, CONNECTOR, TAG, TAG_ACCEPTED, offline, plug, reconnected, status, swipe
 
 OFFLINE_CONFIG = {"LocalAuthorizeOffline": "true"}
 OFFLINE_IF_PRESENT = {
@@ -24,6 +24,7 @@ CASE = OcttCase(
         offline(),
         swipe(),
         plug(),
+        reconnected(),
         Expect(
             "StartTransaction",
             {"idTag": TAG},

@@ -3,7 +3,7 @@
 from certify.judging.sequence import Absent, Expect, Var
 
 from ..case import OcttCase
-from ..states import CONNECTOR, offline, plug, status, swipe
+from ..states import CONNECTOR, offline, plug, reconnected, status, swipe
 from .tc_037_1_cs import OFFLINE_CONFIG, OFFLINE_IF_PRESENT
 
 INVALID = Var("invalid_id_tag")
@@ -21,6 +21,7 @@ CASE = OcttCase(
         offline(),
         swipe(INVALID, "the tag that will be invalid"),
         plug(),
+        reconnected(),
         Expect(
             "StartTransaction",
             {"idTag": INVALID},

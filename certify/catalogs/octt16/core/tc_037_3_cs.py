@@ -3,7 +3,7 @@
 from certify.judging.sequence import Expect, Var
 
 from ..case import OcttCase
-from ..states import CONNECTOR, offline, plug, stopped, swipe
+from ..states import CONNECTOR, offline, plug, reconnected, stopped, swipe
 from .tc_037_1_cs import OFFLINE_CONFIG, OFFLINE_IF_PRESENT
 
 INVALID = Var("invalid_id_tag")
@@ -20,6 +20,7 @@ CASE = OcttCase(
         offline(),
         swipe(INVALID, "the tag that will be invalid"),
         plug(),
+        reconnected(),
         Expect(
             "StartTransaction",
             {"idTag": INVALID},

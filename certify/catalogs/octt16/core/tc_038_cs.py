@@ -3,7 +3,7 @@
 from certify.judging.sequence import AnyOrder, Expect, Var
 
 from ..case import OcttCase
-from ..states import AFTER_STOP, CHARGING, LOCAL_REASON, OF_THE_TRANSACTION, TAG, offline, status, swipe
+from ..states import AFTER_STOP, CHARGING, LOCAL_REASON, OF_THE_TRANSACTION, TAG, offline, reconnected, status, swipe
 
 CASE = OcttCase(
     id="TC_038_CS",
@@ -15,6 +15,7 @@ CASE = OcttCase(
         *CHARGING,
         offline(),
         swipe(TAG, "the starting tag to stop"),
+        reconnected(),
         AnyOrder(
             Expect(
                 "StopTransaction",

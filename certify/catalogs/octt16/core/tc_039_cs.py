@@ -3,7 +3,7 @@
 from certify.judging.sequence import Expect, Ref, Var
 
 from ..case import OcttCase
-from ..states import CONNECTOR, LOCAL_REASON, TAG, TAG_ACCEPTED, offline, plug, swipe, unplug
+from ..states import CONNECTOR, LOCAL_REASON, TAG, TAG_ACCEPTED, offline, plug, reconnected, swipe, unplug
 from .tc_037_1_cs import OFFLINE_CONFIG, OFFLINE_IF_PRESENT
 
 CASE = OcttCase(
@@ -20,6 +20,7 @@ CASE = OcttCase(
         plug(),
         swipe(TAG, "the same tag to stop"),
         unplug(),
+        reconnected(),
         Expect(
             "StartTransaction",
             {"idTag": TAG},

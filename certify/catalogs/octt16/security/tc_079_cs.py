@@ -16,7 +16,7 @@ CASE = OcttCase(
     steps=(
         Send(
             "GetLog",
-            {"logType": "SecurityLog", "requestId": 1, "log": {"remoteLocation": "{diagnostics_url}"}},
+            {"logType": "SecurityLog", "requestId": 1, "log": {"remoteLocation": "{diagnostics_location}"}},
             ACCEPTED,
         ),
         Expect("LogStatusNotification", {"status": "Uploading"}, within=LONG),
@@ -28,5 +28,5 @@ CASE = OcttCase(
         "Security white paper: GetLog",
         "Security white paper: LogStatusNotification",
     ),
-    data=("diagnostics_url", "diagnostics_timeout"),
+    data=("diagnostics_location", "diagnostics_timeout"),
 )
