@@ -48,11 +48,15 @@ def table(items: dict[str, dict], runs: dict[str, CaseRun]) -> str:
     rows = [f"{'#':>2}  {'Function':<58} {'Verdict':<14} Result"]
     for key, item in in_order(items):
         text = result_text(item, runs.get(key))
-        rows.append(f"{item['number']:>2}  {item['function'][:58]:<58} {item['verdict']:<14} {text}")
+        label = item["key"] if item.get("group") else f"{item['number']:>2}"  # a grouped catalog: its case ids
+        rows.append(f"{label}  {item['function'][:58]:<58} {item['verdict']:<14} {text}")
     return "\n".join(rows)
 
 
 def testcase_name(item: dict) -> str:
+    """A grouped catalog's case by its id (OCTT: "TC_003_CS Charging at ..."), else by number."""
+    if item.get("group"):
+        return f"{item['key']} {item['function']}"
     return f"{item['number']:02d} {item['function']}"
 
 
@@ -67,7 +71,11 @@ def junit(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, sessio
         duration = (run.duration if run else None) or 0.0
         total += duration
         case = ET.SubElement(
-            suite, "testcase", name=testcase_name(item), classname=f"certify.{charger}", time=f"{duration:.1f}"
+            suite,
+            "testcase",
+            name=testcase_name(item),
+            classname=item.get("group") or f"certify.{charger}",  # a grouped catalog: its profile
+            time=f"{duration:.1f}",
         )
         counts["tests"] += 1
         text = result_text(item, run)

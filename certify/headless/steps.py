@@ -21,7 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-STEP_NAMES = ("plug", "unplug", "swipe", "fault", "clear-fault")
+STEP_NAMES = ("plug", "unplug", "swipe", "fault", "clear-fault", "power-cycle", "unplug-ev-side")
+# Steps only some cases ask for, which a rig may provide (else they cannot be done).
+RIG_STEPS = ("plug-unlockable", "block-unlock", "fail-local-list")
 HOOK_LIMIT = 60.0
 
 
@@ -42,7 +44,12 @@ class Step:
             "swipe": f"present card {self.id_tag} at {where}",
             "fault": f"raise a fault ({self.error_code}) on {where}",
             "clear-fault": f"clear the fault on {where}",
-        }[self.name]
+            "power-cycle": "cut the charger's power, then restore it",
+            "unplug-ev-side": f"unplug the cable at the EV side only, at {where}",
+            "plug-unlockable": f"plug in at {where} so that the lock cannot engage",
+            "block-unlock": f"block the lock of {where} so that it cannot open",
+            "fail-local-list": "make storing the local authorization list fail",
+        }.get(self.name, f"{self.name} at {where}")
         return f"item {self.item}: {text}"
 
     def environment(self, charger: str) -> dict[str, str]:

@@ -55,6 +55,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--catalog", default=catalogs.DEFAULT, help="the catalog of test cases to run")
         parser.add_argument(
+            "--profiles",
+            default="",
+            help="comma-separated groups of the catalog to run (octt16: core, local-auth-list, firmware, "
+            "diagnostics, reservation, remote-trigger, smart-charging, security)",
+        )
+        parser.add_argument(
             "--items", default="", help="comma-separated case keys, e.g. 1,2,17 (default: every case of the catalog)"
         )
         parser.add_argument("--wait-connect", type=float, default=120, help="seconds to wait for the charger (exit 3)")
@@ -108,7 +114,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            catalog, keys = self._cases(options["catalog"], options["items"])
+            catalog, keys = self._cases(options["catalog"], options["items"], options["profiles"])
             token = options["api_token"] or self._token()
             items, runs, session_pk, pdf = asyncio.run(self._run(catalog, keys, token, options))
         except (ApiError, CouldNotRun) as exc:
@@ -116,13 +122,20 @@ class Command(BaseCommand):
             sys.exit(artifacts.EXIT_COULD_NOT_RUN)
         sys.exit(self._write(items, runs, session_pk, pdf, options))
 
-    def _cases(self, name: str, items: str) -> tuple[catalogs.Catalog, list[str]]:
-        """The catalog and the keys of the cases to run (--items, else all of them)."""
+    def _cases(self, name: str, items: str, profiles: str = "") -> tuple[catalogs.Catalog, list[str]]:
+        """The catalog and the keys of the cases to run (--items, else the cases of
+        --profiles, else all of them; those the charger's declaration rules out come
+        out Not supported or Not applicable at once)."""
         if name not in catalogs.CATALOGS:
             raise CouldNotRun(f"no catalog {name!r}; one of {', '.join(sorted(catalogs.CATALOGS))}")
         catalog = catalogs.get(name)
         known = [case.key for case in catalog.cases]
-        keys = [key.strip() for key in items.split(",") if key.strip()] or known
+        groups = [group.strip() for group in profiles.split(",") if group.strip()]
+        try:
+            chosen = catalog.in_groups(groups) if groups else known
+        except KeyError as exc:
+            raise CouldNotRun(f"{exc.args[0]} (catalog {name})") from None
+        keys = [key.strip() for key in items.split(",") if key.strip()] or chosen
         unknown = [key for key in keys if key not in known]
         if unknown:
             raise CouldNotRun(f"no case {', '.join(unknown)} in catalog {name}; its keys: {', '.join(known)}")
