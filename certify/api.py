@@ -9,18 +9,21 @@ from datetime import datetime
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
-from ninja import Body, Router, Schema
+from ninja import Body, File, Router, Schema
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from chargers.api import COMMAND_HTTP_STATUS, CommandOut, ErrorOut, caller
 from chargers.models import Frame
 from chargers.roles import can_operate
 
 from . import attempts, catalogs, evidence, report, sessions, transfer
-from .evaluation import evaluate_session
+from .evaluation import evaluate_session, judge_log
+from .log_file import LogError, read
 from .models import CertSession, ItemResult
 
 router = Router(tags=["sessions"])
+judge_router = Router(tags=["judge"])
 
 
 class SessionIn(Schema):
@@ -418,3 +421,33 @@ def report_pdf(request, pk: int):
 def summary(request, pk: int):
     counts = _session(pk).verdict_counts()
     return {"counts": counts, "total": sum(counts.values())}
+
+
+# -- a log judged on its own ----------------------------------------------------------------
+
+
+class JudgedItemOut(Schema):
+    key: str
+    number: int
+    function: str
+    verdict: str  # passed, failed, open, not_supported, not_applicable, inconclusive
+    reason: str
+    evidence_seqs: list[int]
+
+
+class JudgedOut(Schema):
+    items: list[JudgedItemOut]
+
+
+@judge_router.post("", response={200: JudgedOut, 400: ErrorOut})
+def judge(request, catalog: str | None = None, file: File[UploadedFile] = None):
+    """Recompute the verdicts from a log alone, as `manage.py judge` does: the file (multipart
+    field `file`, or the request body) is a session's JSON Lines evidence log, a signed report
+    PDF, or any OCPP-J log of {ts, direction, raw} lines. 400 says which line cannot be read."""
+    if catalog is not None and catalog not in catalogs.CATALOGS:
+        return 400, {"detail": f"No catalog {catalog!r}; choose one of {', '.join(sorted(catalogs.CATALOGS))}."}
+    data = file.read() if file is not None else request.body
+    try:
+        return 200, {"items": judge_log(read(data), catalog)}
+    except LogError as error:
+        return 400, {"detail": str(error)}

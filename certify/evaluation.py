@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -25,8 +26,9 @@ from chargers.protocol import VERSIONS
 
 from . import catalogs, firmware, parsed_sessions
 from .judging.scope import Scope
-from .judging.verdict import FAILED, FINAL_VERDICTS, NOT_SUPPORTED, OPEN, PASSED, Verdict
-from .models import Attempt, CertSession, ItemResult, SessionFile, TransferEvent
+from .judging.verdict import FAILED, FINAL_VERDICTS, NOT_APPLICABLE, NOT_SUPPORTED, OPEN, PASSED, Verdict
+from .log_file import LogFile
+from .models import ABANDONED, Attempt, CertSession, ItemResult, SessionFile, TransferEvent
 
 MAX_WARNINGS = 10
 
@@ -37,6 +39,10 @@ def tolerances() -> dict:
         "effect_timeout": settings.CERTIFY_EFFECT_TIMEOUT,
         "reboot_timeout": settings.CERTIFY_REBOOT_TIMEOUT,
         "diagnostics_timeout": settings.CERTIFY_DIAGNOSTICS_TIMEOUT,
+        # A dead connection is dropped after a ping unanswered (daphne's keepalive); without pings, never.
+        "notice_time": settings.OCPP_PING_INTERVAL + settings.OCPP_PING_TIMEOUT
+        if settings.OCPP_PING_INTERVAL
+        else None,
     }
 
 
@@ -95,18 +101,19 @@ def evaluate_session(session: CertSession) -> list[ItemResult]:
                 _judge_attempt(scope, case.judge, attempt)
         whole = complete(scope, case.judge(scope))
         verdict, source, origin = _choose(scope, case.key, attempts[case.key], whole)
-        if verdict.status == OPEN and case.key in unsupported:
-            verdict = Verdict(
-                NOT_SUPPORTED,
-                unsupported[case.key],
-                f"Not supported by {scope.state.vendor()}",
-                steps=verdict.steps,
-            )
+        verdict = _preflight(verdict, unsupported.get(case.key), scope)
         _store(result, verdict, source, origin, whole if whole.status == FAILED else None)
         results[case.key] = result
     _refresh_facts(session)
     firmware.record(session)
     return sorted(results.values(), key=lambda r: r.number)
+
+
+def _preflight(verdict: Verdict, why: str | None, scope: Scope) -> Verdict:
+    """An open item whose optional profile the pre-flight read found missing is Not supported."""
+    if verdict.status != OPEN or not why:
+        return verdict
+    return Verdict(NOT_SUPPORTED, why, f"Not supported by {scope.state.vendor()}", steps=verdict.steps)
 
 
 def _judge_attempt(whole: Scope, judge: Callable[[Scope], Verdict], attempt: Attempt) -> None:
@@ -176,7 +183,7 @@ def _choose(scope: Scope, key: str, attempts: list[Attempt], whole: Verdict) -> 
     """The verdict that stands: (verdict, where a pass came from, its attempt)."""
     finished = [a for a in attempts if a.verdict in FINAL_VERDICTS]
     latest = max(finished, key=lambda a: a.ended_at) if finished else None
-    elsewhere = whole.status in FINAL_VERDICTS and whole.status != FAILED
+    elsewhere = whole.status in (PASSED, NOT_SUPPORTED, NOT_APPLICABLE)  # what an attempt of its own could not better
     if latest is not None and (
         latest.verdict == PASSED or not elsewhere or _evidence_time(scope, whole) <= latest.ended_at
     ):
@@ -268,3 +275,111 @@ def _refresh_facts(session: CertSession) -> None:
     if facts != session.facts:
         CertSession.objects.filter(pk=session.pk).update(facts=facts)
         session.facts = facts
+
+
+# -- a log judged on its own (manage.py judge, POST /api/judge) ----------------------------------
+
+
+@dataclass
+class _Replayed:
+    """An attempt as a log's markers tell it, in the shape _choose reads."""
+
+    case: str
+    start_seq: int
+    n: int = 1
+    verdict: str = OPEN
+    ended_at: datetime | None = None
+    reason: str = ""
+    remark: str = ""
+    evidence: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    expected: str = ""
+    actual: str = ""
+    clause: str = ""
+    steps: list = field(default_factory=list)
+    live: Verdict | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    def end(self, verdict: Verdict, when: datetime) -> None:
+        self.verdict, self.ended_at = verdict.status, when
+        self.reason, self.remark, self.evidence, self.timings = (
+            verdict.reason,
+            verdict.remark,
+            verdict.evidence,
+            verdict.timings,
+        )
+        self.expected, self.actual, self.clause, self.steps = (
+            verdict.expected,
+            verdict.actual,
+            verdict.clause,
+            verdict.steps,
+        )
+
+
+def judge_log(log_file: LogFile, catalog_name: str | None = None) -> list[dict]:
+    """A session's verdicts recomputed from its log alone, as the session gave them: the frames
+    read in order, each attempt judged when its end marker says it ended (over the frames up to
+    then, at that time), the rest at the time of the log's last line. Without markers, each case
+    is one attempt over the whole log. Returns the items as the JSON result words them."""
+    session = log_file.session
+    catalog = catalogs.get(catalog_name or session.get("catalog") or catalogs.DEFAULT)
+    options = {**tolerances(), **(session.get("options") or {})}
+    log = Log()
+    state = VERSIONS[catalog.protocol].state(log, options.get("initial"))
+    scope = Scope(log, state, options, log_file.last_ts)
+    cases = {case.key: case for case in catalog.cases}
+    attempts: dict[str, list[_Replayed]] = defaultdict(list)
+    frames = iter(log_file.frames)
+    pending = next(frames, None)
+
+    def upto(seq: int, when: datetime) -> None:
+        nonlocal pending
+        while pending is not None and pending["seq"] <= seq:
+            log.extend([pending])
+            pending = next(frames, None)
+        scope.now = when
+        scope.files = [dict(f, id=i) for i, f in enumerate(log_file.files, 1) if f["created_at"] <= when]
+        scope.transfers = [t for t in log_file.transfers if t["at"] <= when]
+
+    for marker in log_file.markers:
+        case = cases.get(marker.case)
+        if case is None:
+            continue  # an attempt of a case this catalog lacks
+        upto(marker.after, marker.ts)
+        if marker.kind == "attempt-started":
+            attempts[case.key].append(_Replayed(case.key, marker.after, len(attempts[case.key]) + 1))
+            continue
+        current = next((a for a in reversed(attempts[case.key]) if a.is_open), None)
+        if current is None:
+            continue
+        if marker.outcome == ABANDONED:
+            current.verdict, current.ended_at = ABANDONED, marker.ts
+        else:
+            current.end(case.judge(scope.narrow(current.start_seq, None, case.key)), marker.ts)
+    upto(log.last_seq + 10**12, log_file.last_ts)
+    unsupported = options.get("not_supported") or options.get("not_applicable") or {}
+    items = []
+    for case in catalog.cases:
+        tries = attempts[case.key] or ([] if log_file.markers else [_Replayed(case.key, 0)])
+        for attempt in tries:
+            if attempt.is_open:
+                attempt.live = case.judge(scope.narrow(attempt.start_seq, None, case.key))
+                if not log_file.markers and attempt.live.final:
+                    attempt.end(attempt.live, scope.now)
+        verdict, _, _ = _choose(scope, case.key, tries, case.judge(scope))
+        verdict = _preflight(verdict, unsupported.get(case.key), scope)
+        seqs = sorted({log.by_id[i].seq for i in verdict.evidence if i in log.by_id})
+        items.append(
+            {
+                "key": case.key,
+                "number": case.number,
+                "function": case.title,
+                "verdict": verdict.status,
+                "reason": verdict.reason,
+                "evidence_seqs": seqs,
+            }
+        )
+    return items

@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from certify.api import judge_router
 from certify.api import router as sessions_router
 from chargers.api import api
 
 api.add_router("/sessions", sessions_router)
+api.add_router("/judge", judge_router)
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),

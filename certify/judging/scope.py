@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chargers.frames.reader import CALL, Log, Record
+from chargers.frames.reader import CALL, GONE_EVENTS, Log, Record
 
 from .verdict import iso
 
@@ -27,6 +27,9 @@ DEFAULT_OPTIONS = {
     "interval_tolerance": 0.5,  # fraction of an interval a sample may be late
     "interval_slack": 2,  # s added to every interval check
     "refusal_wait": 10,  # s a refused card must start nothing before the refusal counts as shown
+    # s within which the server notices a dead connection (its ping interval and timeout); None: it may
+    # never notice before the charger comes back
+    "notice_time": 50,
 }
 AUTO = "certify:auto"  # our own commands, e.g. a case's command after every boot
 PREFLIGHT = "certify:preflight"  # the pre-flight read: state, never evidence
@@ -109,8 +112,45 @@ class Scope:
                 return record
         return None
 
-    def expired(self, since: datetime, seconds: float) -> bool:
-        return self.now - since > timedelta(seconds=seconds)
+    def expired(self, since: datetime, seconds: float, wall: bool = False) -> bool:
+        """Whether an effect due within `seconds` of a moment is late: counted in
+        the time the charger was connected (what it could not send while away is
+        not late, §3.7), or with `wall` in plain time (a reboot is meant to take
+        it away)."""
+        if wall:
+            return self.now - since > timedelta(seconds=seconds)
+        return self.connected_seconds(since, self.now) > seconds
+
+    def outages(self) -> list[tuple[datetime, datetime | None]]:
+        """When the charger was away: from its last frame before the server saw the
+        socket go (an outage noticed late, at a ping timeout or only when it came
+        back, began then) to its next connection; None while still away."""
+        root = self.root
+        cached = root.__dict__.get("_outages")
+        if cached is not None and cached[0] == self.log.last_seq:
+            return cached[1]
+        found: list[tuple[datetime, datetime | None]] = []
+        gone: datetime | None = None
+        for event in self.log.events:
+            if event.event in GONE_EVENTS and gone is None:
+                last = self.log.before(event.seq, lambda r: r.direction == "in")
+                gone = min(last.ts, event.ts) if last is not None else event.ts
+            elif event.event == "connected" and gone is not None:
+                found.append((gone, event.ts))
+                gone = None
+        if gone is not None:
+            found.append((gone, None))
+        root.__dict__["_outages"] = (self.log.last_seq, found)
+        return found
+
+    def connected_seconds(self, since: datetime, until: datetime) -> float:
+        """Seconds between two moments that the charger was connected."""
+        total = (until - since).total_seconds()
+        for start, end in self.outages():
+            end = end or until
+            overlap = (min(end, until) - max(start, since)).total_seconds()
+            total -= max(overlap, 0.0)
+        return total
 
     def deadline(self, since: datetime, seconds: float) -> str | None:
         return iso(since + timedelta(seconds=seconds))

@@ -227,8 +227,8 @@ class Bench:
         self.frames.append(record)
         return record
 
-    def event(self, name: str, **details) -> None:
-        self.frame("event", None, "", "", {"event": name, **details})
+    def event(self, name: str, details: dict | None = None, **more) -> None:
+        self.frame("event", None, "", "", {"event": name, **(details or {}), **more})
 
     def uid(self, prefix: str) -> str:
         self._uid += 1
@@ -1016,6 +1016,7 @@ class Charger:
                 "created_at": T0 + timedelta(seconds=self.bench.now),
             }
         )
+        self.bench.event("file-received", {"kind": "diagnostics", "name": "diag.log", "size": 42, "sha256": ""})
         self.bench.tick(0.2)
         self._notify("DiagnosticsStatusNotification", "Uploaded")
 
@@ -1085,7 +1086,10 @@ class Session:
     """A certification session: a bench, a charger, and the engineer's moves."""
 
     def __init__(self, traits: Traits, fault: Fault | None = None, auto_trigger: bool = True) -> None:
-        self.bench = Bench(auto_trigger=auto_trigger, options={"id_tag": GOOD, "refused_id_tag": BAD})
+        # The lab: how soon its server notices a dead connection (pings), or never when they are off.
+        notice = None if traits.outage_notice == "reconnect" else traits.ping_timeout + 5
+        options = {"id_tag": GOOD, "refused_id_tag": BAD, "notice_time": notice}
+        self.bench = Bench(auto_trigger=auto_trigger, options=options)
         self.charger = Charger(self.bench, traits, fault)
         self.traits = traits
         self.checkpoint = None  # called after every wait: the judge looks at the log then

@@ -9,10 +9,12 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
-from certify import catalogs
+from certify import catalogs, evidence
+from certify.evaluation import evaluate_session, judge_log
 from certify.headless.api import Api
 from certify.headless.run import Run, RunOptions, drive
 from certify.headless.steps import SimulatorPerformer
+from certify.log_file import read
 from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, SessionFile
 from certify.transfer import store
@@ -51,10 +53,22 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
         run = Run(api, session["id"], options, SimulatorPerformer(sim), catalogs.get(), progress=lambda line: None)
         items = await drive(run, session["start_seq"])
         assert list(items) == keys
-        return {item["number"]: item for item in items.values()}
     finally:
         await sim.stop()
         task.cancel()
+    await sync_to_async(assert_rejudged)(session["id"])
+    return {item["number"]: item for item in items.values()}
+
+
+def assert_rejudged(pk: int) -> None:
+    """The round trip: the session's exported log, judged on its own (manage.py judge), gives
+    the session's own automatic verdicts, item by item."""
+    session = CertSession.objects.get(pk=pk)
+    evaluate_session(session)
+    data, _ = evidence.export(session)
+    judged = {item["key"]: (item["verdict"], item["reason"]) for item in judge_log(read(data))}
+    own = {r.case: (r.auto_verdict, r.auto_reason) for r in session.items.all()}
+    assert {k: v[0] for k, v in judged.items()} == {k: v[0] for k, v in own.items()}, (judged, own)
 
 
 def summary(items: dict) -> dict:

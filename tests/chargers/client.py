@@ -62,7 +62,11 @@ class TestCharger(ChargePoint):
     def on_get_configuration(self, **kw):
         self._note("GetConfiguration", **kw)
         return call_result.GetConfiguration(
-            configuration_key=[{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]
+            configuration_key=[
+                {"key": "HeartbeatInterval", "readonly": False, "value": "300"},
+                # It answers ClearCache Accepted: it has an authorization cache (§9.1.2).
+                {"key": "AuthorizationCacheEnabled", "readonly": False, "value": "true"},
+            ]
         )
 
     @on(Action.get_diagnostics)

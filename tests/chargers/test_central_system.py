@@ -46,7 +46,12 @@ COMMANDS = {
     "UpdateFirmware": {"location": "http://127.0.0.1/fw.bin", "retrieveDate": "2030-01-01T00:00:00Z"},
 }
 EXPECTED = {
-    "GetConfiguration": {"configurationKey": [{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]},
+    "GetConfiguration": {
+        "configurationKey": [
+            {"key": "HeartbeatInterval", "readonly": False, "value": "300"},
+            {"key": "AuthorizationCacheEnabled", "readonly": False, "value": "true"},
+        ]
+    },
     "GetDiagnostics": {"fileName": "diag.log"},
     "GetLocalListVersion": {"listVersion": 3},
     "UnlockConnector": {"status": "Unlocked"},

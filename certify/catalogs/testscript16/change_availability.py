@@ -4,10 +4,11 @@ OCPP 1.6 §5.2 Change Availability, §4.9 Status Notification."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chargers.protocol.v16.state import OPERATIVE_STATES
+from chargers.frames.reader import Record
+from chargers.protocol.v16.state import CHARGING_STATES, OPERATIVE_STATES
 
 from ...judging.scope import Scope
 from ...judging.verdict import (
@@ -53,9 +54,58 @@ def _wanted(kind: str) -> Callable[[str], bool]:
     return lambda status: status in OPERATIVE_STATES
 
 
+def _left(s: Scope, target: int, stop: Record) -> Record | None:
+    """The connector's first status after its transaction ended that is neither a charging
+    state nor Finishing: the driver has left (§4.9), and a scheduled change applies (§5.2)."""
+    since = s.state.happened(stop)
+    for record in s.state.statuses(target):
+        if record.ts >= since and record.get("status") not in CHARGING_STATES | {"Finishing"}:
+            return record
+    return None
+
+
+def _due(s: Scope, command: Record, target: int) -> tuple[datetime | None, str]:
+    """When the change is due on a connector, and why not yet (None: not yet due).
+    Accepted: at once. Scheduled: once its transaction ended and its driver left; a
+    connector idle under a Scheduled change of connector 0 MAY change at once (§5.2)."""
+    if command.answer_status() == "Accepted":
+        return command.answer.ts, ""
+    start = s.state.running(target, command.answer.ts)
+    if start is None:
+        return command.answer.ts, ""
+    stop = next((r for r in s.state.stops() if r.get("transactionId") == start.answer.get("transactionId")), None)
+    if stop is None:
+        return None, f"awaiting the end of the transaction on connector {target}"
+    left = _left(s, target, stop)
+    if left is None:
+        return None, f"awaiting the driver to leave connector {target} (Finishing, then the unplug)"
+    return left.ts, ""
+
+
+def _shown(s: Scope, target: int, since: datetime, want, limit: float) -> tuple[Record | None, datetime]:
+    """The first wanted status of a connector from a moment within `limit` s of connected time,
+    and the moment the limit counts from: a Faulted connector shows the change once the fault
+    clears (§4.9: Faulted is inoperative already)."""
+    due = since
+    faulted = s.state.status_at(target, since) == "Faulted"
+    for record in s.state.statuses(target, s.lo, s.hi):
+        if record.ts < since:
+            continue
+        if want(record.get("status")) and s.connected_seconds(due, record.ts) <= limit:
+            return record, due
+        if record.get("status") == "Faulted":
+            faulted = True
+        elif faulted:
+            faulted, due = False, record.ts
+            if want(record.get("status")):
+                return record, due
+    return None, (s.now if faulted else due)
+
+
 def judge(s: Scope) -> Verdict:
     timeout = s.opt("effect_timeout")
     minimum = s.state.minimum_status_duration()
+    limit = timeout + minimum
     count = s.state.connector_count()
     evidence: list[int] = []
     shown = {"Inoperative": None, "Operative": None}
@@ -63,68 +113,72 @@ def judge(s: Scope) -> Verdict:
     # the one cited, not a later one that found the connector already there (§5.2).
     caused: dict[str, list] = {"Inoperative": [], "Operative": []}
     notes: list[str] = []
+    waiting: dict = {}
     commands = [c for c in s.calls("ChangeAvailability", "out") if c.answer is not None]
     for index, command in enumerate(commands):
         status, kind, connector = command.answer_status(), command.get("type"), command.get("connectorId")
         if status not in ("Accepted", "Scheduled"):
-            # Rejected: the change is not possible, e.g. no such connector (§5.2; with a transaction: Scheduled).
+            # Rejected: the change is not possible, e.g. no such connector (§5.2).
             notes.append(f"ChangeAvailability {kind} on connector {connector} answered {status}")
             evidence += ids(command)
             continue
         targets = list(range(1, count + 1)) if connector == 0 and count else [connector]
-        later = [c for c in commands[index + 1 :] if c.get("connectorId") in (connector, 0)]
-        undone_at = later[0].ts if later else None
-        since = command.ts
-        if status == "Scheduled":
-            # Applied when the running transaction ends (§5.2): judge from its stop.
-            stop = s.first_after(s.state.stops(), command.ts)
-            if stop is None:
-                notes.append(f"ChangeAvailability {kind} Scheduled: awaiting the end of the transaction")
-                continue
-            since = stop.ts
+        busy = [t for t in targets if s.state.running(t, command.answer.ts) is not None]
+        if status == "Accepted" and busy:
+            return Verdict(
+                FAILED,
+                f"ChangeAvailability {kind} answered Accepted while a transaction ran on connector {busy[0]}: "
+                "§5.2 asks Scheduled, the change to follow the transaction",
+                "",
+                ids(command, s.state.running(busy[0], command.answer.ts)),
+                expected="Scheduled while a transaction is in progress",
+                actual=f"Accepted at {at(command.answer)}",
+                clause="§5.2 Change Availability",
+            )
         want = _wanted(kind)
         follows = []
         for target in targets:
+            later = [c for c in commands[index + 1 :] if c.get("connectorId") in (target, 0)]
+            since, why = _due(s, command, target)
+            if later and (since is None or later[0].ts < since):
+                notes.append(f"ChangeAvailability {kind} {status} was replaced by a later one before it applied")
+                follows = []
+                break
+            if since is None:
+                notes.append(f"ChangeAvailability {kind} Scheduled: {why}")
+                follows = []
+                break
             if status == "Accepted" and want(s.state.status_at(target, command.ts)):
                 # Already in that state: Accepted, and no new status is due (§5.2).
                 follows.append((target, None))
                 continue
-            follow = s.first_after(
-                s.state.statuses(target, s.lo, s.hi),
-                since,
-                lambda r, want=want, since=since: (
-                    want(r.get("status")) and r.ts - since <= timedelta(seconds=timeout + minimum)
-                ),
-            )
+            follow, due = _shown(s, target, since, want, limit)
             if follow is None:
-                if undone_at is not None and (undone_at - since).total_seconds() <= minimum + timeout:
-                    # Undone before the charger had to report it (MinimumStatusDuration, §4.9).
+                undone = later[0].ts if later else None
+                if undone is not None and s.connected_seconds(due, undone) <= minimum + s.opt("interval_slack"):
+                    # Undone sooner than MinimumStatusDuration: the charger MAY leave it unreported (§4.9).
                     notes.append(f"ChangeAvailability {kind} was undone before connector {target} had to report it")
                     follows = []
                     break
-                if s.expired(since, timeout + minimum):
+                if s.expired(due, limit):
                     expected = "Unavailable" if kind == "Inoperative" else "Available"
                     return Verdict(
                         FAILED,
-                        f"No StatusNotification {expected} for connector {target} within {timeout + minimum} s of "
-                        f"ChangeAvailability {kind} ({status})",
+                        f"No StatusNotification {expected} for connector {target} within {limit} s of "
+                        f"ChangeAvailability {kind} ({status})"
+                        + (" taking effect" if due != command.answer.ts else ""),
                         "",
                         ids(command),
                         expected=f"StatusNotification {expected} for connector {target}",
                         actual=f"{status} at {at(command.answer)}, then no such status",
                         clause="§5.2 Change Availability, §4.9 Status Notification",
                     )
-                return Verdict(
-                    OPEN,
-                    f"ChangeAvailability {kind} {status}; awaiting the status of connector {target}.",
-                    "",
-                    evidence + ids(command),
-                    steps=[step(f"{k} shown", None, done=v is not None) for k, v in shown.items()],
-                    waiting={
-                        "for": f"StatusNotification of connector {target}",
-                        "deadline": s.deadline(since, timeout + minimum),
-                    },
-                )
+                waiting = waiting or {
+                    "for": f"StatusNotification of connector {target}",
+                    "deadline": s.deadline(due, limit),
+                }
+                follows = []
+                break
             follows.append((target, follow))
         if follows and len(follows) == len(targets):
             changed = [f for _, f in follows if f is not None]
@@ -135,25 +189,30 @@ def judge(s: Scope) -> Verdict:
     reported = {r.get("connectorId") for r in s.state.statuses()}
     reported |= set(s.state.initial_statuses())
     missing = [c for c in range(0, count + 1) if c not in reported]
-    waiting = [k for k, v in shown.items() if v is None]
+    todo = [k for k, v in shown.items() if v is None]
     note = f" ({'; '.join(notes)})" if notes else ""
-    if waiting:
+    if todo:
         return Verdict(
             OPEN,
-            f"Send ChangeAvailability {' and '.join(waiting)} (per connector).{note}",
+            f"Send ChangeAvailability {' and '.join(todo)} (per connector).{note}",
             "",
             evidence,
             steps=steps,
+            waiting=waiting,
         )
-    extra = (
-        f"; no status yet for {connectors(missing)}: the test script asks for every connector including 0, "
-        "OCPP 1.6 does not require connector 0"
-        if missing
-        else f"; statuses for connectors 0..{count}"
-    )
+    if missing:
+        return Verdict(
+            OPEN,
+            f"Inoperative → Unavailable and Operative → Available shown, but no status for {connectors(missing)} "
+            "yet: the test script asks a StatusNotification per connector including connector 0 (OCPP 1.6 does "
+            "not require connector 0, §4.9: not failed); send ChangeAvailability or TriggerMessage for it." + note,
+            "",
+            evidence,
+            steps=[*steps, step(f"A status of {connectors(missing)}")],
+        )
     return Verdict(
         PASSED,
-        f"Inoperative → Unavailable and Operative → Available{extra}{note}",
+        f"Inoperative → Unavailable and Operative → Available; statuses for connectors 0..{count}{note}",
         "ok",
         evidence,
         expected="after Inoperative: Unavailable; after Operative: Available (per connector)",

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chargers.frames.reader import Record
+from chargers.protocol.v16.state import same_key
 
 from ...judging.scope import Scope
 from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, step
@@ -33,8 +34,9 @@ CASE = Case(
 
 
 def _normal(value) -> str:
-    """A configuration value as compared: case and spaces in lists do not matter."""
-    return ",".join(part.strip() for part in str(value).split(",")).lower()
+    """A configuration value as compared: case, spaces and the order of a comma-separated
+    list do not matter (CiString values, §7.17; lists are sets of measurands or profiles)."""
+    return ",".join(sorted({part.strip().lower() for part in str(value).split(",")}))
 
 
 def _read_back(s: Scope, key: str, after: datetime) -> tuple[Record | None, str | None]:
@@ -43,7 +45,7 @@ def _read_back(s: Scope, key: str, after: datetime) -> tuple[Record | None, str 
         if read.direction != "out" or not read.ok or read.answer.ts < after:
             continue
         for entry in read.answer.get("configurationKey", []) or []:
-            if isinstance(entry, dict) and entry.get("key") == key:
+            if isinstance(entry, dict) and same_key(entry.get("key"), key):
                 return read, entry.get("value")
     return None, None
 
@@ -74,7 +76,7 @@ def judge(s: Scope) -> Verdict:
             continue
         boots = [b for b in s.root.calls("BootNotification", "in") if change.ts < b.ts <= read.answer.ts and b.ok]
         overridden = boots and str(boots[-1].answer.get("interval")) == str(found)
-        if key == "HeartbeatInterval" and overridden and _normal(found) != _normal(value):
+        if same_key(key, "HeartbeatInterval") and overridden and _normal(found) != _normal(value):
             # A boot in between handed out its own interval (§4.2): the change cannot be read back.
             notes.append(f"{key}={value}: a BootNotification set the interval to {found} before the read-back (§4.2)")
             continue
@@ -88,7 +90,7 @@ def judge(s: Scope) -> Verdict:
                 actual=f"{key} = {found} at {at(read.answer)}",
                 clause="§5.3 Change Configuration",
             )
-        remark = "ok, heartbeat interval changed" if key == "HeartbeatInterval" else f"ok, {key} changed"
+        remark = "ok, heartbeat interval changed" if same_key(key, "HeartbeatInterval") else f"ok, {key} changed"
         note = f" (also: {'; '.join(notes)}: legal answers, §5.3)" if notes else ""
         return Verdict(
             PASSED,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chargers.frames.reader import Record
+from chargers.frames.reader import CALL, Record
 from chargers.protocol.v16.defaults import tx_default_profile
 
 from ...judging.scope import Scope
@@ -106,7 +106,27 @@ def _profile_legal_reject(s: Scope, command: Record) -> str:
         return f"more periods than ChargingScheduleMaxPeriods {periods}"
     if command.get("connectorId") not in range(0, s.state.connector_count() + 1):
         return "no such connector"
+    most = s.state.config_int("MaxChargingProfilesInstalled")
+    installed = _installed(s, command)
+    key = (command.get("connectorId"), profile.get("chargingProfileId"))
+    if most is not None and key not in installed and len(installed) >= most:
+        return f"{len(installed)} profiles installed already, MaxChargingProfilesInstalled {most} (§9.4.3)"
     return ""
+
+
+def _installed(s: Scope, before: Record) -> set[tuple]:
+    """(connector, chargingProfileId) of the profiles the charger accepted before a
+    command, since it last accepted clearing them all."""
+    installed: set[tuple] = set()
+    for record in s.log.window(0, before.seq - 1):
+        if record.direction != "out" or record.message_type != CALL or record.answer_status() != "Accepted":
+            continue
+        if record.action == "ClearChargingProfile" and not record.payload:
+            installed.clear()
+        elif record.action == "SetChargingProfile":
+            profile = record.get("csChargingProfiles") or {}
+            installed.add((record.get("connectorId"), profile.get("chargingProfileId")))
+    return installed
 
 
 def judge(s: Scope) -> Verdict:

@@ -121,8 +121,27 @@ def judge(s: Scope) -> Verdict:
             step(f"{name} announced", command),
             step("Uploaded", next((n for n in after if n.get("status") == "Uploaded"), None)),
         ]
-        if "UploadFailed" in states and "Uploaded" not in states:
-            return _upload_failed(s, command, after, states)
+        if states and states[-1] == "UploadFailed" and "Uploaded" not in states:
+            # Retries belong to the charger (§5.9, §6.25): `retries` tries at `retryInterval`, or as it
+            # decides within the upload window when we did not say. A final UploadFailed is judged.
+            tries, gap = command.get("retries"), command.get("retryInterval")
+            final = isinstance(tries, int) and states.count("UploadFailed") >= tries
+            if isinstance(gap, int):
+                expired = s.expired(after[-1].ts, gap + s.opt("effect_timeout"))
+            else:
+                expired = s.expired(command.answer.ts, s.opt("diagnostics_timeout"))
+            verdict = _upload_failed(s, command, after, states)
+            if verdict.status == INCONCLUSIVE or final or expired:
+                return verdict  # the lab's failure is told at once; the charger's once it gave up
+            return Verdict(
+                OPEN,
+                "UploadFailed; the charger may retry (GetDiagnostics.retries, retryInterval: its own choice when "
+                "absent).",
+                "",
+                ids(command, *after),
+                steps=steps,
+                waiting={"for": "a retry of the upload"},
+            )
         if "Uploaded" not in states:
             limit = s.opt("diagnostics_timeout")
             if s.expired(command.answer.ts, limit):

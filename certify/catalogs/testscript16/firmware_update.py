@@ -123,19 +123,28 @@ def judge(s: Scope) -> Verdict:
                     },
                 )
             version = boot.get("firmwareVersion") or ""
-            if version == before:
+            image = str(s.options.get("firmware_image_version") or "")
+            if image and version != image:
                 return Verdict(
-                    OPEN,
-                    f"Installed, version unchanged ({version or 'none reported'}): upload a different firmware "
-                    "version to show the update",
+                    FAILED,
+                    f"Installed, but the charger rebooted with firmware {version or 'unreported'}, not the image's "
+                    f"{image}",
                     "",
                     ids(command, *after, boot),
-                    steps=steps,
+                    expected=f"a BootNotification with firmwareVersion {image}",
+                    actual=f"firmwareVersion {version or 'absent'} at {at(boot)}",
+                    clause="§5.19 Update Firmware (Installed: the new firmware runs)",
                 )
+            # The version after the update is reported; without the image's version nobody
+            # can say it had to change (the same build may be installed again).
+            change = (
+                f"firmware {version} (was {before or 'unknown'})"
+                if version != before
+                else f"firmware {version or 'unreported'}, as before (the image's version is not known to the bench)"
+            )
             return Verdict(
                 PASSED,
-                f"{' → '.join(states[: states.index('Installed') + 1])}; rebooted with firmware {version} "
-                f"(was {before or 'unknown'})",
+                f"{' → '.join(states[: states.index('Installed') + 1])}; rebooted with {change}",
                 "ok",
                 ids(command, *after, boot),
                 {
@@ -149,9 +158,18 @@ def judge(s: Scope) -> Verdict:
         last = states[-1] if states else ""
         if last in ("DownloadFailed", "InstallationFailed"):
             failed_at = after[-1]
-            if s.expired(failed_at.ts, s.opt("effect_timeout")):
-                if last == "DownloadFailed":
-                    return _download_failed(s, command, after, states)
+            # Retries belong to the charger (§5.19, §6.55): `retries` tries at `retryInterval`,
+            # or as many and as late as it decides when we did not say.
+            tries, gap = command.get("retries"), command.get("retryInterval")
+            final = last == "InstallationFailed" or (isinstance(tries, int) and states.count("DownloadFailed") >= tries)
+            wait = s.opt("effect_timeout") + (gap if isinstance(gap, int) else 0)
+            if not final and not isinstance(gap, int):
+                wait = s.opt("reboot_timeout")
+            if last == "DownloadFailed" and s.expired(failed_at.ts, s.opt("effect_timeout")):
+                verdict = _download_failed(s, command, after, states)
+                if verdict.status == INCONCLUSIVE or final or s.expired(failed_at.ts, wait):
+                    return verdict  # the lab's failure is told at once; the charger's once it gave up
+            elif s.expired(failed_at.ts, s.opt("effect_timeout") if final else wait):
                 return Verdict(
                     FAILED,
                     f"Firmware update ended with {last} (if the file was not the manufacturer's image, upload the "
@@ -163,7 +181,12 @@ def judge(s: Scope) -> Verdict:
                     clause="§5.19 Update Firmware",
                 )
             return Verdict(
-                OPEN, f"{last}; the charger may retry (UpdateFirmware.retries).", "", ids(command, *after), steps=steps
+                OPEN,
+                f"{last}; the charger may retry (UpdateFirmware.retries, retryInterval: its own choice when absent).",
+                "",
+                ids(command, *after),
+                steps=steps,
+                waiting={"for": "a retry", "deadline": s.deadline(failed_at.ts, wait)},
             )
         if not states:
             retrieve = max(parse_time(command.get("retrieveDate")) or command.ts, command.ts)

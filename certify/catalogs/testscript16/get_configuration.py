@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chargers.frames.reader import Record
+
 from ...judging.scope import Scope
 from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, step
 from .. import Case, Command
@@ -25,6 +27,23 @@ CASE = Case(
     octt=("TC_019",),
     result_prefix="Ok, ",
 )
+
+
+def _known_elsewhere(s: Scope, request: Record) -> list[tuple[str, Record]]:
+    """Keys the charger showed it has in other exchanges of the session: listed in its
+    other GetConfiguration answers (the pre-flight read, keys asked by name) or changed
+    with Accepted or RebootRequired."""
+    known: dict[str, tuple[str, Record]] = {}
+    for read in s.log.calls("GetConfiguration", "out"):
+        if read is request or not read.ok:
+            continue
+        for entry in read.answer.get("configurationKey", []) or []:
+            if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+                known.setdefault(entry["key"].lower(), (entry["key"], read))
+    for change in s.log.calls("ChangeConfiguration", "out"):
+        if change.answer_status() in ("Accepted", "RebootRequired") and isinstance(change.get("key"), str):
+            known.setdefault(change.get("key").lower(), (change.get("key"), change))
+    return list(known.values())
 
 
 def judge(s: Scope) -> Verdict:
@@ -60,6 +79,20 @@ def judge(s: Scope) -> Verdict:
             ids(request),
             expected="GetConfiguration.conf listing all configuration keys",
             actual=f"an empty list at {at(request.answer)}",
+            clause="§5.8 Get Configuration",
+        )
+    listed = {str(e.get("key")).lower() for e in keys if isinstance(e, dict)}
+    missing = [key for key, _ in _known_elsewhere(s, request) if key.lower() not in listed]
+    if missing:
+        return Verdict(
+            FAILED,
+            f"GetConfiguration without keys listed {len(keys)} keys, not the complete list: it lacks "
+            f"{', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}, which the charger reports elsewhere "
+            "(§5.8: all keys; keys compare without case, §7.17)",
+            "",
+            ids(request),
+            expected="GetConfiguration.conf listing all configuration keys",
+            actual=f"{len(keys)} keys at {at(request.answer)}, without {', '.join(missing[:5])}",
             clause="§5.8 Get Configuration",
         )
     return Verdict(

@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from chargers.frames.reader import CALL, GONE_EVENTS, Record
+from chargers.protocol.v16.state import same_key
+
 from ...judging.scope import Scope
 from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, seconds, step
 from .. import Case, Command
@@ -32,29 +35,46 @@ CASE = Case(
 )
 
 
-def _gaps_while_connected(s: Scope, start: datetime, end: datetime | None) -> list[float]:
-    """Seconds of silence from the charger while it was connected (any CALL
-    counts: the interval is one of inactivity, §9.1.10): a disconnection ends a
-    silence, a reconnection starts one, and up to now while still connected."""
+def _silences(s: Scope, start: datetime, end: datetime | None) -> list[float]:
+    """Seconds of silence while the charger was connected: from one OCPP exchange
+    to the next. Any frame it sent is one: its own CALL, or its answer to ours
+    (the interval is one of inactivity, "no OCPP exchanges", §9.1.10; our traffic
+    MAY replace heartbeats, §4.6). A silence that ends with the connection going
+    counts only up to `notice_time` before the server saw it go: the connection
+    may have died that long before (noticed at a ping timeout, or only when the
+    charger came back); without pings, not at all. A reconnection starts anew."""
     end = end or s.now
-    points = [
-        (r.ts, "msg") for r in s.root.window() if r.direction == "in" and r.message_type == 2 and start < r.ts <= end
-    ]
+    notice = s.opt("notice_time")
+    points = [(r.ts, r.seq, "msg") for r in s.log.window() if r.direction == "in" and start < r.ts <= end]
     for event in s.log.events:
-        if start < event.ts <= end:
-            kind = "back" if event.event == "connected" else "gone"
-            if event.event in ("connected", "disconnected", "replaced", "refused", "offline"):
-                points.append((event.ts, kind))
-    points.sort(key=lambda p: p[0])
-    if end == s.now and s.state.connected_now():
-        points.append((s.now, "msg"))
+        if start < event.ts <= end and (event.event == "connected" or event.event in GONE_EVENTS):
+            points.append((event.ts, event.seq, "back" if event.event == "connected" else "gone"))
+    points.sort(key=lambda p: p[1])
     gaps, last, connected = [], start, True
-    for when, kind in points:
-        if connected:
+    for when, _, kind in points:
+        if connected and kind == "msg":
             gaps.append(seconds(last, when))
-        connected = kind != "gone"
+        elif connected and kind == "gone" and notice is not None:
+            gaps.append(max(seconds(last, when) - notice, 0.0))
+        connected = kind != "gone" and (connected or kind == "back")
         last = when
+    if connected and end == s.now and s.state.connected_now():
+        gaps.append(seconds(last, s.now))
     return gaps
+
+
+def _paced(s: Scope, beat: Record, interval: int) -> bool:
+    """Whether a Heartbeat came about one interval of inactivity after the
+    charger's previous exchange (or its connection), its previous CALL or its
+    previous Heartbeat (a charger may count inactivity either way, §9.1.10)."""
+    tolerance, slack = s.opt("interval_tolerance"), s.opt("interval_slack")
+    low, high = interval * (1 - tolerance) - slack, interval * (1 + tolerance) + slack
+    before = [
+        s.log.before(beat.seq, lambda r: r.direction == "in" or r.event == "connected"),
+        s.log.before(beat.seq, lambda r: r.direction == "in" and r.message_type == CALL),
+        s.log.before(beat.seq, lambda r: r.direction == "in" and r.action == "Heartbeat" and r.message_type == CALL),
+    ]
+    return any(r is not None and low <= (beat.ts - r.ts).total_seconds() <= high for r in before)
 
 
 def judge(s: Scope) -> Verdict:
@@ -62,6 +82,7 @@ def judge(s: Scope) -> Verdict:
     steps = [step("Heartbeat received", beats[0] if beats else None)]
     evidence = ids(beats[0]) if beats else []
     notes = []
+    triggered: set[int] = set()  # the Heartbeats our TriggerMessages asked for
     tolerance, slack = s.opt("interval_tolerance"), s.opt("interval_slack")
     for trigger in s.calls("TriggerMessage", "out"):
         if trigger.get("requestedMessage") != "Heartbeat" or trigger.answer is None:
@@ -94,12 +115,13 @@ def judge(s: Scope) -> Verdict:
                     "deadline": s.deadline(trigger.answer.ts, s.opt("effect_timeout")),
                 },
             )
+        triggered.add(follow.id)
         evidence += ids(trigger, follow)
         steps.append(step("Triggered Heartbeat", follow))
     changes = [
         c
         for c in s.calls("ChangeConfiguration", "out")
-        if c.get("key") == "HeartbeatInterval" and c.answer_status() == "Accepted"
+        if same_key(c.get("key"), "HeartbeatInterval") and c.answer_status() == "Accepted"
     ]
     if changes:
         change = changes[-1]
@@ -116,7 +138,7 @@ def judge(s: Scope) -> Verdict:
         limit = interval * (1 + tolerance) + slack
         # The first beat may still follow the old timer; from then on the new one rules.
         start = after[0].ts if after else when
-        gaps = _gaps_while_connected(s, start, end)
+        gaps = _silences(s, start, end)
         if interval > 0 and gaps and max(gaps) > limit * 2 + (0 if after else interval):
             return Verdict(
                 FAILED,
@@ -128,27 +150,32 @@ def judge(s: Scope) -> Verdict:
                 actual=f"{max(gaps):.0f} s of silence",
                 clause="test script item 2 (§9.1.10 HeartbeatInterval; §4.6 makes heartbeats optional over JSON)",
             )
+        # A triggered Heartbeat, or two right after the change, show nothing of the interval:
+        # untriggered ones, each about one interval after the charger's previous exchange.
+        paced = [b for b in after if b.id not in triggered and interval > 0 and _paced(s, b, interval)]
+        band = f"{interval} s ± {tolerance:.0%} + {slack} s"
         steps.append(step(f"HeartbeatInterval set to {interval} s", change))
-        # The first Heartbeat after the change may be a triggered one or follow the old timer.
-        steps.append(step("Heartbeats at the new interval", after[1] if len(after) > 1 else None))
-        if len(after) < 2:
+        steps.append(step("Two untriggered Heartbeats at the new interval", paced[1] if len(paced) > 1 else None))
+        if len(paced) < 2:
             return Verdict(
                 OPEN,
-                f"HeartbeatInterval set to {interval} s; awaiting two Heartbeats at that pace (leave the charger "
-                "idle: other messages may replace heartbeats, §4.6).",
+                f"HeartbeatInterval set to {interval} s; awaiting two untriggered Heartbeats at that pace ({band} "
+                "after the charger's previous message; leave the charger idle: other messages may replace "
+                "heartbeats, §4.6)." + (f" {'; '.join(notes)}." if notes else ""),
                 "",
-                evidence + ids(change),
+                evidence + ids(change, *paced),
                 steps=steps,
                 waiting={"for": f"a Heartbeat after {interval} s of inactivity", "person": "leave the charger idle"},
             )
         return Verdict(
             PASSED,
-            f"Heartbeats follow the new HeartbeatInterval of {interval} s" + (f"; {'; '.join(notes)}" if notes else ""),
+            f"Heartbeats follow the new HeartbeatInterval of {interval} s: {len(paced)} untriggered, each {band} "
+            "after the charger's previous message" + (f"; {'; '.join(notes)}" if notes else ""),
             f"ok, heartbeats every {interval} s",  # item 5's "heartbeat interval changed" is the change itself
-            evidence + ids(change, *after[:3]),
+            evidence + ids(change, *paced[:3]),
             {"HeartbeatInterval change→first Heartbeat": seconds(when, after[0].ts)},
             expected=f"Heartbeats, at most every {interval} s of inactivity",
-            actual=f"first Heartbeat {seconds(when, after[0].ts):.0f} s after the change, at {at(after[0])}",
+            actual=f"untriggered Heartbeats at {at(paced[0])} and {at(paced[1])}",
             steps=steps,
         )
     if not beats:

@@ -5,7 +5,11 @@ MeterValuesSampledData."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from chargers.frames.reader import Record
+from chargers.protocol.v16.state import meter_values, same_key
 
 from ...judging.scope import Scope
 from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, ids, seconds, step
@@ -68,51 +72,90 @@ def _without_phase(measurand: str) -> str:
     return measurand
 
 
+def _configured(s: Scope, when: datetime) -> dict[str, str]:
+    """The measurands MeterValuesSampledData asks at a moment, without phase, by their
+    name without case (§7.17) -> as configured."""
+    value = s.state.value_at("MeterValuesSampledData", when) or DEFAULT_MEASURAND
+    names = [_without_phase(m.strip()) for m in value.split(",") if m.strip()]
+    return {name.lower(): name for name in names}
+
+
+def _violation(s: Scope, start: Record, stop: Record | None, samples) -> Verdict | None:
+    """A SHALL a transaction's samples break: an accepted measurand missing from a
+    periodic sample of its MeterValues (each sample judged, §9.1.17), or samples further
+    apart than the interval in force, which counts from its change (§5.3, §9.1.19)."""
+    tx = start.answer.get("transactionId")
+    tolerance, slack = s.opt("interval_tolerance"), s.opt("interval_slack")
+    offset = s.state.clock_offset()
+    margin = timedelta(seconds=slack)
+    if stop is not None:
+        by_time: dict[datetime, set[str]] = {}
+        for frame in samples.frames:
+            for reading in meter_values(frame):
+                if reading.periodic and reading.ts is not None:
+                    by_time.setdefault(reading.ts, set()).update(v.measurand.lower() for v in reading.values)
+        for when, found in sorted(by_time.items()):
+            wanted = _configured(s, when - offset - margin)
+            lacking = sorted(wanted[m] for m in wanted.keys() - found if m != DEFAULT_MEASURAND.lower())
+            if lacking and len(by_time) >= 2:
+                return Verdict(
+                    FAILED,
+                    f"MeterValuesSampledData in force for transaction {tx} asks {', '.join(sorted(wanted.values()))}; its "
+                    f"periodic sample of {when:%H:%M:%S} lacks {', '.join(lacking)}",
+                    "",
+                    ids(*samples.frames[:2]),
+                    expected=f"every periodic sample with {', '.join(sorted(wanted.values()))}",
+                    actual=f"a sample of {', '.join(sorted(found))}",
+                    clause="§9.1.17 MeterValuesSampledData, §3.16.4",
+                )
+    changes = [
+        c.answer.ts
+        for c in s.log.calls("ChangeConfiguration", "out")
+        if same_key(c.get("key"), "MeterValueSampleInterval") and c.answer_status() == "Accepted"
+    ]
+    for a, b in itertools.pairwise(samples.periodic):
+        before = s.state.config_int("MeterValueSampleInterval", a.ts - offset) or 0
+        after = s.state.config_int("MeterValueSampleInterval", b.ts - offset - margin) or 0
+        if not after:
+            continue  # 0: no periodic samples asked
+        # Across a change (even to the same value) the old period may run out first, or the
+        # new one count from the change (§5.3).
+        changed = any(a.ts - offset < when <= b.ts - offset for when in changes)
+        allowed = (before + after if changed else after) * (1 + tolerance) + slack
+        gap = seconds(a.ts, b.ts)
+        if gap > allowed:
+            return Verdict(
+                FAILED,
+                f"Periodic samples of transaction {tx} are {gap:.0f} s apart by their own timestamps; "
+                f"MeterValueSampleInterval in force was {after} s",
+                "",
+                ids(*samples.frames[:3]),
+                expected=f"a periodic sample every {after} s",
+                actual=f"{gap:.0f} s between the samples of {a.ts:%H:%M:%S} and {b.ts:%H:%M:%S}",
+                clause="§9.1.19 MeterValueSampleInterval, §7.33 MeterValue",
+            )
+    return None
+
+
 def judge(s: Scope) -> Verdict:
     stops = {r.get("transactionId"): r for r in s.state.stops()}
-    tolerance, slack = s.opt("interval_tolerance"), s.opt("interval_slack")
     best: Verdict | None = None
+    done: Verdict | None = None
+    # Every transaction is judged: one that breaks a SHALL fails the item whatever came
+    # before it, and any one that shows the script's criteria passes it.
     for start in s.state.started(s.lo, s.hi):
         tx = start.answer.get("transactionId")
         stop = stops.get(tx)
         samples = s.state.samples(start, stop, s.now)
-        own, periodic, found = samples.frames, samples.periodic, samples.measurands
-        config = s.state.config(start.ts)
+        violation = _violation(s, start, stop, samples)
+        if violation is not None:
+            return violation
+        own, periodic = samples.frames, samples.periodic
+        found = {m.lower() for m in samples.measurands}
         interval = s.state.config_int("MeterValueSampleInterval", start.ts)
-        configured = {
-            _without_phase(m.strip())
-            for m in (config.get("MeterValuesSampledData") or DEFAULT_MEASURAND).split(",")
-            if m.strip()
-        }
-        ignored = sorted(m for m in configured - found if m != DEFAULT_MEASURAND or not found)
-        if len(periodic) >= 2 and ignored and stop is not None:
-            return Verdict(
-                FAILED,
-                f"MeterValuesSampledData in force for transaction {tx} asks {', '.join(configured)}; its samples "
-                f"lack {', '.join(ignored)}",
-                "",
-                ids(*own[:2]),
-                expected=f"periodic samples of {', '.join(sorted(configured))}",
-                actual=f"samples of {', '.join(sorted(found))}",
-                clause="§9.1.17 MeterValuesSampledData, §3.16.4",
-            )
-        gaps = [seconds(a.ts, b.ts) for a, b in itertools.pairwise(periodic)]
-        if interval and gaps:
-            limit = interval * (1 + tolerance) + slack
-            if max(gaps) > limit:
-                return Verdict(
-                    FAILED,
-                    f"Periodic samples of transaction {tx} are {max(gaps):.0f} s apart by their own timestamps; "
-                    f"MeterValueSampleInterval in force was {interval} s",
-                    "",
-                    ids(*own[:3]),
-                    expected=f"a periodic sample every {interval} s",
-                    actual=f"{max(gaps):.0f} s between samples",
-                    clause="§9.1.19 MeterValueSampleInterval, §7.33 MeterValue",
-                )
-        if stop is None:
+        if stop is None or done is not None:
             continue
-        lacking = [name for name, measurand in SCRIPT_MEASURANDS if measurand not in found]
+        lacking = [name for name, measurand in SCRIPT_MEASURANDS if measurand.lower() not in found]
         steps = [
             step(f"Transaction {tx}: start and stop readings (meterStart, meterStop)", stop),
             step("Periodic samples at the interval in force", (own or [stop])[0] if len(periodic) >= 2 else None),
@@ -128,7 +171,7 @@ def judge(s: Scope) -> Verdict:
             )
             best = best or Verdict(OPEN, f"Transaction {tx} {what}.", "", ids(start, stop), steps=steps)
             continue
-        return Verdict(
+        done = Verdict(
             PASSED,
             f"Transaction {tx}: meterStart {start.get('meterStart')} and meterStop {stop.get('meterStop')}, periodic "
             f"samples every ~{interval or '?'} s with voltage, current and power",
@@ -136,14 +179,18 @@ def judge(s: Scope) -> Verdict:
             ids(start, *own[:3], stop),
             {"samples": len(periodic)},
             expected="start and stop readings, periodic samples at the interval, voltage, current and power",
-            actual=f"{len(periodic)} periodic samples of {', '.join(sorted(found))}",
+            actual=f"{len(periodic)} periodic samples of {', '.join(sorted(samples.measurands))}",
             steps=steps,
         )
-    return best or Verdict(
-        OPEN,
-        "Awaiting a transaction with meter values (start, charge a few intervals, stop).",
-        steps=[step("A stopped transaction with periodic samples of voltage, current and power")],
-        waiting={"for": "a transaction", "person": "start a transaction, charge a few intervals, stop it"},
+    return (
+        done
+        or best
+        or Verdict(
+            OPEN,
+            "Awaiting a transaction with meter values (start, charge a few intervals, stop).",
+            steps=[step("A stopped transaction with periodic samples of voltage, current and power")],
+            waiting={"for": "a transaction", "person": "start a transaction, charge a few intervals, stop it"},
+        )
     )
 
 

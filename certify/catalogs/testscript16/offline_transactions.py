@@ -48,6 +48,28 @@ def judge(s: Scope) -> Verdict:
         step("Offline, then back (the server saw the socket go and return)", before[-1][2] if before else None),
         step("Transaction messages of the offline period delivered after the reconnect", queued[0] if queued else None),
     ]
+    stopped = [r for r in queued if r.action == "StopTransaction"]
+    if queued and not stopped:
+        # The script asks for the cached transactions: a start alone is half of one.
+        return Verdict(
+            OPEN,
+            "The offline period's StartTransaction came after the reconnect; awaiting its StopTransaction from the "
+            "queue (stop the transaction while offline).",
+            "",
+            ids(*queued),
+            steps=steps,
+            waiting={"for": "the queued StopTransaction", "person": "stop the transaction while offline"},
+        )
+    if queued and s.case is None:
+        # Seen outside an attempt of this item: a pass needs a finished attempt of its own.
+        return Verdict(
+            OPEN,
+            "Transaction messages of an offline period arrived after a reconnect, outside an attempt of this item: "
+            "work it in an attempt (its panel's 'Take offline').",
+            "",
+            ids(*queued),
+            steps=steps,
+        )
     if not queued:
         return Verdict(
             OPEN,

@@ -33,12 +33,36 @@ CASE = Case(
 )
 
 
+def _reboot(s: Scope, after: Record, taken: set[int]) -> tuple[Record | None, Record | None, Record | None]:
+    """The reboot that follows a reset's answer: the charger's next connection
+    (not one an earlier reset took), then its accepted BootNotification and a
+    status. A BootNotification without a new connection (one we triggered) is
+    no reboot."""
+    connected = next(
+        (e for e in s.log.events if e.event == "connected" and e.seq > after.seq and e.seq not in taken), None
+    )
+    if connected is None:
+        return None, None, None
+    later = next((e for e in s.log.events if e.event == "connected" and e.seq > connected.seq), None)
+    boot = next(
+        (
+            b
+            for b in s.log.calls("BootNotification", "in", connected.seq, later.seq if later else None)
+            if b.ok and b.answer.get("status") == "Accepted"
+        ),
+        None,
+    )
+    status = next(iter(s.state.statuses(lo=boot.seq)), None) if boot else None
+    return connected, boot, status
+
+
 def judge(s: Scope) -> Verdict:
     done: dict[str, Record] = {}
     evidence: list[int] = []
     timings = {}
     notes = []
     waiting = {}
+    taken: set[int] = set()
     for command in s.calls("Reset", "out"):
         if command.answer is None:
             continue
@@ -47,16 +71,21 @@ def judge(s: Scope) -> Verdict:
             notes.append(f"Reset {kind} answered {command.answer_status()} (legal, §7.41)")
             evidence += ids(command)
             continue
-        connected, boot, status = s.state.came_back(command.ts)
+        # Each reset its own reboot, after its own Accepted (§5.14).
+        connected, boot, status = _reboot(s, command.answer, taken)
+        if connected is not None and boot is not None:
+            taken.add(connected.seq)
         if status is None:
-            if s.expired(command.answer.ts, s.opt("reboot_timeout")):
-                missing = "BootNotification" if boot is None else "StatusNotification"
+            if s.expired(command.answer.ts, s.opt("reboot_timeout"), wall=True):
+                missing = "reconnection" if connected is None else "BootNotification" if boot is None else "status"
                 return Verdict(
                     FAILED,
-                    f"No {missing} within {s.opt('reboot_timeout')} s of the accepted Reset {kind}",
+                    f"No reboot ({missing}) within {s.opt('reboot_timeout')} s of the accepted Reset {kind}"
+                    + (" (each reset needs its own reboot)" if taken else ""),
                     "",
                     ids(command),
-                    expected=f"a reboot: BootNotification and StatusNotification within {s.opt('reboot_timeout')} s",
+                    expected="a reboot: the connection anew, BootNotification and StatusNotification within "
+                    f"{s.opt('reboot_timeout')} s",
                     actual=f"Accepted at {at(command.answer)}, no {missing}",
                     clause="§5.14 Reset",
                 )
@@ -66,7 +95,7 @@ def judge(s: Scope) -> Verdict:
             }
             continue
         done.setdefault(kind, command)
-        evidence += [*ids(command, boot, status), *([connected.id] if connected else [])]
+        evidence += [*ids(command, boot, status), connected.id]
         timings[f"Reset {kind}→BootNotification"] = seconds(command.ts, boot.ts)
     steps = [step(f"Reset {k}: back online", done.get(k)) for k in ("Hard", "Soft")]
     note = f" ({'; '.join(notes)})" if notes else ""

@@ -4,11 +4,11 @@ trigger): its data (CASE) and its rule (judge). OCPP 1.6 §5.11 Remote Start Tra
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from chargers.frames.reader import Record
-from chargers.protocol.v16.state import CHARGING_STATES
+from chargers.protocol.v16.state import CHARGING_STATES, same_tag
 
 from ...judging.scope import Scope
 from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, seconds, step
@@ -55,6 +55,29 @@ def _refused(auth: Record) -> str:
     return "" if status in ("Accepted", "ConcurrentTx", "", None) else status
 
 
+def _refused_start(start: Record) -> str:
+    """Our answer to a StartTransaction when it refused the card (the charger then stops it, §4.8)."""
+    status = (start.answer.get("idTagInfo") or {}).get("status")
+    return "" if status in ("Accepted", "ConcurrentTx", None) else str(status)
+
+
+def _charged_without_transaction(s: Scope, since: datetime, wait: float) -> Record | None:
+    """A connector that went Charging within `wait` s of a moment with no transaction
+    started on it around then: energy delivered for a card we refused."""
+    window = timedelta(seconds=s.opt("effect_timeout"))
+    for record in s.state.statuses(lo=s.lo, hi=s.hi):
+        if not since < record.ts <= since + timedelta(seconds=wait) or record.get("status") != "Charging":
+            continue
+        connector = record.get("connectorId")
+        if s.state.running(connector, record.ts) is not None:
+            continue
+        # Charging MAY come before its StartTransaction (no order is mandated).
+        coming = [st for st in s.state.started() if st.get("connectorId") == connector]
+        if not any(record.ts <= st.ts <= record.ts + window for st in coming):
+            return record
+    return None
+
+
 def judge(s: Scope) -> Verdict:
     timeout = s.opt("effect_timeout")
     evidence: list[int] = []
@@ -76,14 +99,21 @@ def judge(s: Scope) -> Verdict:
             evidence += ids(remote)
             continue
         connector, tag = remote.get("connectorId"), remote.get("idTag")
-        remote_tags.add(tag)
+        remote_tags.add(str(tag).lower())
         start = s.first_after(
             starts,
             remote.ts,
-            lambda r, c=connector, t=tag: (c is None or r.get("connectorId") == c) and r.get("idTag") == t,
+            lambda r, c=connector, t=tag: (c is None or r.get("connectorId") == c) and same_tag(r.get("idTag"), t),
         )
         if start is None:
             plugged = connector is not None and s.state.status_at(connector, remote.ts) == "Preparing"
+            refused = next(
+                (a for a in s.calls("Authorize", "in") if a.ts >= remote.ts and same_tag(a.get("idTag"), tag)), None
+            )
+            if refused is not None and _refused(refused):
+                # AuthorizeRemoteTxRequests: the charger asked us, and we refused (§5.11): no start is right.
+                notes.append(f"remote start of {tag} ended by our Authorize answer {_refused(refused)} (§5.11)")
+                continue
             if plugged and s.expired(remote.answer.ts, timeout):
                 return Verdict(
                     FAILED,
@@ -108,9 +138,11 @@ def judge(s: Scope) -> Verdict:
         if not auth.ok:
             continue
         tag = auth.get("idTag")
-        later = [st for st in starts if st.ts >= auth.ts and st.get("idTag") == tag]
+        later = [st for st in starts if st.ts >= auth.ts and same_tag(st.get("idTag"), tag)]
         start = later[0] if later else None
         refused = _refused(auth)
+        if refused and str(tag).lower() in remote_tags and authorize_remote:
+            continue  # the Authorize of a remote start, refused by us: judged with the remote start (§5.11)
         if refused:
             if start is not None and (start.ts - auth.ts).total_seconds() <= timeout:
                 return Verdict(
@@ -123,16 +155,31 @@ def judge(s: Scope) -> Verdict:
                     actual=f"StartTransaction at {at(start)}",
                     clause="§4.1 Authorize, §4.8 Start Transaction",
                 )
+            charged = _charged_without_transaction(s, auth.answer.ts, timeout)
+            if charged is not None:
+                return Verdict(
+                    FAILED,
+                    f"Connector {charged.get('connectorId')} went Charging without a transaction after Authorize "
+                    f"of {tag}, which we answered {refused}: energy was delivered for a refused card",
+                    "",
+                    ids(auth, charged),
+                    expected=f"no energy for {tag} after Authorize {refused}",
+                    actual=f"Charging at {at(charged)}, no StartTransaction",
+                    clause="§4.1 Authorize, §4.8 Start Transaction",
+                )
             # Shown once the charger stayed put for a while, or moved on to another card.
-            moved_on = any(st.ts > auth.ts and st.get("idTag") != tag for st in starts)
+            moved_on = any(st.ts > auth.ts and not same_tag(st.get("idTag"), tag) for st in starts)
             if moved_on or s.expired(auth.answer.ts, s.opt("refusal_wait")):
                 refused_ok = auth
                 evidence += ids(auth)
             continue
         if start is None or start.id in remote_starts:
             continue
-        if authorize_remote and tag in remote_tags:
+        if authorize_remote and str(tag).lower() in remote_tags:
             continue  # the Authorize of a remote start (§5.11): not a local start
+        if _refused_start(start):
+            notes.append(f"the start of {start.get('idTag')} we answered {_refused_start(start)} is no local start")
+            continue
         charging = _charging_near(s, start, timeout)
         if charging is not None and local_ok is None:
             local_ok, local_with = auth, (start, charging)
@@ -141,9 +188,11 @@ def judge(s: Scope) -> Verdict:
     if local_ok is None:
         # A card found in the cache or local list may start without Authorize (§4.1).
         for start in starts:
-            if start.id in remote_starts or start.get("idTag") in remote_tags:
+            if start.id in remote_starts or str(start.get("idTag")).lower() in remote_tags or _refused_start(start):
                 continue
-            if any(a.get("idTag") == start.get("idTag") and a.ts <= start.ts for a in s.calls("Authorize", "in")):
+            if any(
+                same_tag(a.get("idTag"), start.get("idTag")) and a.ts <= start.ts for a in s.calls("Authorize", "in")
+            ):
                 continue
             charging = _charging_near(s, start, timeout)
             if charging is not None:

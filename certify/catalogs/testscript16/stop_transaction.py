@@ -62,17 +62,16 @@ def judge(s: Scope) -> Verdict:
             continue
         remote_ids.add(tx)
         remote_of.setdefault(tx, remote)
-        # Its StopTransaction within the tolerance (reason Remote, or none given); a
-        # stop for another cause later (the cable pulled) does not obey the command.
+        # Its StopTransaction within the tolerance (of connected time): a stop later, for
+        # another cause (the cable pulled), does not obey the command.
         stop = s.first_after(
             root_stops,
             remote.ts,
-            lambda r, t=tx, a=remote.answer.ts: (
-                r.get("transactionId") == t
-                and r.get("reason", "Remote") == "Remote"
-                and r.ts - a <= timedelta(seconds=timeout)
-            ),
+            lambda r, t=tx, a=remote.answer.ts: r.get("transactionId") == t and s.connected_seconds(a, r.ts) <= timeout,
         )
+        if stop is not None and stop.get("reason", "Remote") != "Remote":
+            # A stop it is, whatever the reason says; the reason is a finding (§5.12, §7.45 Remote).
+            notes.append(f"transaction {tx} stopped remotely with reason {stop.get('reason')} (§7.45 says Remote)")
         if stop is None:
             if s.expired(remote.answer.ts, timeout):
                 return Verdict(
@@ -86,7 +85,9 @@ def judge(s: Scope) -> Verdict:
                 )
             continue
         timings["RemoteStopTransaction→StopTransaction"] = seconds(remote.ts, stop.ts)
-    unplug_waived = s.state.config_bool("StopTransactionOnEVSideDisconnect") is False
+    # StopTransactionOnEVSideDisconnect is optional (errata 3.80): only when it is true is a stop on unplug due.
+    on_unplug = s.state.config_bool("StopTransactionOnEVSideDisconnect")
+    unplug_waived = on_unplug is not True
     for stop in stops:
         reason = stop.get("reason") or "Local"  # absent means Local (§6.49)
         tx = stop.get("transactionId")
@@ -101,8 +102,29 @@ def judge(s: Scope) -> Verdict:
         # Finishing may come before the StopTransaction or after it: no order is mandated.
         since = max([stop.ts - window, *charging[-1:]])
         left = next(
-            (r for r in own if r.get("status") not in CHARGING_STATES and since < r.ts <= stop.ts + window), None
+            (
+                r
+                for r in own
+                if r.get("status") not in CHARGING_STATES
+                and since < r.ts
+                and (r.ts <= stop.ts or s.connected_seconds(stop.ts, r.ts) <= timeout + minimum)
+            ),
+            None,
         )
+        if left is None and minimum:
+            # The next transaction began sooner than MinimumStatusDuration: the states between
+            # MAY have gone unreported (§4.9).
+            following = next(
+                (st for st in s.state.started() if st.get("connectorId") == connector and st.ts > stop.ts), None
+            )
+            if following is not None and (s.state.happened(following) - s.state.happened(stop)).total_seconds() <= (
+                2 * minimum + s.opt("interval_slack")
+            ):
+                notes.append(
+                    f"connector {connector} began its next transaction within MinimumStatusDuration of stop {tx}: "
+                    "the states between were too short to report (§4.9)"
+                )
+                continue
         if left is None:
             if s.expired(stop.ts, timeout + minimum) and s.state.connected_now():
                 return Verdict(
@@ -139,7 +161,12 @@ def judge(s: Scope) -> Verdict:
     missing = [x for x in steps if not x["done"]]
     note = f" ({'; '.join(notes)})" if notes else ""
     if unplug_waived and seen["unplug"] is None:
-        note += " (StopTransactionOnEVSideDisconnect is false, so unplugging does not stop: §4.10, §9.1.23)"
+        note += (
+            " (StopTransactionOnEVSideDisconnect is false, so unplugging does not stop: §4.10, §9.1.23)"
+            if on_unplug is False
+            else " (StopTransactionOnEVSideDisconnect not reported: the key is optional (errata 3.80), the "
+            "charger's own default decides whether unplugging stops; not awaited)"
+        )
     if not missing:
         return Verdict(
             PASSED,

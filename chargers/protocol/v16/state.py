@@ -12,9 +12,10 @@ is asked again as it grows.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ...frames.reader import GONE_EVENTS, Log, Record, parse_time
 
@@ -96,6 +97,47 @@ class Samples:
     measurands: frozenset[str]
 
 
+def same_key(a, b) -> bool:
+    """Configuration keys are CiStrings: compared without case (§7.17, §9)."""
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
+def same_tag(a, b) -> bool:
+    """idTags are IdTokens, CiString20: compared without case (§7.28)."""
+    return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+
+
+class Configuration(dict):
+    """Configuration keys and values, looked up without case (keys are CiStrings,
+    §7.17), keeping the spelling last seen."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
+        self._spelling: dict[str, str] = {}
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def _key(self, key):
+        return self._spelling.get(key.lower(), key) if isinstance(key, str) else key
+
+    def __setitem__(self, key, value) -> None:
+        old = self._key(key)
+        if old != key and dict.__contains__(self, old):
+            dict.__delitem__(self, old)
+        if isinstance(key, str):
+            self._spelling[key.lower()] = key
+        dict.__setitem__(self, key, value)
+
+    def __getitem__(self, key):
+        return dict.__getitem__(self, self._key(key))
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, self._key(key))
+
+    def get(self, key, default=None):
+        return dict.get(self, self._key(key), default)
+
+
 def _int(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -119,43 +161,72 @@ class State16:
 
     # -- configuration ------------------------------------------------------------
 
-    def config(self, before: datetime | None = None) -> dict[str, str]:
+    def config(self, before: datetime | None = None) -> Configuration:
         """Configuration keys as last read (GetConfiguration) or changed
-        (ChangeConfiguration Accepted; RebootRequired after the next boot)."""
+        (ChangeConfiguration Accepted; RebootRequired after the next boot), looked up without case."""
         if before is None:
             return self._once("config", lambda: self._config(None))
         return self._config(before)
 
-    def _config(self, before: datetime | None) -> dict[str, str]:
-        known = {k: str(v) for k, v in (self.initial.get("config") or {}).items() if v is not None}
-        changes: list[tuple[datetime, str, str | None, str]] = []
-        for read in self.log.calls("GetConfiguration", "out"):
-            if read.ok:
-                for entry in read.answer.get("configurationKey", []) or []:
-                    if isinstance(entry, dict) and entry.get("key"):
-                        changes.append((read.answer.ts, entry["key"], entry.get("value"), "read"))
-        for change in self.log.calls("ChangeConfiguration", "out"):
-            if change.answer_status() in ("Accepted", "RebootRequired"):
-                changes.append((change.answer.ts, change.get("key"), change.get("value"), change.answer_status()))
-        boots = [b.ts for b in self.log.calls("BootNotification", "in")]
-        for when, key, value, kind in sorted(changes, key=lambda c: c[0]):
-            if kind == "RebootRequired":
-                when = next((b for b in boots if b > when), None)
-                if when is None:
-                    continue
+    def _changes(self) -> list[tuple[datetime, str, str]]:
+        """(when it took effect, key, value) of every value read or changed, in time order."""
+
+        def compute() -> list:
+            changes: list[tuple[datetime, str, str | None, str]] = []
+            for read in self.log.calls("GetConfiguration", "out"):
+                if read.ok:
+                    for entry in read.answer.get("configurationKey", []) or []:
+                        if isinstance(entry, dict) and entry.get("key"):
+                            changes.append((read.answer.ts, entry["key"], entry.get("value"), "read"))
+            for change in self.log.calls("ChangeConfiguration", "out"):
+                if change.answer_status() in ("Accepted", "RebootRequired"):
+                    changes.append((change.answer.ts, change.get("key"), change.get("value"), change.answer_status()))
+            boots = [b.ts for b in self.log.calls("BootNotification", "in")]
+            effective = []
+            for when, key, value, kind in sorted(changes, key=lambda c: c[0]):
+                if kind == "RebootRequired":
+                    when = next((b for b in boots if b > when), None)
+                if when is not None and value is not None and isinstance(key, str):
+                    effective.append((when, key, str(value)))
+            return sorted(effective, key=lambda c: c[0])
+
+        return self._once("changes", compute)
+
+    def _config(self, before: datetime | None) -> Configuration:
+        known = Configuration({k: str(v) for k, v in (self.initial.get("config") or {}).items() if v is not None})
+        for when, key, value in self._changes():
             if before is not None and when > before:
-                continue
-            if value is not None:
-                known[key] = str(value)
+                break
+            known[key] = value
         return known
 
+    def value_at(self, key: str, when: datetime) -> str | None:
+        """One key's value in force at a moment (without case)."""
+
+        def compute() -> dict:
+            timeline: dict[str, list] = {}
+            for k, v in (self.initial.get("config") or {}).items():
+                if v is not None:
+                    timeline.setdefault(k.lower(), []).append((datetime.min.replace(tzinfo=UTC), str(v)))
+            for moment, k, v in self._changes():
+                timeline.setdefault(k.lower(), []).append((moment, v))
+            return timeline
+
+        entries = self._once("timeline", compute).get(key.lower(), [])
+        index = bisect_right([moment for moment, _ in entries], when)
+        return entries[index - 1][1] if index else None
+
     def config_known(self) -> bool:
-        """Whether the charger's whole configuration was read (GetConfiguration without keys)."""
-        return any(r.ok and not r.get("key") for r in self.log.calls("GetConfiguration", "out"))
+        """Whether the charger's whole configuration was read (GetConfiguration without keys,
+        answered with keys: an empty answer tells nothing)."""
+        return any(
+            r.ok and not r.get("key") and r.answer.get("configurationKey")
+            for r in self.log.calls("GetConfiguration", "out")
+        )
 
     def config_int(self, key: str, before: datetime | None = None) -> int | None:
         try:
-            return int(float(self.config(before)[key]))
+            return int(float(self.config()[key] if before is None else self.value_at(key, before)))
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -281,6 +352,25 @@ class State16:
         """The connector a transaction ran on: the one linker of transactions to connectors."""
         return self._once("links", self._links)["connectors"].get(transaction_id)
 
+    def happened(self, record: Record) -> datetime:
+        """When a transaction message says it happened: its own timestamp on our clock
+        (it may have waited in the offline queue, §3.7), else when it came."""
+        stamp = parse_time(record.get("timestamp"))
+        return stamp - self.clock_offset() if stamp is not None else record.ts
+
+    def running(self, connector: int, when: datetime) -> Record | None:
+        """The StartTransaction of the transaction running on a connector at a moment, by the
+        transaction messages' own times."""
+        stops = {s.get("transactionId"): s for s in self.stops()}
+        for start in reversed(self.started()):
+            if start.get("connectorId") != connector or self.happened(start) > when:
+                continue
+            stop = stops.get(start.answer.get("transactionId"))
+            if stop is None or self.happened(stop) > when:
+                return start
+            return None
+        return None
+
     def open_transactions(self) -> dict[int, object]:
         """connector -> its transaction started and not (yet) stopped."""
 
@@ -325,19 +415,17 @@ class State16:
     # -- the connection ------------------------------------------------------------------
 
     def offline_windows(self) -> list[tuple[datetime, datetime, Record]]:
-        """(went away, came back, the connected event) for each reconnection the server saw."""
+        """(went away, came back, the connected event) for each reconnection the server saw.
+        The charger went away after its last frame: the server may learn of an outage
+        late (a ping timeout) or only when the charger connects anew (a half-open socket)."""
 
         def compute() -> list:
             windows = []
             gone: datetime | None = None
             for event in self.log.events:
-                if event.event == "replaced" and gone is None:
-                    # A half-open socket: the server only learns of the outage when the
-                    # charger connects anew; it went quiet after its last frame.
+                if event.event in GONE_EVENTS and gone is None:
                     last = self.log.before(event.seq, lambda r: r.direction == "in")
-                    gone = last.ts if last is not None else event.ts
-                elif event.event in GONE_EVENTS:
-                    gone = gone or event.ts
+                    gone = min(last.ts, event.ts) if last is not None else event.ts
                 elif event.event == "connected" and gone is not None:
                     windows.append((gone, event.ts, event))
                     gone = None
@@ -405,9 +493,12 @@ __all__ = [
     "CHARGING_STATES",
     "OPERATIVE_STATES",
     "REBOOT_REASONS",
+    "Configuration",
     "MeterValue",
     "SampledValue",
     "Samples",
     "State16",
     "meter_values",
+    "same_key",
+    "same_tag",
 ]
