@@ -21,6 +21,7 @@ from django import forms
 from django.db.models import Max, Min, Q, QuerySet
 
 from .frames.lines import frame_line, redact
+from .frames.reader import parse
 from .models import Frame
 from .protocol import FILTER_ACTIONS
 
@@ -88,7 +89,7 @@ def _field_filter(qs: QuerySet, key: str, value) -> tuple[QuerySet, Callable[[Fr
         text = Q(raw__contains=f'"{key}":{value}') | Q(raw__contains=f'"{key}": {value}')
     else:
         text = Q(raw__contains=f'"{key}"') & Q(raw__contains=json.dumps(value)[1:-1])
-    return qs.filter(text), lambda frame: value in values_of(frame.payload(), key)
+    return qs.filter(text), lambda frame: value in values_of(parse(frame).payload, key)
 
 
 def frame_page(frames: QuerySet, params, secrets: Iterable[str] = ()) -> dict:
