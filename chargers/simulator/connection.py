@@ -14,6 +14,7 @@ from collections import deque
 from urllib.parse import quote
 
 import websockets
+from ocpp.exceptions import OCPPError, UnknownCallErrorCodeError
 from ocpp.v16 import call
 
 from .answers import Station
@@ -221,17 +222,30 @@ class Connection:
             return None
         if self.station is None or not self.online.is_set():
             return None
-        try:
-            return await self._call(payload)
-        except (websockets.ConnectionClosed, TimeoutError) as exc:
-            if queue_offline:
-                self.queue.appendleft(payload)
-            self.note(f"{action} not delivered: {exc!r}")
-            return None
+        transactional = action in ("StartTransaction", "StopTransaction") or (
+            action == "MeterValues" and payload.transaction_id is not None
+        )
+        tries = max(1, self.config.int("TransactionMessageAttempts", 3)) if transactional else 1
+        for attempt in range(1, tries + 1):
+            try:
+                return await self._call(payload, strict=transactional)
+            except (websockets.ConnectionClosed, TimeoutError) as exc:
+                if queue_offline:
+                    self.queue.appendleft(payload)
+                self.note(f"{action} not delivered: {exc!r}")
+                return None
+            except (OCPPError, UnknownCallErrorCodeError) as exc:
+                # §3.7, §9.1.31/32: the central system failed
+                # to process it; try again after RetryInterval x the attempt (errata v4.0).
+                self.note(f"{action} answered CALLERROR ({exc!r}): attempt {attempt} of {tries}")
+                if attempt < tries:
+                    await asyncio.sleep(self.config.int("TransactionMessageRetryInterval", 30) * attempt)
+        return None
 
-    async def _call(self, payload):
+    async def _call(self, payload, strict: bool = False):
+        """The CALL and its answer; `strict`: a CALLERROR raises instead of giving None."""
         self.last_sent = time.monotonic()
-        return await self.station.call(payload)
+        return await self.station.call(payload, suppress=not strict)
 
     async def _flush_queue(self) -> None:
         """Send what was queued offline, in order, with the original timestamps

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import http.server
-import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import websockets
 
-from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
+from chargers.simulator import PROFILES
 from tests.simulator.live import acalls, alast_seq, calls, command, running, until
 from tests.simulator.recorder import Recorder
 
@@ -266,51 +264,6 @@ async def test_bad_transition_goes_from_charging_to_preparing_after_a_stop(charg
 
 
 # -- against our central system: what needs the socket ----------------------------------------------
-
-
-async def test_double_call_sends_a_second_call_before_the_first_is_answered():
-    """Seen on the wire, at a central system that answers Heartbeats after 0.3 s:
-    (our own processes one frame at a time, so its log cannot show the overlap)."""
-    wire: list[tuple[str, str]] = []
-
-    async def answer(ws, message: list) -> None:
-        _, uid, action, _ = message
-        if action == "Heartbeat":
-            await asyncio.sleep(0.3)
-        body = {"status": "Accepted", "currentTime": "2025-01-01T00:00:00Z", "interval": 300}
-        if action == "StatusNotification":
-            body = {}
-        elif action == "Heartbeat":
-            body = {"currentTime": "2025-01-01T00:00:00Z"}
-        wire.append(("answer", action))
-        await ws.send(json.dumps([3, uid, body]))
-
-    async def serve(ws):
-        pending = set()
-        async for raw in ws:
-            message = json.loads(raw)
-            if message[0] == 2:
-                wire.append(("CALL", message[2]))
-                pending.add(asyncio.create_task(answer(ws, message)))
-
-    async with websockets.serve(serve, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
-        port = server.sockets[0].getsockname()[1]
-        sim = SimulatedCharger(
-            SimulatorOptions(url=f"ws://127.0.0.1:{port}/", charge_point_id="DOUBLE", profile="double-call")
-        )
-        task = asyncio.create_task(sim.run())
-        try:
-            await sim.wait_booted(15)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + 10
-            while [a for k, a in wire if a == "Heartbeat" and k == "answer"] != ["Heartbeat"] * 3:
-                assert loop.time() < deadline, wire
-                await asyncio.sleep(0.05)
-        finally:
-            await sim.stop()
-            task.cancel()
-    beats = [kind for kind, action in wire if action == "Heartbeat"]
-    assert beats == ["CALL", "answer", "CALL", "CALL", "answer", "answer"]  # the boot's own, then the two at once
 
 
 async def test_double_call_is_answered_by_our_central_system_and_goes_on(live_server_ocpp):
