@@ -33,11 +33,12 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
     try:
         await sim.wait_booted(15)
         api = Api(server.http_url, server.token)
-        # Effects that never come are judged after 10 s (a reboot after 30), not the lab's 60 (900).
+        # Effects that never come are judged after 10 s (a reboot after 30, an upload's retries
+        # after 20), not the lab's 60 (900, 600).
         body = {
             "charge_point_id": cp_id,
             "engineer_name": "CI",
-            "options": {"effect_timeout": 10, "reboot_timeout": 30},
+            "options": {"effect_timeout": 10, "reboot_timeout": 30, "diagnostics_timeout": 20},
         }
         status, session = await api.call("POST", "/sessions", body)
         assert status == 201
