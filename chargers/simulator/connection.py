@@ -317,7 +317,7 @@ class Connection:
                 await self.stop_transaction(connector, reason, after_boot=reason == "HardReset")
             if connector.status == "Finishing" and connector.plugged:
                 continue
-            connector.plugged, connector.pending_tag = False, ""
+            connector.plugged, connector.pending_tag, connector.pending_profile = False, "", None
             connector.waiting_serial += 1
             if connector.operative:
                 connector.status = "Reserved" if connector.reservation_id is not None else "Available"

@@ -28,7 +28,8 @@ class Connector:
     id_tag: str = ""
     meter_start: int = 0
     transaction_data: list = field(default_factory=list)  # StopTxn*Data readings for the StopTransaction
-    pending_tag: str = ""  # a card accepted, the cable not yet in
+    pending_tag: str = ""  # a card accepted (or a remote start), the cable not yet in
+    pending_profile: dict | None = None  # the TxProfile of a remote start waiting for the cable
     waiting_serial: int = 0  # changes when a wait for the cable (ConnectionTimeOut) begins or ends
     status_serial: int = 0  # changes with every status: a status held back is dropped when another follows
     periodic: int = 0  # periodic samples sent in the running transaction
@@ -196,7 +197,7 @@ class Connectors:
             return
         if connector.status == "Preparing":
             self.note(f"connector {connector.number}: ConnectionTimeOut, back to Available")
-            connector.plugged, connector.pending_tag = False, ""
+            connector.plugged, connector.pending_tag, connector.pending_profile = False, "", None
             await self.set_status(connector, "Reserved" if connector.reservation_id is not None else "Available")
 
     async def unplug(self, number: int = 1) -> None:
@@ -209,7 +210,7 @@ class Connectors:
                 connector.meter.set_current(0)
                 await self.set_status(connector, "SuspendedEV", info="EV side disconnected")
         elif connector.status in ("Preparing", "Finishing"):
-            connector.pending_tag = ""
+            connector.pending_tag, connector.pending_profile = "", None
             connector.waiting_serial += 1
             await self.set_status(connector, "Reserved" if connector.reservation_id is not None else "Available")
 

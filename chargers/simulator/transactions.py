@@ -37,8 +37,8 @@ class Transactions:
             return None
         candidates = [self.connectors[number]] if number is not None else list(self.connectors.values())
         for connector in candidates:
-            if not connector.operative or connector.transaction_id is not None:
-                continue
+            if not connector.operative or connector.transaction_id is not None or connector.pending_tag:
+                continue  # busy, or already waiting for the cable of a session begun
             if connector.status in ("Available", "Preparing") and not connector.reservation_id:
                 return connector
             if connector.status in ("Reserved", "Preparing") and id_tag and connector.reservation_tag == id_tag:
@@ -134,19 +134,26 @@ class Transactions:
 
     async def remote_start(self, connector: Connector, id_tag: str, charging_profile: dict | None = None) -> None:
         """An accepted RemoteStartTransaction: Authorize first when
-        AuthorizeRemoteTxRequests says so (§5.11), then start, under the TxProfile
-        that came with it; the EV is presumed there."""
+        AuthorizeRemoteTxRequests says so (§5.11), then start under the TxProfile that
+        came with it, at once with the cable in, else once it is plugged in within
+        ConnectionTimeOut (§9.1.6; OCTT TC_011). charging-first presumes the EV there."""
         if self.config.bool("AuthorizeRemoteTxRequests") and await self.authorize(id_tag) != "Accepted":
             self.note(f"remote start for {id_tag} not authorized")
             return
-        connector.plugged = True
+        if self.profile.charging_first:
+            connector.plugged = True
         if connector.status != "Preparing" and not self.profile.charging_first:
             await self.set_status(connector, "Preparing")
+        if not connector.plugged:
+            connector.pending_tag, connector.pending_profile = id_tag, charging_profile
+            self.await_cable(connector)
+            return
         await self.start_transaction(connector, id_tag)
         if charging_profile and connector.transaction_id is not None:
             self.install_for_transaction(connector, charging_profile)
 
     async def start_transaction(self, connector: Connector, id_tag: str) -> None:
+        profile, connector.pending_profile = connector.pending_profile, None
         connector.id_tag, connector.pending_tag = id_tag, ""
         connector.tx_serial += 1
         connector.transaction_data = []
@@ -182,6 +189,8 @@ class Transactions:
         self.keep_for_stop(connector, "StopTxnSampledData", "Transaction.Begin")
         await self.send_meter_values(connector, begin)
         connector.tasks.append(self.spawn(self.sample_transaction(connector, connector.tx_serial)))
+        if profile and connector.transaction_id is not None:
+            self.install_for_transaction(connector, profile)  # a remote start's TxProfile, the cable now in
         if refused:
             self.refused_start(connector, id_tag)
 

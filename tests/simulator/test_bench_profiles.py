@@ -183,6 +183,7 @@ async def test_authorize_remote_authorizes_a_remote_start_first_and_keeps_the_ke
     }
     assert sim.config.change("AuthorizeRemoteTxRequests", "false") == "Rejected"
     await sim.remote_start(sim.connectors[1], "TAG-R")
+    await sim.plug(1)
     assert [a for a, _ in sim.sent][:3] == ["Authorize", "StatusNotification", "StartTransaction"]
 
 

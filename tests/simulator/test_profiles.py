@@ -177,7 +177,8 @@ async def test_default_does_not_start_for_a_refused_card(live_server_ocpp):
 
 async def test_default_stops_a_transaction_whose_start_the_central_system_refused(live_server_ocpp):
     await sync_to_async(IdTag.objects.create)(id_tag="REFUSED-3", status="Invalid")
-    async with running(live_server_ocpp, "PRF-DEAUTH"):
+    async with running(live_server_ocpp, "PRF-DEAUTH") as sim:
+        await sim.plug(1)
         _, body = await command(
             live_server_ocpp, "PRF-DEAUTH", "RemoteStartTransaction", {"connectorId": 1, "idTag": "REFUSED-3"}
         )

@@ -297,3 +297,31 @@ async def test_web_socket_pings_follow_the_configured_interval(sim):
     await asyncio.sleep(1.5)
     pinger.cancel()
     assert socket.pings == seen
+
+
+# -- a remote start before the cable (§5.11, §9.1.6; OCTT TC_011_1 and TC_011_2) ----------------
+
+
+async def test_a_remote_start_waits_for_the_cable_and_starts_when_it_comes(sim):
+    await sim.remote_start(sim.connectors[1], "TAG-R")
+    assert sim.statuses(1) == ["Preparing"] and not sim.actions("StartTransaction")
+    await sim.plug(1)
+    (start,) = sim.actions("StartTransaction")
+    assert start.id_tag == "TAG-R" and sim.statuses(1) == ["Preparing", "Charging"]
+
+
+async def test_a_remote_start_without_a_cable_ends_after_connection_timeout(sim):
+    sim.config.change("ConnectionTimeOut", "1")
+    await sim.remote_start(sim.connectors[1], "TAG-R")
+    assert sim.free_connector(1, "TAG-OTHER") is None  # the connector is taken meanwhile
+    await sim.until(lambda: sim.statuses(1) == ["Preparing", "Available"])
+    await sim.plug(1)
+    assert not sim.actions("StartTransaction")
+
+
+async def test_the_charging_profile_of_a_remote_start_governs_the_transaction_once_plugged(sim):
+    profile = {**tx_default(8.0), "charging_profile_purpose": "TxProfile", "charging_profile_id": 5}
+    await sim.remote_start(sim.connectors[1], "TAG-R", profile)
+    await sim.plug(1)
+    assert sim.connectors[1].meter.current_a == 8.0
+    assert sim.profiles[5]["profile"]["transaction_id"] == sim.connectors[1].transaction_id
