@@ -245,3 +245,28 @@ def test_an_upload_refused_as_put_goes_as_a_multipart_post(refuses_put):
 )
 def test_a_clause_matches_by_its_number_and_is_cited_with_its_document(clause, number, cited):
     assert (clause_number(clause), cite(clause)) == (number, cited)
+
+
+@pytest.fixture
+def ftp_folder(tmp_path):
+    """A plain FTP server (pyftpdlib) with one user who may write in tmp_path/in."""
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.servers import FTPServer
+
+    (tmp_path / "in").mkdir()
+    authorizer = DummyAuthorizer()
+    authorizer.add_user("lab", "s3cret", str(tmp_path), perm="elradfmw")
+    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer})
+    server = FTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.1}, daemon=True)
+    thread.start()
+    yield f"ftp://lab:s3cret@127.0.0.1:{server.address[1]}/in/", tmp_path / "in"
+    server.close_all()
+    thread.join(5)
+
+
+def test_an_upload_over_ftp_stores_the_file_in_the_location_s_folder(ftp_folder):
+    location, folder = ftp_folder
+    assert upload(location, "diag.log", b"line one\n") == "FTP STOR"
+    assert (folder / "diag.log").read_bytes() == b"line one\n"
