@@ -204,3 +204,14 @@ def test_scripted_answers(case, action, payload, boots, answer) -> None:
 def test_a_configuration_value_is_sent_as_text() -> None:
     payload = {"key": "MeterValueSampleInterval", "value": "{meter_value_interval}"}
     assert fill(payload, {"meter_value_interval": 10}) == {"key": "MeterValueSampleInterval", "value": "10"}
+
+
+def test_the_command_line_declaration_and_test_data_read_as_values() -> None:
+    from certify.management.commands.certify import pairs
+
+    assert pairs("fixed_cable=true, security_profile=2,id_tag_2=CARD-2") == {
+        "fixed_cable": True,
+        "security_profile": 2,
+        "id_tag_2": "CARD-2",
+    }
+    assert Declaration.from_dict(pairs("fixed_cable=true")).fixed_cable

@@ -18,7 +18,7 @@ SLICE = "TC_001_CS,TC_003_CS,TC_012_CS,TC_040_1_CS"
 
 def certify(rig, cp: str, *extra: str) -> subprocess.CompletedProcess:  # noqa: F811
     args = [*MANAGE, "certify", "--charger", cp, "--url", rig.ws_url, "--api-token", rig.token, "--simulate"]
-    args += ["--catalog", "octt16", *FAST, *extra]
+    args += ["--catalog", "octt16", *FAST, "--test-data", "heartbeat_interval=5,rejected_interval=3", *extra]
     return subprocess.run(args, env=rig.env, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 

@@ -221,14 +221,22 @@ async def restore(
         await command("SendLocalList", {"listVersion": 1, "updateType": "Full"})
     if declaration.authorization_cache:
         await command("ClearCache", {})
-    if open_tx or plugged:  # let the stops and the unplugs settle before the next case
-        deadline = asyncio.get_running_loop().time() + 30
-        while asyncio.get_running_loop().time() < deadline:
+    # Every connector the case left busy (a transaction, a cable, an authorization waiting
+    # for a cable) idle again before the next case: the stops and unplugs reported, a
+    # pending authorization ended by ConnectionTimeOut.
+    last = {r.connector: r.get("status") for r in records if r.direction == "in" and r.action == "StatusNotification"}
+    busy = {c for c, status in last.items() if c and status not in ("Available", "Unavailable", "Faulted")}
+    busy |= set(plugged) | _connectors(records)
+    if busy:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(30.0, float(values.get("connection_timeout", 20)) + 10)
+        while loop.time() < deadline:
             newer = Log(await frames(records[-1].seq if records else 0))
-            statuses = {r.connector: r.get("status") for r in newer.calls("StatusNotification", "in")}
-            if all(statuses.get(c) in ("Available", "Unavailable") for c in (*plugged, *_connectors(records))):
+            now = {**last, **{r.connector: r.get("status") for r in newer.calls("StatusNotification", "in")}}
+            if all(now.get(c) in ("Available", "Unavailable", "Faulted") for c in busy):
                 break
             await asyncio.sleep(POLL)
+        await asyncio.sleep(1.0)  # a charger's own timers from the case (an automatic unplug) fire before the next
 
 
 def _open_transactions(records: list[Record]) -> list:

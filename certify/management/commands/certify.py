@@ -36,6 +36,20 @@ class CouldNotRun(Exception):
     """Exit status 3, with a message a pipeline log can show."""
 
 
+def pairs(text: str) -> dict:
+    """NAME=VALUE,... as a dict: true/false as booleans, whole numbers as numbers."""
+    found: dict = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, value = part.partition("=")
+        if value.lower() in ("true", "false"):
+            found[name.strip()] = value.lower() == "true"
+        elif value.lstrip("-").isdigit():
+            found[name.strip()] = int(value)
+        else:
+            found[name.strip()] = value
+    return found
+
+
 class Command(BaseCommand):
     report_error = ""  # --report could not be signed or fetched: exit 3, the other artifacts all the same
     help = (
@@ -54,6 +68,19 @@ class Command(BaseCommand):
             help="an engineer's API token (default: $CERTIFY_API_TOKEN, else one is made in this database)",
         )
         parser.add_argument("--catalog", default=catalogs.DEFAULT, help="the catalog of test cases to run")
+        parser.add_argument(
+            "--declare",
+            default="",
+            metavar="NAME=VALUE,...",
+            help="what the charger declares beyond its configuration (octt16: fixed_cable=true, backup_power=true, "
+            "reserve_connector_zero=true, security_profile=2, ...)",
+        )
+        parser.add_argument(
+            "--test-data",
+            default="",
+            metavar="NAME=VALUE,...",
+            help="the catalog's test data (octt16: id_tag_2=..., connection_timeout=30, heartbeat_interval=20, ...)",
+        )
         parser.add_argument(
             "--profiles",
             default="",
@@ -212,6 +239,8 @@ class Command(BaseCommand):
                     "id_tag": options["id_tag"],
                     "refused_id_tag": options["refused_id_tag"],
                     **({"effect_timeout": options["effect_timeout"]} if options["effect_timeout"] else {}),
+                    **({"declaration": pairs(options["declare"])} if options["declare"] else {}),
+                    **({"test_data": pairs(options["test_data"])} if options["test_data"] else {}),
                 },
             },
         )
