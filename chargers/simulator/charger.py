@@ -110,6 +110,7 @@ class SimulatedCharger(Connection, Connectors, Transactions, Metering, SmartChar
         self.boots = 0  # BootNotifications accepted
         self.updates = 0  # firmware updates installed
         self.last_sent = 0.0  # monotonic time of the last CALL sent
+        self.last_beat = 0.0  # monotonic time of the last Heartbeat sent
         self.resets = 0  # Reset requests answered
         self.quiet_until = 0.0  # no own status report before this (trigger-ignored)
 

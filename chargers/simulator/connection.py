@@ -177,15 +177,22 @@ class Connection:
         return max(1, self.config.int("HeartbeatInterval", 60))
 
     async def _heartbeats(self) -> None:
-        """Every HeartbeatInterval; with heartbeat-on-idle only once that long
-        passed with nothing else sent (§4.6: other messages show it is alive)."""
+        """Every HeartbeatInterval, counted from the previous Heartbeat's sending (not
+        its answer, so a slow central system does not stretch the pace); with
+        heartbeat-on-idle only once that long passed with nothing else sent (§4.6:
+        other messages show it is alive)."""
         idle = self.profile.heartbeat_on_idle
+        counting_from = time.monotonic()
         while not self.stopping:
             self._heartbeat_wake.clear()
             interval = self.heartbeat_interval()
-            wait = max(0.5, self.last_sent + interval - time.monotonic()) if idle else interval
+            if idle:
+                wait = max(0.5, self.last_sent + interval - time.monotonic())
+            else:
+                wait = max(0.0, max(self.last_beat, counting_from) + interval - time.monotonic())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._heartbeat_wake.wait(), wait)
+                counting_from = time.monotonic()
                 continue  # the interval changed: start counting again
             if idle and time.monotonic() - self.last_sent < interval:
                 continue  # something else was sent meanwhile
@@ -245,6 +252,8 @@ class Connection:
     async def _call(self, payload, strict: bool = False):
         """The CALL and its answer; `strict`: a CALLERROR raises instead of giving None."""
         self.last_sent = time.monotonic()
+        if isinstance(payload, call.Heartbeat):
+            self.last_beat = self.last_sent
         return await self.station.call(payload, suppress=not strict)
 
     async def _flush_queue(self) -> None:
