@@ -11,7 +11,9 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 import certify.daphne_tuning  # noqa: F401  (oversized frames close with 1009)
-from certify import gc_tuning
+from certify import gc_tuning, heap
+
+heap.limit_arenas()  # before any request thread (see certify/heap.py)
 
 # The app serves its own few static files: no separate web server is needed in a lab.
 django_app = ASGIStaticFilesHandler(get_asgi_application())
