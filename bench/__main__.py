@@ -1,4 +1,8 @@
-"""`python -m bench [--quick | --full] [--only SECTION ...] [--profile]`
+"""`python -m bench [--quick | --full] [--only SECTION ...] [--profile]`, or `python -m bench --soak`
+
+`--soak` runs the memory soak instead (bench/memory_soak.py: one server judges and
+reports 500 sessions, then 5,000 chargers come and go ten times; its RSS after each
+phase beside the start; `python -m bench.memory_soak --help` scales it).
 
 Runs the central system and its baselines side by side and prints one table
 (figure, ours, baseline, ratio, goal, PASS/MISS); the details go to a JSON file
@@ -959,7 +963,14 @@ def main(argv: list[str] | None = None) -> int:
         "--settings", help="run our server with this settings module (e.g. bench.variants.persistent_sqlite)"
     )
     p.add_argument("--keep", action="store_true", help="keep the scratch directory (databases, server logs)")
+    p.add_argument(
+        "--soak", action="store_true", help="run the memory soak instead (bench/memory_soak.py, default sizes)"
+    )
     args = p.parse_args(argv)
+    if args.soak:
+        from bench.memory_soak import main as memory_soak
+
+        return memory_soak(["--keep"] if args.keep else [])
     procs.raise_fd_limit()
     if args.settings:
         procs.SETTINGS_MODULE = args.settings

@@ -2,7 +2,8 @@
 test (its database): `python -m bench.djtool <step> [args]`; prints one JSON line.
 
 Steps: prepare (migrate, user, API token), count (frames per direction of the
-chargers whose id starts with a prefix), seed (bulk-insert frames), dashboard
+chargers whose id starts with a prefix), seed (bulk-insert frames), sessions
+(certification sessions of new chargers, their frames bulk-inserted), dashboard
 (server time of the charger and session pages, through Django's test client).
 """
 
@@ -113,6 +114,16 @@ def seed(cp_id: str, n: int) -> dict:
     return {"seeded": n, "total": Frame.objects.filter(charger=charger).count(), "seconds": time.perf_counter() - t0}
 
 
+def sessions(prefix: str, count: int, frames: int) -> dict:
+    """`count` sessions, each of a new charger `<prefix><n>` with `frames` frames
+    of a certification (bench.report_bench.seed_session); no pre-flight read."""
+    from bench.report_bench import seed_session
+
+    t0 = time.perf_counter()
+    pks = [seed_session(frames, f"{prefix}{n:04d}", {"preflight": False}) for n in range(count)]
+    return {"pks": pks, "ids": [f"{prefix}{n:04d}" for n in range(count)], "seconds": time.perf_counter() - t0}
+
+
 def _session_over_all_frames(cp_id: str):
     """A certification session whose log is every seeded frame of the charger."""
     from certify import sessions
@@ -195,6 +206,8 @@ if __name__ == "__main__":
         result = count(args[0])
     elif step == "seed":
         result = seed(args[0], int(args[1]))
+    elif step == "sessions":
+        result = sessions(args[0], int(args[1]), int(args[2]))
     elif step == "dashboard":
         result = dashboard(args[0], int(args[1]))
     else:

@@ -20,7 +20,7 @@ import time
 from array import array
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Subprotocol
 
 from bench.procs import raise_fd_limit
@@ -168,7 +168,7 @@ async def open_all(url: str, ids: list[str], stats: Stats, concurrency: int, boo
                         max_queue=64,
                     )
                     break
-                except (OSError, TimeoutError) as exc:
+                except (OSError, TimeoutError, InvalidHandshake) as exc:  # e.g. closed mid-handshake
                     if attempt == 4:
                         raise
                     print(f"retry connect {ch.cid}: {exc!r}", file=sys.stderr)

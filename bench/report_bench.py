@@ -36,16 +36,17 @@ def _utc(moment) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def seed_session(n: int) -> int:
-    """A session of n frames shaped like a real certification: boot, statuses,
-    configuration, a long transaction with MeterValues of seven measurands every
-    few seconds and heartbeats between, then the stop and a few commands."""
+def seed_session(n: int, charge_point_id: str = "BENCH-REPORT", options: dict | None = None) -> int:
+    """A session of n frames of a new charger, shaped like a real certification:
+    boot, statuses, configuration, a long transaction with MeterValues of seven
+    measurands every few seconds and heartbeats between, then the stop and a few
+    commands."""
     from datetime import UTC, datetime, timedelta
 
     from certify import sessions
     from chargers.models import Frame
 
-    session = sessions.create_session("BENCH-REPORT", engineer_name="Bench")
+    session = sessions.create_session(charge_point_id, engineer_name="Bench", options=options)
     charger = session.charger
     t0 = datetime.now(UTC) - timedelta(seconds=n * 2 + 60)
     rows: list[Frame] = []
