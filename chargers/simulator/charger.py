@@ -97,6 +97,7 @@ class SimulatedCharger(Connection, Connectors, Transactions, Metering, SmartChar
         self.start_provisional: dict[int, int] = {}  # id(queued StartTransaction) -> provisional id
         self.next_provisional = -1
         self.auth_cache: dict[str, str] = {}
+        self.parent_of: dict[str, str] = {}  # idTag -> its parentIdTag, as the central system said
         self.local_list: dict[str, str] = {}
         self.local_list_version = 0
         self.profiles: dict[int, dict] = {}  # chargingProfileId -> {connector, profile}

@@ -27,6 +27,7 @@ class Transactions:
     online: asyncio.Event
     queue: deque
     auth_cache: dict[str, str]
+    parent_of: dict[str, str]
     local_list: dict[str, str]
     local_list_version: int
 
@@ -65,9 +66,12 @@ class Transactions:
         return None
 
     def remember(self, id_tag: str, info: dict | None) -> None:
-        """Every idTagInfo the central system gives updates the cache (§3.5.1)."""
+        """Every idTagInfo the central system gives updates the cache (§3.5.1), and
+        says which group (parentIdTag) the card belongs to (§3.10)."""
         if self.cache_enabled and info:
             self.auth_cache[id_tag] = info.get("status", "Invalid")
+        if info and info.get("parent_id_tag"):
+            self.parent_of[id_tag] = info["parent_id_tag"]
 
     async def authorize(self, id_tag: str) -> str:
         """Offline: the list, the cache, or unknown cards allowed (§3.5.2, §9.1.1, §9.1.12).
@@ -109,7 +113,7 @@ class Transactions:
             if connector.id_tag == id_tag:
                 await self.stop_transaction(connector, "Local", id_tag)
                 return "Stopped"
-            return "Busy"  # another card: no Authorize, no stop (§4.10)
+            return await self._stop_by_group(connector, id_tag)
         if not connector.operative or connector.status in ("Faulted", "Unavailable"):
             self.note(f"card {id_tag} on connector {number}: {connector.status}, no transaction")
             return connector.status
@@ -131,6 +135,19 @@ class Transactions:
                 await self.set_status(connector, "Preparing")
             self.await_cable(connector)
         return status
+
+    async def _stop_by_group(self, connector: Connector, id_tag: str) -> str:
+        """Another card at a busy connector: when the transaction's card belongs to a
+        group, a card of the same group (its parentIdTag, learnt from Authorize)
+        stops it (§3.10, §4.10); otherwise nothing is asked and nothing stops."""
+        group = self.parent_of.get(connector.id_tag)
+        if not group:
+            return "Busy"
+        if await self.authorize(id_tag) == "Accepted" and self.parent_of.get(id_tag) == group:
+            await self.stop_transaction(connector, "Local", id_tag)
+            return "Stopped"
+        self.note(f"card {id_tag} is not of group {group}: the transaction goes on")
+        return "Busy"
 
     async def remote_start(self, connector: Connector, id_tag: str, charging_profile: dict | None = None) -> None:
         """An accepted RemoteStartTransaction: Authorize first when

@@ -14,11 +14,14 @@ from chargers.simulator import SimulatedCharger, SimulatorOptions
 class Recorder(SimulatedCharger):
     """A charger whose every CALL is recorded in `sent` (action, payload) instead of sent."""
 
-    def __init__(self, profile: str = "default", refused: tuple[str, ...] = (), **options) -> None:
+    def __init__(
+        self, profile: str = "default", refused: tuple[str, ...] = (), parents: dict | None = None, **options
+    ) -> None:
         knobs = {"auto_unplug": 0.05, "reboot_delay": 0.05, **options}
         super().__init__(SimulatorOptions(profile=profile, **knobs))
         self.sent: list[tuple[str, object]] = []
         self.refused = set(refused)  # cards the central system answers Invalid
+        self.parents = parents or {}  # card -> the parentIdTag the central system answers
         self.online.set()
         self.booted = True
         self._next_transaction = 100
@@ -29,7 +32,10 @@ class Recorder(SimulatedCharger):
             self.queue.append(payload)
             return None
         self.sent.append((action, payload))
-        info = {"status": "Invalid" if getattr(payload, "id_tag", None) in self.refused else "Accepted"}
+        tag = getattr(payload, "id_tag", None)
+        info = {"status": "Invalid" if tag in self.refused else "Accepted"}
+        if tag in self.parents:
+            info["parent_id_tag"] = self.parents[tag]
         if action == "StartTransaction":
             self._next_transaction += 1
             return call_result.StartTransaction(transaction_id=self._next_transaction, id_tag_info=info)

@@ -325,3 +325,25 @@ async def test_the_charging_profile_of_a_remote_start_governs_the_transaction_on
     await sim.plug(1)
     assert sim.connectors[1].meter.current_a == 8.0
     assert sim.profiles[5]["profile"]["transaction_id"] == sim.connectors[1].transaction_id
+
+
+# -- a card of the same group stops the transaction (§3.10, §4.10; OCTT TC_068, TC_069) -------------
+
+
+async def test_a_card_of_the_same_group_stops_the_transaction():
+    sim = Recorder(parents={"TAG-1": "GROUP", "TAG-2": "GROUP", "TAG-3": "OTHER"})
+    try:
+        await charging(sim, 1, "TAG-1")
+        assert await sim.swipe("TAG-3", 1) == "Busy"  # asked about, another group: goes on
+        assert await sim.swipe("TAG-2", 1) == "Stopped"
+        (stop,) = sim.actions("StopTransaction")
+        assert (stop.id_tag, stop.reason) == ("TAG-2", "Local")
+        assert [p.id_tag for p in sim.actions("Authorize")] == ["TAG-1", "TAG-3", "TAG-2"]
+    finally:
+        await sim.close()
+
+
+async def test_without_a_group_another_card_is_not_even_asked_about(sim):
+    await charging(sim, 1, "TAG-1")
+    assert await sim.swipe("TAG-2", 1) == "Busy"
+    assert [p.id_tag for p in sim.actions("Authorize")] == ["TAG-1"] and not sim.actions("StopTransaction")
