@@ -5,12 +5,12 @@ Rendering a report's PDF (WeasyPrint, Pango, HarfBuzz, then the signature)
 allocates a couple of hundred megabytes for a moment, in the thread of its
 request, and every request runs in a thread of its own. glibc gives threads up
 to eight arenas a core and keeps what is freed in each for later use, so a
-server signing report after report kept growing: 335 MB after 100 reports of
-2,000 frames, 418 MB after 500 (`python -m bench --soak`, 2026-12-02). With two
-arenas (as MALLOC_ARENA_MAX=2 would set; the GIL leaves little to contend for),
-malloc_trim(0) after each report and one WeasyPrint font configuration per
-process (certify/report.py): 297 MB after 100, 315 MB after 500. Linux with
-glibc only; elsewhere both do nothing.
+server signing report after report kept growing. Two arenas (as
+MALLOC_ARENA_MAX=2 would set; the GIL leaves little to contend for) and
+malloc_trim(0) after each report, with one WeasyPrint font configuration per
+process (certify/report.py), keep it level: `python -m bench --soak`, figures in
+the README (Performance, memory over months). Linux with glibc only; elsewhere
+both do nothing.
 """
 
 from __future__ import annotations

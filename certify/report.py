@@ -319,9 +319,8 @@ def render_pdf(session: CertSession, signoff: dict, log: bytes, sha: str) -> tup
 
 
 # One font configuration for every report of the process, one report rendered at
-# a time: WeasyPrint's default, a new one per report, left ~0.3 MB of Pango and
-# fontconfig state behind per report for the life of the process (measured over
-# 200 renders in one thread: 0.29 MB a render, 0.03 with one configuration).
+# a time: WeasyPrint's default, a new one per report, left Pango and fontconfig
+# state behind for the life of the process with every report (certify/heap.py).
 _fonts = None
 _rendering = threading.Lock()
 
