@@ -1,19 +1,6 @@
-"""Expected message sequences, judged as data: how a test case written the OCTT
-way (numbered steps, each a message one side sends and the other answers) is
-checked against the evidence log without a hand-written rule per case.
-
-A case lists its steps:
-- `Send`: a CALL of ours and the answer the charger must give;
-- `Expect`: a CALL the charger must send (its fields), and what we answered
-  (when our answer is not what the case needs, the bench could not test it:
-  inconclusive, never failed);
-- `Manual`: what a person (or the physical-step hook) does; the step after it
-  waits without a deadline, since people take their time;
-- `Absent`: a message the charger must not send, until the next step comes or
-  for a time;
-- `AnyOrder`: messages whose order is free (StartTransaction and StatusNotification
-  Charging, StopTransaction and Finishing: OCPP 1.6 §4.8, §4.9, §4.10 set no order);
-- `Each`: one expectation per connector (and connector 0).
+"""Expected message sequences, judged as data: the steps of a test case written
+the OCTT way (`certify.judging.steps`) checked against the evidence log without
+a hand-written rule per case.
 
 `judge` walks the steps over the case's frames in order and returns an `Outcome`:
 passed; failed, naming the step with expected versus actual; open, naming what it
@@ -21,210 +8,38 @@ waits for and until when; inconclusive (the bench answered otherwise than the ca
 needs, or the charger disconnected while a step was awaited); or not supported (an
 answer the case declares as "the charger lacks this feature"). Every step keeps the
 frames it rests on.
-
-Values in an expectation may be literals, `OneOf` alternatives, `MISSING` (the
-field must be absent), `Check` (a predicate with its words), `Var` (the session's
-test data: connector, id tags, intervals) or `Ref` (a field of an earlier step's
-frame, e.g. the transactionId we gave in answer to StartTransaction).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from chargers.frames.reader import CALL, CALLERROR, GONE_EVENTS, Record
 
-PASSED, FAILED, OPEN, INCONCLUSIVE = "passed", "failed", "open", "inconclusive"
-NOT_SUPPORTED, NOT_APPLICABLE = "not_supported", "not_applicable"
+from .steps import (
+    MISSING,
+    Absent,
+    AnyOrder,
+    Check,
+    Expect,
+    Manual,
+    OneOf,
+    Ref,
+    Send,
+    Step,
+    Var,
+    expand,
+    label_of,
+    text_of,
+)
+from .verdict import FAILED, INCONCLUSIVE, NOT_SUPPORTED, OPEN, PASSED, iso
+
 EFFECT_TIMEOUT = 60.0  # s for a charger's message or answer to follow, unless the step or options say otherwise
 SLACK = 2.0  # s a timed step may be early or late, plus SLACK_FRACTION of its time
 SLACK_FRACTION = 0.1
-
-
-# -- values ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Var:
-    """A value of the session's test data (connector, id_tag, connection_timeout, ...)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A field of an earlier named step's frames: `payload.<path>` (the CALL) or
-    `answer.<path>` (its answer), dotted for nested objects and list places
-    (`answer.certificateHashData.0`)."""
-
-    step: str
-    path: str
-
-
-class OneOf:
-    """Any of these values passes."""
-
-    def __init__(self, *values: Any) -> None:
-        self.values = values
-
-    def __repr__(self) -> str:
-        return " or ".join(_text(v) for v in self.values)
-
-
-@dataclass(frozen=True)
-class Check:
-    """A predicate over a field, with the words that say what it wants. The test
-    gets the field's value and `resolve`, which turns a Var or Ref into its value."""
-
-    test: Callable[[Any, Callable[[Any], Any]], bool]
-    text: str
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "absent"
-
-
-MISSING: Any = _Missing()  # the field must be absent (as expectation), or is absent (as value)
 _UNKNOWN = object()  # a Var or Ref that cannot be resolved: the field is not checked
-
-
-# -- steps ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Send:
-    """We send `action` with `payload`; the charger must answer with `answer`'s
-    fields. `errors`: CALLERROR codes that pass as well; `unsupported`: answer
-    statuses or CALLERROR codes meaning the charger lacks the feature (the case
-    is then Not supported, never failed); `otherwise`: what another answer
-    makes of the case (inconclusive for a step that only prepares the case);
-    `disconnects`: the command takes the charger away (a reset). Payload strings
-    with {placeholders} are filled per session and not compared."""
-
-    action: str
-    payload: Mapping = field(default_factory=dict)
-    answer: Mapping = field(default_factory=dict)
-    errors: tuple[str, ...] = ()
-    unsupported: tuple[str, ...] = ()
-    name: str = ""
-    label: str = ""
-    within: Any = None  # s for the answer; default: effect timeout
-    otherwise: str = "failed"
-    disconnects: bool = False
-    when: Callable[[Mapping], bool] | None = None
-
-
-@dataclass(frozen=True)
-class Expect:
-    """The charger sends `action` ("event:connected" and the like: the log
-    records a connection event). `match` picks the frames the step is about
-    (e.g. the connector); `fields` are what they must carry. A strict step is
-    decided by the first frame it picks; a loose one (StatusNotification by
-    default) waits for a frame with the fields, passing over others. `ours`: what
-    we must have answered for the case to test anything. `after`/`within`:
-    seconds from the previous step's frame (the earliest and latest it may come)."""
-
-    action: str
-    fields: Mapping = field(default_factory=dict)
-    match: Mapping = field(default_factory=dict)
-    ours: Mapping = field(default_factory=dict)
-    name: str = ""
-    label: str = ""
-    optional: bool = False
-    strict: bool | None = None  # None: loose for StatusNotification, strict otherwise
-    after: Any = None
-    within: Any = None
-    since: str = ""  # count after/within from this named step's frame, not the previous step's
-    state: bool = False  # passes too when the last such frame already carries the fields (a state, not an event)
-    when: Callable[[Mapping], bool] | None = None
-
-    @property
-    def is_strict(self) -> bool:
-        return self.strict if self.strict is not None else self.action != "StatusNotification"
-
-
-@dataclass(frozen=True)
-class Manual:
-    """A step a person (or the physical-step hook) does: plug, unplug, swipe,
-    fault, clear-fault, power-cycle, unplug-ev-side, offline, ... `disconnects`:
-    the step takes the charger away (power cycle, network cut), so a
-    disconnection after it is expected."""
-
-    action: str
-    label: str
-    params: Mapping = field(default_factory=dict)
-    disconnects: bool = False
-    when: Callable[[Mapping], bool] | None = None
-
-
-@dataclass(frozen=True)
-class Absent:
-    """The charger must NOT send `action` (with `fields`; "" for any CALL) until
-    the next step's frame, or for `within` seconds when it is the last step."""
-
-    action: str
-    fields: Mapping = field(default_factory=dict)
-    within: Any = None
-    label: str = ""
-    when: Callable[[Mapping], bool] | None = None
-
-
-@dataclass(frozen=True)
-class AnyOrder:
-    """Steps whose frames may come in any order."""
-
-    steps: tuple
-    label: str = ""
-    when: Callable[[Mapping], bool] | None = None
-
-    def __init__(self, *steps, label: str = "", when=None) -> None:
-        object.__setattr__(self, "steps", steps)
-        object.__setattr__(self, "label", label)
-        object.__setattr__(self, "when", when)
-
-
-@dataclass(frozen=True)
-class Each:
-    """One copy of an `Expect` per connector (1..data["connectors"]), and connector 0
-    when `zero`; their frames may come in any order."""
-
-    step: Expect
-    zero: bool = True
-    when: Callable[[Mapping], bool] | None = None
-
-
-Step = Send | Expect | Manual | Absent | AnyOrder | Each
-
-
-def expand(steps: Iterable[Step], data: Mapping) -> list[Step]:
-    """The steps that apply to this session (`when`), with `Each` unrolled."""
-    out: list[Step] = []
-    for step in steps:
-        if step.when is not None and not step.when(data):
-            continue
-        if isinstance(step, Each):
-            count = data.get("connectors") or 1
-            members = tuple(
-                replace(
-                    step.step,
-                    match={**step.step.match, "connectorId": c},
-                    label=f"{label_of(step.step)} (connector {c})",
-                )
-                for c in range(0 if step.zero else 1, int(count) + 1)
-            )
-            out.append(AnyOrder(*members))
-        elif isinstance(step, AnyOrder):
-            out.append(AnyOrder(*expand(step.steps, data), label=step.label))
-        else:
-            out.append(step)
-    return out
 
 
 # -- outcome --------------------------------------------------------------------
@@ -597,7 +412,7 @@ class _Walk:
         return list(dict.fromkeys(ids))
 
     def _waiting(self, what: str, deadline: datetime | None) -> dict:
-        return {"for": what, "deadline": _iso(deadline), "person": self.person}
+        return {"for": what, "deadline": iso(deadline), "person": self.person}
 
     def _seconds(self, value, default: float) -> float:
         resolved = self._resolve(value) if value is not None else default
@@ -670,7 +485,7 @@ class _Walk:
                 inner = self._describe(want)
                 parts.extend(f"{key}.{p}" for p in inner.split(", ") if p)
             else:
-                parts.append(f"{key} {_text(want)}")
+                parts.append(f"{key} {text_of(want)}")
         return ", ".join(parts)
 
     def _actual(self, fields: Mapping, payload) -> str:
@@ -683,7 +498,7 @@ class _Walk:
             if isinstance(self._resolve(want), Mapping) and isinstance(value, dict):
                 parts.append(f"{key}: {{{self._actual(self._resolve(want), value)}}}")
             else:
-                parts.append(f"{key} {_text(value)}")
+                parts.append(f"{key} {text_of(value)}")
         return ", ".join(parts) or "a frame"
 
 
@@ -723,20 +538,8 @@ def _literal(value):
     return _UNKNOWN if _placeholder(value) or isinstance(value, Ref) else value
 
 
-def _text(value) -> str:
-    if value is MISSING:
-        return "absent"
-    if isinstance(value, str):
-        return value
-    return repr(value) if isinstance(value, OneOf | Check) else str(value)
-
-
 def _clock(moment: datetime) -> str:
     return f"{moment:%H:%M:%S}"
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment else None
 
 
 def _at(record: Record | None) -> str:
@@ -747,24 +550,3 @@ def _absent_text(walk: _Walk, step: Absent) -> str:
     described = walk._describe(step.fields)
     action = step.action or "message"
     return f"{action} with {described}" if described else action
-
-
-def label_of(step: Step) -> str:
-    """The words a step shows in the session page and the report."""
-    if getattr(step, "label", ""):
-        return step.label
-    if isinstance(step, Send):
-        answer = ", ".join(f"{k} {_text(v)}" for k, v in step.answer.items() if not isinstance(v, Var | Ref))
-        return f"We send {step.action}" + (f"; the charger answers {answer}" if answer else "")
-    if isinstance(step, Expect):
-        shown = ", ".join(
-            f"{k} {_text(v)}" for k, v in step.fields.items() if not isinstance(v, Var | Ref | Mapping | Check)
-        )
-        return f"The charger sends {step.action}" + (f" ({shown})" if shown else "")
-    if isinstance(step, Absent):
-        return f"The charger does not send {step.action or 'anything'}"
-    if isinstance(step, Each):
-        return label_of(step.step)
-    if isinstance(step, AnyOrder):
-        return " and ".join(label_of(m) for m in step.steps)
-    return getattr(step, "label", "")

@@ -15,7 +15,8 @@ from certify.catalogs.octt16 import TEST_DATA as TEST_DATA_DEFAULTS
 from certify.catalogs.octt16.answers import scripted
 from certify.catalogs.octt16.case import Declaration
 from certify.catalogs.octt16.judge import case_data, fill, judge_case, steps_of
-from certify.judging.sequence import FAILED, INCONCLUSIVE, NOT_APPLICABLE, NOT_SUPPORTED, PASSED, Send, expand
+from certify.judging.steps import Send, expand
+from certify.judging.verdict import FAILED, INCONCLUSIVE, NOT_APPLICABLE, NOT_SUPPORTED, PASSED
 from chargers.frames.reader import Log
 
 from .test_sequence import Frames

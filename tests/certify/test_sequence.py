@@ -16,25 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from certify.judging.sequence import (
-    FAILED,
-    INCONCLUSIVE,
-    MISSING,
-    NOT_SUPPORTED,
-    OPEN,
-    PASSED,
-    Absent,
-    AnyOrder,
-    Check,
-    Each,
-    Expect,
-    Manual,
-    OneOf,
-    Ref,
-    Send,
-    Var,
-    judge,
-)
+from certify.judging.sequence import MISSING, judge
+from certify.judging.steps import Absent, AnyOrder, Check, Each, Expect, Manual, OneOf, Ref, Send, Var
+from certify.judging.verdict import FAILED, INCONCLUSIVE, NOT_SUPPORTED, OPEN, PASSED
 from chargers.frames.reader import Log
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)

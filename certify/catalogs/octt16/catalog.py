@@ -13,8 +13,8 @@ import json
 from collections.abc import Mapping
 
 from ...judging.scope import Scope
-from ...judging.sequence import INCONCLUSIVE, Manual, Send, expand, label_of
-from ...judging.verdict import NOT_APPLICABLE, NOT_SUPPORTED, OPEN, Verdict
+from ...judging.steps import Manual, Send, expand, label_of
+from ...judging.verdict import INCONCLUSIVE, NOT_APPLICABLE, NOT_SUPPORTED, OPEN, Verdict
 from .. import Case, Catalog, Command
 from . import CASES, CREDIT, GROUPS, TEST_DATA
 from .case import Declaration, OcttCase

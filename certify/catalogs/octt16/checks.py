@@ -8,7 +8,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 
-from certify.judging.sequence import FAILED, PASSED, Outcome
+from certify.judging.sequence import Outcome
+from certify.judging.verdict import FAILED, PASSED
 from chargers.frames.reader import CALL, GONE_EVENTS, Record, parse_time
 
 

@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
-from certify.judging.sequence import AnyOrder, Manual, Outcome, Send, expand
+from certify.judging.sequence import Outcome
+from certify.judging.steps import AnyOrder, Manual, Send, expand
 from chargers.frames.reader import Log, Record
 
 from .case import Declaration, OcttCase

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from certify.judging.sequence import INCONCLUSIVE, OneOf, Outcome, Ref, Send, Var, judge
+from certify.judging.sequence import Outcome, judge
+from certify.judging.steps import OneOf, Ref, Send, Var
+from certify.judging.verdict import INCONCLUSIVE
 from chargers.frames.reader import Record
 
 from . import TEST_DATA

@@ -18,7 +18,8 @@ Conventions every state follows (OCTT's, and OCPP 1.6 edition 2's):
 
 from __future__ import annotations
 
-from certify.judging.sequence import MISSING, AnyOrder, Each, Expect, Manual, OneOf, Ref, Send, Var
+from certify.judging.sequence import MISSING
+from certify.judging.steps import AnyOrder, Each, Expect, Manual, OneOf, Ref, Send, Var
 
 CONNECTOR = Var("connector")
 TAG = Var("id_tag")

@@ -1,6 +1,6 @@
 """TC_001_CS: a cold boot we first refuse, then accept."""
 
-from certify.judging.sequence import Absent, Expect, Ref, Var
+from certify.judging.steps import Absent, Expect, Ref, Var
 
 from ..case import OcttCase
 from ..states import all_connectors, power_cycle

@@ -1,6 +1,6 @@
 """TC_002_CS: a cold boot held Pending while we configure the charger."""
 
-from certify.judging.sequence import Expect, Ref, Send, Var
+from certify.judging.steps import Expect, Ref, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED, all_connectors, power_cycle

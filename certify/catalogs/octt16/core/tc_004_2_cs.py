@@ -1,6 +1,6 @@
 """TC_004_2_CS: tag first, no cable: the charger gives up after ConnectionTimeOut."""
 
-from certify.judging.sequence import Absent, Var
+from certify.judging.steps import Absent, Var
 
 from ..case import OcttCase
 from ..states import AUTHORIZED, status

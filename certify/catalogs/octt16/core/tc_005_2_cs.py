@@ -1,6 +1,6 @@
 """TC_005_2_CS: unplugged at the EV: stop, but keep the cable locked."""
 
-from certify.judging.sequence import OneOf, Send
+from certify.judging.steps import OneOf, Send
 
 from ..case import OcttCase
 from ..states import CHARGING, stopped, unplug_ev_side

@@ -1,6 +1,6 @@
 """TC_005_3_CS: unplugged at the EV, but the transaction goes on."""
 
-from certify.judging.sequence import Absent, OneOf, Send
+from certify.judging.steps import Absent, OneOf, Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, CHARGING, status, stopped, unplug_ev_side

@@ -1,6 +1,6 @@
 """TC_007_CS: a remote start for a tag the charger has cached."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, ID_TAG_CACHED, authorize, plug, started, status

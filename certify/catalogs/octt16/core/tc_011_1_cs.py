@@ -1,6 +1,6 @@
 """TC_011_1_CS: a remote start before the cable is plugged in."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, authorize, plug, started, status

@@ -1,6 +1,6 @@
 """TC_011_2_CS: a remote start nobody plugs in for."""
 
-from certify.judging.sequence import Absent, Send, Var
+from certify.judging.steps import Absent, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED, authorize, status

@@ -1,6 +1,6 @@
 """TC_012_CS: a remote stop."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, CHARGING, stopped

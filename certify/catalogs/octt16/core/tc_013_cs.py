@@ -1,6 +1,6 @@
 """TC_013_CS: a hard reset with no transaction keeps an Inoperative connector Unavailable."""
 
-from certify.judging.sequence import Expect, Send, Var
+from certify.judging.steps import Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED, CONNECTOR_UNAVAILABLE, status

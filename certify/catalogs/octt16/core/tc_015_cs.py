@@ -1,6 +1,6 @@
 """TC_015_CS: a hard reset during a transaction."""
 
-from certify.judging.sequence import AnyOrder, Expect, OneOf, Send, Var
+from certify.judging.steps import AnyOrder, Expect, OneOf, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED, CHARGING, OF_THE_TRANSACTION, status

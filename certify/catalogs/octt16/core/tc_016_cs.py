@@ -1,6 +1,6 @@
 """TC_016_CS: a soft reset during a transaction."""
 
-from certify.judging.sequence import Expect, OneOf, Send, Var
+from certify.judging.steps import Expect, OneOf, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED, CHARGING, stopped

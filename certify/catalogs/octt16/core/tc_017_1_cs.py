@@ -1,6 +1,6 @@
 """TC_017_1_CS: unlocking an idle connector with a socket."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 

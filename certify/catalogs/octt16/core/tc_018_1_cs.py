@@ -1,6 +1,6 @@
 """TC_018_1_CS: unlocking a connector during a transaction (socket)."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import CHARGING, status, stopped, unplug

@@ -1,6 +1,6 @@
 """TC_018_2_CS: unlocking a connector with a fixed cable during a transaction."""
 
-from certify.judging.sequence import Absent, Send, Var
+from certify.judging.steps import Absent, Send, Var
 
 from ..case import OcttCase
 from ..states import CHARGING

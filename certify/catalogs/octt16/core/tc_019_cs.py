@@ -1,6 +1,7 @@
 """TC_019_CS: reading the configuration."""
 
-from certify.judging.sequence import MISSING, Check, OneOf, Send
+from certify.judging.sequence import MISSING
+from certify.judging.steps import Check, OneOf, Send
 
 from ..case import OcttCase
 

@@ -1,6 +1,6 @@
 """TC_021_CS: changing a configuration key and reading it back."""
 
-from certify.judging.sequence import Check, Send, Var
+from certify.judging.steps import Check, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED

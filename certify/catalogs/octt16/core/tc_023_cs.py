@@ -1,6 +1,6 @@
 """TC_023_CS: an invalid tag starts nothing."""
 
-from certify.judging.sequence import Absent, Var
+from certify.judging.steps import Absent, Var
 
 from ..case import OcttCase
 from ..states import authorize, plug, status, swipe

@@ -1,6 +1,6 @@
 """TC_024_CS: the connector lock fails at the start."""
 
-from certify.judging.sequence import Absent, Expect, Manual, Send
+from certify.judging.steps import Absent, Expect, Manual, Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, CONNECTOR, authorize, status

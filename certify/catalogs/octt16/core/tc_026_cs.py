@@ -1,6 +1,6 @@
 """TC_026_CS: a remote start on a connector that is busy."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import CHARGING

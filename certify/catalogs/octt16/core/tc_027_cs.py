@@ -1,6 +1,6 @@
 """TC_027_CS: a remote start for connector 0."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 

@@ -1,6 +1,6 @@
 """TC_028_CS: a remote stop for a transaction that does not exist."""
 
-from certify.judging.sequence import Absent, Send, Var
+from certify.judging.steps import Absent, Send, Var
 
 from ..case import OcttCase
 from ..states import CHARGING

@@ -1,6 +1,6 @@
 """TC_030_CS: an unlock that fails."""
 
-from certify.judging.sequence import Manual, Send
+from certify.judging.steps import Manual, Send
 
 from ..case import OcttCase
 

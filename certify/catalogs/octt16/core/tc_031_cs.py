@@ -1,6 +1,6 @@
 """TC_031_CS: unlocking a connector that does not exist."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 

@@ -1,6 +1,6 @@
 """TC_032_1_CS: a power loss with back-up power stops the transaction before going down."""
 
-from certify.judging.sequence import AnyOrder, Expect, OneOf, Var
+from certify.judging.steps import AnyOrder, Expect, OneOf, Var
 
 from ..case import OcttCase
 from ..states import CHARGING, OF_THE_TRANSACTION, power_cycle, status

@@ -1,6 +1,7 @@
 """TC_032_2_CS: a power loss without back-up power."""
 
-from certify.judging.sequence import MISSING, AnyOrder, Expect, OneOf, Var
+from certify.judging.sequence import MISSING
+from certify.judging.steps import AnyOrder, Expect, OneOf, Var
 
 from ..case import OcttCase
 from ..states import CHARGING, OF_THE_TRANSACTION, power_cycle

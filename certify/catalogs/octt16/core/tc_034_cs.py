@@ -1,6 +1,6 @@
 """TC_034_CS: Unavailable survives a power cycle."""
 
-from certify.judging.sequence import Expect, Var
+from certify.judging.steps import Expect, Var
 
 from ..case import OcttCase
 from ..states import CHARGE_POINT_UNAVAILABLE, all_connectors, power_cycle

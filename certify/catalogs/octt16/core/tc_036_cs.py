@@ -1,6 +1,6 @@
 """TC_036_CS: meter values queued while offline arrive in order."""
 
-from certify.judging.sequence import Expect, Var
+from certify.judging.steps import Expect, Var
 
 from ..case import OcttCase
 from ..states import CHARGING, CONNECTOR, OF_THE_TRANSACTION, offline, reconnected

@@ -1,6 +1,6 @@
 """TC_037_1_CS: a transaction started offline with a valid tag."""
 
-from certify.judging.sequence import Expect, Var
+from certify.judging.steps import Expect, Var
 
 from ..case import OcttCase
 from ..states import CHARGING_STATES, CONNECTOR, TAG, TAG_ACCEPTED, offline, plug, reconnected, status, swipe

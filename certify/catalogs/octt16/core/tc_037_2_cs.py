@@ -1,6 +1,6 @@
 """TC_037_2_CS: an offline start with a tag we later call invalid; the transaction stays."""
 
-from certify.judging.sequence import Absent, Expect, Var
+from certify.judging.steps import Absent, Expect, Var
 
 from ..case import OcttCase
 from ..states import CONNECTOR, offline, plug, reconnected, status, swipe

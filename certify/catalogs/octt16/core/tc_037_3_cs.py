@@ -1,6 +1,6 @@
 """TC_037_3_CS: an offline start with a tag we later call invalid; the transaction stops."""
 
-from certify.judging.sequence import Expect, Var
+from certify.judging.steps import Expect, Var
 
 from ..case import OcttCase
 from ..states import CONNECTOR, offline, plug, reconnected, stopped, swipe

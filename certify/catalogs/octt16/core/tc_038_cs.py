@@ -1,6 +1,6 @@
 """TC_038_CS: a transaction stopped while offline."""
 
-from certify.judging.sequence import AnyOrder, Expect, Var
+from certify.judging.steps import AnyOrder, Expect, Var
 
 from ..case import OcttCase
 from ..states import AFTER_STOP, CHARGING, LOCAL_REASON, OF_THE_TRANSACTION, TAG, offline, reconnected, status, swipe

@@ -1,6 +1,6 @@
 """TC_039_CS: a whole transaction while offline."""
 
-from certify.judging.sequence import Expect, Ref, Var
+from certify.judging.steps import Expect, Ref, Var
 
 from ..case import OcttCase
 from ..states import CONNECTOR, LOCAL_REASON, TAG, TAG_ACCEPTED, offline, plug, reconnected, swipe, unplug

@@ -1,6 +1,6 @@
 """TC_040_1_CS: changing a key the charger does not have."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 

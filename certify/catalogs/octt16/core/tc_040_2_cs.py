@@ -1,6 +1,6 @@
 """TC_040_2_CS: an invalid value for a configuration key."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 

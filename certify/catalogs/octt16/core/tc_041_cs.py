@@ -1,6 +1,6 @@
 """TC_041_CS: no transaction while faulted."""
 
-from certify.judging.sequence import Absent, Var
+from certify.judging.steps import Absent, Var
 
 from ..case import OcttCase
 from ..states import clear_fault, fault, plug, status, swipe

@@ -1,6 +1,6 @@
 """TC_061_CS: ClearCache really empties the authorization cache."""
 
-from certify.judging.sequence import Send, Var
+from certify.judging.steps import Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED, AUTHORIZED, authorize, status, swipe

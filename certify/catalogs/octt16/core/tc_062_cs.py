@@ -1,6 +1,6 @@
 """TC_062_CS: a DataTransfer for a vendor the charger does not know."""
 
-from certify.judging.sequence import OneOf, Send
+from certify.judging.steps import OneOf, Send
 
 from ..case import OcttCase
 

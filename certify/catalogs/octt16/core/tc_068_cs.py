@@ -1,6 +1,7 @@
 """TC_068_CS: only the tag that started a transaction stops it."""
 
-from certify.judging.sequence import MISSING, Absent, OneOf
+from certify.judging.sequence import MISSING
+from certify.judging.steps import Absent, OneOf
 
 from ..case import OcttCase
 from ..states import CHARGING, LOCAL_REASON, TAG, TAG_2, stopped, swipe

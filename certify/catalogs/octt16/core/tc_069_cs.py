@@ -1,6 +1,7 @@
 """TC_069_CS: a tag of the same group stops the transaction."""
 
-from certify.judging.sequence import MISSING, OneOf, Var
+from certify.judging.sequence import MISSING
+from certify.judging.steps import OneOf, Var
 
 from ..case import OcttCase
 from ..states import CHARGING, LOCAL_REASON, TAG_2, authorize, stopped, swipe

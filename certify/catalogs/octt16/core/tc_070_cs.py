@@ -1,6 +1,6 @@
 """TC_070_CS: sampled meter values during a transaction."""
 
-from certify.judging.sequence import Check, Expect, Ref, Send, Var
+from certify.judging.steps import Check, Expect, Ref, Send, Var
 
 from ..case import OcttCase
 from ..states import CHARGING, CONNECTOR, OF_THE_TRANSACTION

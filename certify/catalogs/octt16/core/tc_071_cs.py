@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from certify.judging.sequence import Check, Expect, Ref, Send, Var
+from certify.judging.steps import Check, Expect, Ref, Send, Var
 
 from ..case import OcttCase
 from ..states import CHARGING, CONNECTOR

@@ -1,6 +1,6 @@
 """TC_045_1_CS: diagnostics uploaded."""
 
-from certify.judging.sequence import Expect, Send, Var
+from certify.judging.steps import Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import UNSUPPORTED

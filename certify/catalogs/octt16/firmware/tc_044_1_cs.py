@@ -1,6 +1,6 @@
 """TC_044_1_CS: a firmware update downloaded and installed."""
 
-from certify.judging.sequence import AnyOrder, Expect, Send, Var
+from certify.judging.steps import AnyOrder, Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import UNSUPPORTED, status

@@ -1,6 +1,6 @@
 """TC_044_2_CS: a firmware download that fails."""
 
-from certify.judging.sequence import Expect, Send, Var
+from certify.judging.steps import Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import UNSUPPORTED

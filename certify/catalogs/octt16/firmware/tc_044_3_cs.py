@@ -1,6 +1,6 @@
 """TC_044_3_CS: a firmware that cannot be installed."""
 
-from certify.judging.sequence import Expect, Send, Var
+from certify.judging.steps import Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import UNSUPPORTED

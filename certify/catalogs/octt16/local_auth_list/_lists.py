@@ -1,6 +1,6 @@
 """The local-list commands the Local Authorization List cases send."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..states import UNSUPPORTED
 

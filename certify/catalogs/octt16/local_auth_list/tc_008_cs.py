@@ -1,6 +1,6 @@
 """TC_008_CS: a remote start for a tag in the local list."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, authorize, plug, started, status

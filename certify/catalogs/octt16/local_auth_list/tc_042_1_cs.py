@@ -1,6 +1,6 @@
 """TC_042_1_CS: the list version of a charger without a usable local list."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 

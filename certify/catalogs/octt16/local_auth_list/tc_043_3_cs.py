@@ -1,6 +1,6 @@
 """TC_043_3_CS: a local list the charger fails to store."""
 
-from certify.judging.sequence import Manual
+from certify.judging.steps import Manual
 
 from ..case import OcttCase
 from ._lists import send_list

@@ -1,6 +1,6 @@
 """TC_054_CS: the charger sends what TriggerMessage asks for."""
 
-from certify.judging.sequence import Expect, OneOf, Send
+from certify.judging.steps import Expect, OneOf, Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, CONNECTOR, UNSUPPORTED

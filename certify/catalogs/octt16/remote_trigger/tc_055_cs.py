@@ -1,6 +1,6 @@
 """TC_055_CS: a TriggerMessage for a connector that does not exist."""
 
-from certify.judging.sequence import Absent, Send
+from certify.judging.steps import Absent, Send
 
 from ..case import OcttCase
 

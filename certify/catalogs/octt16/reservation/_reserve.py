@@ -1,6 +1,6 @@
 """The ReserveNow the Reservation cases send, and its follow-up states."""
 
-from certify.judging.sequence import Ref, Send
+from certify.judging.steps import Ref, Send
 
 from ..states import UNSUPPORTED, status
 

@@ -1,6 +1,6 @@
 """TC_046_1_CS: a reserved connector, used at the charger."""
 
-from certify.judging.sequence import Absent
+from certify.judging.steps import Absent
 
 from ..case import OcttCase
 from ..states import TAG, TAG_2, authorize, plug, started, swipe

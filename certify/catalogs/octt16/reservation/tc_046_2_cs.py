@@ -1,6 +1,6 @@
 """TC_046_2_CS: a reserved connector, used by a remote start."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, authorize, plug, started

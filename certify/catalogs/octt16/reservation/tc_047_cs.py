@@ -1,6 +1,6 @@
 """TC_047_CS: a reservation that expires."""
 
-from certify.judging.sequence import Var
+from certify.judging.steps import Var
 
 from ..case import OcttCase
 from ..states import status

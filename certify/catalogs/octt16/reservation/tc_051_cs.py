@@ -1,6 +1,7 @@
 """TC_051_CS: a reservation cancelled."""
 
-from certify.judging.sequence import MISSING, Send
+from certify.judging.sequence import MISSING
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, TAG_2, authorize, plug, started, status, swipe

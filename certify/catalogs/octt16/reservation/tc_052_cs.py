@@ -1,6 +1,6 @@
 """TC_052_CS: cancelling a reservation that does not exist."""
 
-from certify.judging.sequence import Absent, Send
+from certify.judging.steps import Absent, Send
 
 from ..case import OcttCase
 from ._reserve import reserved

@@ -1,6 +1,6 @@
 """TC_053_CS: a reservation used by another tag of the same group."""
 
-from certify.judging.sequence import Var
+from certify.judging.steps import Var
 
 from ..case import OcttCase
 from ..states import TAG_2, authorize, plug, started, swipe

@@ -1,6 +1,6 @@
 """TC_073_CS: a new password for HTTP Basic authentication."""
 
-from certify.judging.sequence import Expect, Send, Var
+from certify.judging.steps import Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED

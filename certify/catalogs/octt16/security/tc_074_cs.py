@@ -1,6 +1,6 @@
 """TC_074_CS: a new charge point certificate at our request."""
 
-from certify.judging.sequence import Expect, Send
+from certify.judging.steps import Expect, Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED

@@ -1,6 +1,6 @@
 """TC_075_1_CS: installing a manufacturer root certificate."""
 
-from certify.judging.sequence import Check, Send
+from certify.judging.steps import Check, Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED

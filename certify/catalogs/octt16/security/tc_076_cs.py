@@ -1,6 +1,6 @@
 """TC_076_CS: deleting one certificate."""
 
-from certify.judging.sequence import Check, Ref, Send
+from certify.judging.steps import Check, Ref, Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED

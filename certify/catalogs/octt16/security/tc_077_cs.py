@@ -1,6 +1,6 @@
 """TC_077_CS: an invalid charge point certificate is refused and reported."""
 
-from certify.judging.sequence import Expect, Send
+from certify.judging.steps import Expect, Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED

@@ -1,6 +1,6 @@
 """TC_078_CS: an invalid central system certificate is refused and reported."""
 
-from certify.judging.sequence import Expect, Send
+from certify.judging.steps import Expect, Send
 
 from ..case import OcttCase
 

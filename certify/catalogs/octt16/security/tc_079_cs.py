@@ -1,6 +1,6 @@
 """TC_079_CS: the security log uploaded."""
 
-from certify.judging.sequence import Expect, Send, Var
+from certify.judging.steps import Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED

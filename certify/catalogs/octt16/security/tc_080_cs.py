@@ -1,6 +1,6 @@
 """TC_080_CS: a signed firmware update."""
 
-from certify.judging.sequence import AnyOrder, Expect, Send, Var
+from certify.judging.steps import AnyOrder, Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED, status

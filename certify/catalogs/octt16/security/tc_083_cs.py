@@ -1,6 +1,6 @@
 """TC_083_CS: moving up a security profile."""
 
-from certify.judging.sequence import Expect, OneOf, Send, Var
+from certify.judging.steps import Expect, OneOf, Send, Var
 
 from ..case import OcttCase
 

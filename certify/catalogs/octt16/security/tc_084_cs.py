@@ -1,6 +1,6 @@
 """TC_084_CS: moving down a security profile is refused."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 

@@ -1,6 +1,6 @@
 """TC_085_CS: Basic authentication with the right user and password."""
 
-from certify.judging.sequence import Expect, Send, Var
+from certify.judging.steps import Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED

@@ -1,6 +1,6 @@
 """TC_087_CS: TLS with the charger's client certificate."""
 
-from certify.judging.sequence import Expect, Send, Var
+from certify.judging.steps import Expect, Send, Var
 
 from ..case import OcttCase
 from ..states import ACCEPTED

@@ -5,7 +5,7 @@ seconds before they are sent, as the document has them."""
 
 from __future__ import annotations
 
-from certify.judging.sequence import Check, Send, Var
+from certify.judging.steps import Check, Send, Var
 
 from ..states import UNSUPPORTED
 

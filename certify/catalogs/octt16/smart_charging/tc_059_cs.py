@@ -1,6 +1,6 @@
 """TC_059_CS: a remote start carrying a charging profile."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, authorize, plug, started, status

@@ -1,6 +1,6 @@
 """TC_060_CS: a remote start carrying a profile of the wrong purpose."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ._profiles import profile

@@ -1,6 +1,6 @@
 """TC_067_CS: clearing charging profiles by id, by purpose and stack, and all."""
 
-from certify.judging.sequence import Send
+from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED
