@@ -1,0 +1,575 @@
+"""The findings engine: one pass over the log, frame by frame, keeping only the
+state the checks need (per connection, per connector, per transaction), so a
+log that grows is fed its new frames and never scanned again.
+
+Connections are the log's connection events; the state of a connection (its
+open CALLs, the unique ids it used, the last timestamps) starts afresh with
+each. A connector's last status is forgotten at a reconnect or a boot: what
+happened while we did not hear is not a transition we saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ....frames.reader import CALL, CALLERROR, CALLRESULT, GONE_EVENTS, Log, Record, parse_time
+from ..state import DEFAULT_MEASURAND, Configuration, meter_values, same_tag
+from . import checks as C
+from .model import CHECKS, DEVIATION, NOTE, VIOLATION, Check, Finding
+from .rules import (
+    BACKWARDS,
+    CORE_COMMANDS,
+    EPOCH,
+    FUTURE,
+    HEARTBEAT_HIGH,
+    HEARTBEAT_LOW,
+    QUEUED,
+    SCHEMA_CODES,
+    TIMESTAMPED,
+    TRANSITIONS,
+    TRIGGERED,
+    UNITS,
+    as_number,
+    energy_wh,
+    iso_utc,
+)
+
+
+@dataclass
+class _Connection:
+    since: datetime = EPOCH
+    open_in: dict[str, Record] = field(default_factory=dict)  # the charger's CALLs we have not answered
+    open_out: dict[str, Record] = field(default_factory=dict)  # our CALLs it has not answered
+    used: dict[str, int] = field(default_factory=dict)  # the charger's CALL unique ids -> first seq
+    overlaps: dict[str, list[Record]] = field(default_factory=dict)  # unique id -> CALLs sent before its answer
+    last_in: Record | None = None
+    stamps: dict[str, tuple[datetime, Record]] = field(default_factory=dict)  # category -> last timestamp
+    raised: set = field(default_factory=set)  # (check, key) raised once per connection
+    heartbeat: Record | None = None  # the last Heartbeat, while nothing else was exchanged since
+
+
+@dataclass
+class _Connector:
+    status: str = ""
+    last: Record | None = None  # its last StatusNotification
+    between: list[Record] = field(default_factory=list)  # what named the connector since (the first 8)
+    reservation: dict | None = None  # our accepted ReserveNow
+    register: tuple[float, Record] | None = None  # the last energy register (Wh) and the frame that read it
+    tx_id: object = None  # the transaction last started on it
+
+
+@dataclass
+class _Tx:
+    id: object
+    connector: int | None
+    start: Record
+    meter_start: float | None
+    readings: dict[tuple[str, str], tuple[float, Record]] = field(default_factory=dict)  # (phase, location) -> Wh
+    stop: Record | None = None
+
+
+class Findings:
+    """Findings over a log, computed as its frames come. `initial` is what was
+    known before the log began ({"config": {key: value}}, as State16 takes it)."""
+
+    def __init__(self, initial: dict | None = None, *, now: datetime | None = None) -> None:
+        self.all: list[Finding] = []
+        self.last_seq = 0
+        self.now = now
+        initial = initial or {}
+        self.config = Configuration({k: str(v) for k, v in (initial.get("config") or {}).items() if v is not None})
+        self.conn = _Connection()
+        self.connectors: dict[int, _Connector] = {}
+        self.txs: dict[object, _Tx] = {}
+        self.boot = ""  # "", "booting", or the status of the last boot's answer
+        self.triggered: dict[str, Record] = {}  # a requested message -> our TriggerMessage
+        self._new: list[Finding] = []
+
+    # -- the interface ----------------------------------------------------------------
+
+    def feed(self, records: Iterable[Record]) -> list[Finding]:
+        """Take frames newer than those seen (older or repeated seqs are skipped); the new findings."""
+        self._new = []
+        for record in records:
+            if record.seq <= self.last_seq:
+                continue
+            self.last_seq = record.seq
+            self._one(record)
+        self.all.extend(self._new)
+        return self._new
+
+    def counts(self) -> dict[str, int]:
+        """How many findings of each severity."""
+        counts = {VIOLATION: 0, DEVIATION: 0, NOTE: 0}
+        for finding in self.all:
+            counts[finding.severity] = counts.get(finding.severity, 0) + 1
+        return counts
+
+    # -- raising -----------------------------------------------------------------------
+
+    def _raise(self, check: Check, text: str, records: Iterable[Record], connector: int | None = None) -> None:
+        frames = sorted({r.seq: r for r in records if r is not None}.items())
+        first = next((r.ts for _, r in frames if r.ts != EPOCH), EPOCH)
+        self._new.append(
+            Finding(
+                check.id,
+                check.severity,
+                check.clause,
+                text,
+                tuple(seq for seq, _ in frames),
+                connector,
+                iso_utc(first),
+            )
+        )
+
+    def _once(self, check: Check, key) -> bool:
+        """True the first time (check, key) is seen on this connection."""
+        if (check.id, key) in self.conn.raised:
+            return False
+        self.conn.raised.add((check.id, key))
+        return True
+
+    # -- one frame ---------------------------------------------------------------------
+
+    def _one(self, r: Record) -> None:
+        if r.direction == "event":
+            if r.event == "connected" or r.event in GONE_EVENTS:
+                self.conn = _Connection(since=r.ts)
+                self._forget_statuses()
+            return
+        quiet = r.action == "Heartbeat" and r.message_type in (CALL, CALLRESULT)
+        if not quiet:
+            self.conn.heartbeat = None
+        if r.direction == "in":
+            if r.message_type == CALL and isinstance(r.payload, dict):
+                self._charger_call(r)
+            elif r.message_type in (CALLRESULT, CALLERROR):
+                self._charger_answer(r)
+            elif r.note:
+                self._raise(C.SCHEMA, f"malformed frame: {r.note}", [r])
+            self.conn.last_in = r
+        elif r.direction == "out":
+            if r.message_type == CALL:
+                self._our_call(r)
+            elif r.message_type in (CALLRESULT, CALLERROR):
+                self._our_answer(r)
+
+    def _forget_statuses(self) -> None:
+        for connector in self.connectors.values():
+            connector.status, connector.between = "", []
+
+    def _triggered(self, action: str, r: Record) -> bool:
+        """Whether we asked for this message with a TriggerMessage not long before."""
+        trigger = self.triggered.get(action)
+        return trigger is not None and r.ts - trigger.ts <= TRIGGERED
+
+    def _connector(self, number: int) -> _Connector:
+        found = self.connectors.get(number)
+        if found is None:
+            found = self.connectors[number] = _Connector()
+        return found
+
+    def _named(self, r: Record, number: int | None) -> None:
+        """Note a frame naming a connector, for the transition that may follow."""
+        if number is not None and number in self.connectors:
+            between = self.connectors[number].between
+            if len(between) < 8:
+                between.append(r)
+
+    # -- the charger's CALLs -------------------------------------------------------------
+
+    def _charger_call(self, r: Record) -> None:
+        conn = self.conn
+        first = conn.used.get(r.unique_id)
+        if first is not None:
+            self._raise(
+                C.UNIQUE_ID_REUSED,
+                f"{r.action} reuses unique id {r.unique_id!r} of the CALL at #{first} on this connection",
+                [r, _Seq(first)],
+            )
+        else:
+            conn.used[r.unique_id] = r.seq
+        for earlier in list(conn.open_in.values())[-2:]:
+            if earlier.unique_id != r.unique_id:
+                overlaps = conn.overlaps.setdefault(earlier.unique_id, [])
+                if len(overlaps) < 3:
+                    overlaps.append(r)
+        if len(conn.open_in) > 16:  # CALLs we never answered: forget the oldest
+            oldest = next(iter(conn.open_in))
+            conn.open_in.pop(oldest)
+            conn.overlaps.pop(oldest, None)
+        conn.open_in[r.unique_id] = r
+        self._boot_order(r)
+        self._timestamps(r)
+        handler = getattr(self, f"_on_{r.action}", None)
+        if handler is not None:
+            handler(r)
+        else:
+            self._named(r, r.connector)
+
+    def _boot_order(self, r: Record) -> None:
+        """§4.2: nothing but BootNotification until the boot is Accepted; while Pending only what a
+        TriggerMessage asked for (errata v4.0); while Rejected nothing at all."""
+        if r.action == "BootNotification" or self.boot not in ("booting", "Pending", "Rejected"):
+            return
+        if self.boot == "Pending" and self._triggered(r.action, r):
+            return
+        state = {"booting": "before its BootNotification was answered"}.get(
+            self.boot, f"while its boot was {self.boot}"
+        )
+        self._raise(C.BEFORE_BOOT_ACCEPTED, f"{r.action} sent {state}", [r], r.connector)
+
+    def _timestamps(self, r: Record) -> None:
+        stamps: list[object] = []
+        if r.action in TIMESTAMPED:
+            stamps.append(r.get("timestamp"))
+        readings = meter_values(r) if r.action in ("MeterValues", "StopTransaction") else []
+        stamps += [reading.timestamp for reading in readings]
+        received = r.ts if r.ts != EPOCH else self.now
+        latest = None
+        for stamp in stamps:
+            if not isinstance(stamp, str):
+                continue
+            try:
+                naive = datetime.fromisoformat(stamp).tzinfo is None
+            except ValueError:
+                continue  # not a time at all: the schema's finding
+            if naive and self._once(C.TIMESTAMP_NO_ZONE, r.action):
+                self._raise(C.TIMESTAMP_NO_ZONE, f"{r.action} timestamp {stamp!r} has no time zone", [r], r.connector)
+            moment = parse_time(stamp)
+            if moment is None:
+                continue
+            if received is not None and moment - received > FUTURE and self._once(C.TIMESTAMP_FUTURE, ""):
+                ahead = (moment - received).total_seconds()
+                self._raise(
+                    C.TIMESTAMP_FUTURE,
+                    f"{r.action} timestamp {stamp} is {ahead:.0f} s ahead of its receipt (the charger's clock runs ahead)",
+                    [r],
+                    r.connector,
+                )
+            latest = moment if latest is None else max(latest, moment)
+        if r.action == "MeterValues" and r.get("transactionId") is None:
+            return  # outside transactions: not queued with them
+        category = "status" if r.action == "StatusNotification" else "transaction"
+        if self._triggered(r.action, r):
+            return  # a triggered message may carry the time its state began
+        first = parse_time(stamps[0]) if stamps and isinstance(stamps[0], str) else None
+        if first is None:
+            return
+        previous = self.conn.stamps.get(category)
+        if previous is not None and first < previous[0] - BACKWARDS:
+            back = (previous[0] - first).total_seconds()
+            self._raise(
+                C.TIMESTAMP_BACKWARDS,
+                f"{r.action} timestamp {stamps[0]} is {back:.0f} s before that of the {previous[1].action} before it",
+                [previous[1], r],
+                r.connector,
+            )
+        self.conn.stamps[category] = (max(first, latest or first), r)
+
+    def _on_BootNotification(self, r: Record) -> None:
+        self.boot = "booting"
+        self._forget_statuses()
+        self.conn.stamps.clear()
+        self.triggered.pop("BootNotification", None)
+
+    def _on_Heartbeat(self, r: Record) -> None:
+        previous, self.conn.heartbeat = self.conn.heartbeat, r
+        interval = self._interval()
+        if previous is None or not interval or r.ts == EPOCH:
+            return
+        gap = (r.ts - previous.ts).total_seconds()
+        if HEARTBEAT_LOW * interval <= gap <= HEARTBEAT_HIGH * interval:
+            return
+        if self._once(C.HEARTBEAT_PACE, interval):
+            self._raise(
+                C.HEARTBEAT_PACE,
+                f"Heartbeats {gap:.0f} s apart with nothing else exchanged; HeartbeatInterval is {interval} s",
+                [previous, r],
+            )
+
+    def _interval(self) -> int:
+        try:
+            return int(float(self.config.get("HeartbeatInterval") or 0))
+        except ValueError:
+            return 0
+
+    def _on_StatusNotification(self, r: Record) -> None:
+        number, status = r.connector, r.get("status")
+        if number is None or not isinstance(status, str):
+            return
+        count = as_number(self.config.get("NumberOfConnectors"))
+        if count is not None and number > count:
+            count = int(count)
+            self._raise(
+                C.CONNECTOR_ABOVE_NUMBER,
+                f"StatusNotification for connector {number}; NumberOfConnectors is {count}",
+                [r],
+                number,
+            )
+        if number == 0:
+            return  # the charger as a whole: the table is for connectors
+        connector = self._connector(number)
+        before = connector.status
+        if before in TRANSITIONS and status != before and status in TRANSITIONS and status not in TRANSITIONS[before]:
+            between = ", ".join(f"{b.action} #{b.seq}" for b in connector.between) or "nothing"
+            self._raise(
+                C.STATE_TABLE,
+                f"connector {number}: {before} (#{connector.last.seq}) -> {status}, a transition §4.9 does not list "
+                f"(between them: {between})",
+                [connector.last, *connector.between, r],
+                number,
+            )
+        connector.status, connector.last, connector.between = status, r, []
+        if status != "Reserved":
+            connector.reservation = None
+
+    def _on_StartTransaction(self, r: Record) -> None:
+        number = r.connector
+        self._named(r, number)
+        connector = self.connectors.get(number) if number is not None else None
+        if connector is None or not connector.status:
+            return
+        stamp = parse_time(r.get("timestamp"))
+        if stamp is not None and self.conn.since != EPOCH and stamp < self.conn.since - QUEUED:
+            return  # from the offline queue: the status we heard is not the one it started on
+        status, reason = connector.status, ""
+        if status in ("Unavailable", "Faulted"):
+            reason = f"last reported {status} (#{connector.last.seq})"
+        elif status == "Reserved" and connector.reservation is not None:
+            reserved = connector.reservation
+            if (
+                not reserved.get("parentIdTag")
+                and not same_tag(reserved.get("idTag"), r.get("idTag"))
+                and reserved.get("reservationId") != r.get("reservationId")
+            ):
+                reason = f"reserved for {reserved.get('idTag')!r} (#{connector.last.seq})"
+        if reason:
+            self._raise(
+                C.START_ON_UNAVAILABLE,
+                f"StartTransaction for {r.get('idTag')!r} on connector {number}, {reason}",
+                [connector.last, r],
+                number,
+            )
+
+    def _on_MeterValues(self, r: Record) -> None:
+        number, tx_id = r.connector, r.get("transactionId")
+        self._named(r, number)
+        readings = meter_values(r)
+        self._units(r, readings)
+        if tx_id is None:
+            return
+        tx = self.txs.get(tx_id)
+        if tx is None:
+            here = self.txs.get(self.connectors[number].tx_id) if number in self.connectors else None
+            if here is not None and here.stop is None:
+                self._raise(
+                    C.TX_NOT_OPEN,
+                    f"MeterValues on connector {number} for transaction {tx_id}; the one open there is {here.id}",
+                    [here.start, r],
+                    number,
+                )
+            return
+        if tx.stop is not None or (number and tx.connector != number):
+            where = "stopped already" if tx.stop is not None else f"open on connector {tx.connector}"
+            self._raise(
+                C.TX_NOT_OPEN,
+                f"MeterValues on connector {number} for transaction {tx_id}, {where}",
+                [tx.stop or tx.start, r],
+                number,
+            )
+            return
+        for reading in readings:
+            for value in reading.values:
+                if value.measurand != DEFAULT_MEASURAND or value.unit not in ("", "Wh", "kWh"):
+                    continue
+                self._register(tx, tx_id, r, value.value, value.unit, (value.phase, value.location or "Outlet"))
+
+    def _register(self, tx: _Tx, tx_id, r: Record, value, unit: str, key: tuple[str, str]) -> None:
+        reading = energy_wh(value, unit or "Wh")
+        if reading is None:
+            return
+        wh, resolution = reading
+        last = tx.readings.get(key)
+        if last is not None and wh < last[0] - resolution:
+            self._raise(
+                C.METER_BACKWARDS,
+                f"transaction {tx_id}: {DEFAULT_MEASURAND} reads {wh:g} Wh, below the {last[0]:g} Wh "
+                f"read at #{last[1].seq}",
+                [last[1], r],
+                tx.connector,
+            )
+        tx.readings[key] = (wh, r)
+        if key == ("", "Outlet") and tx.connector is not None:
+            self._connector(tx.connector).register = (wh, r)
+
+    def _units(self, r: Record, readings) -> None:
+        for reading in readings:
+            for value in reading.values:
+                if not value.unit:
+                    continue
+                family = next((f for f in UNITS if value.measurand.startswith(f)), None)
+                if family is not None and value.unit not in UNITS[family]:
+                    self._raise(
+                        C.UNIT_FOR_MEASURAND,
+                        f"{r.action}: {value.measurand} in {value.unit!r}; it is measured in "
+                        f"{', '.join(sorted(UNITS[family]))}",
+                        [r],
+                        r.connector,
+                    )
+                    return  # one per frame
+
+    def _on_StopTransaction(self, r: Record) -> None:
+        tx_id, meter_stop = r.get("transactionId"), as_number(r.get("meterStop"))
+        self._units(r, meter_values(r))
+        tx = self.txs.get(tx_id)
+        if tx is None:
+            if "is unknown" in r.note:  # our central system knew no such open transaction
+                self._raise(C.TX_NOT_OPEN, f"StopTransaction for transaction {tx_id}, which is not open", [r])
+            return
+        self._named(r, tx.connector)
+        if tx.stop is not None:
+            if meter_stop != as_number(tx.stop.get("meterStop")):
+                self._raise(
+                    C.STOP_REPEATED_DIFFERS,
+                    f"transaction {tx_id} stopped again with meterStop {r.get('meterStop')}, "
+                    f"first {tx.stop.get('meterStop')} (#{tx.stop.seq})",
+                    [tx.stop, r],
+                    tx.connector,
+                )
+            return
+        tx.stop = r
+        if meter_stop is None:
+            return
+        if tx.meter_start is not None and meter_stop < tx.meter_start:
+            self._raise(
+                C.METER_STOP_BELOW_START,
+                f"transaction {tx_id}: meterStop {r.get('meterStop')} is below meterStart {tx.start.get('meterStart')}",
+                [tx.start, r],
+                tx.connector,
+            )
+        else:
+            self._register(tx, tx_id, r, r.get("meterStop"), "Wh", ("", "Outlet"))
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def _our_answer(self, r: Record) -> None:
+        """Our CALLRESULT or CALLERROR to one of the charger's CALLs."""
+        call = self.conn.open_in.pop(r.unique_id, None)
+        sent_before = self.conn.overlaps.pop(r.unique_id, [])
+        if call is not None and sent_before:
+            later = sent_before[0]
+            self._raise(
+                C.CALL_BEFORE_ANSWER,
+                f"{later.action} (#{later.seq}) sent before our answer to {call.action} (#{call.seq})",
+                [call, *sent_before, r],
+            )
+        if r.message_type == CALLERROR:
+            code = (r.payload or {}).get("errorCode", "")
+            if code in SCHEMA_CODES:
+                frame = call or self.conn.last_in
+                description = (r.payload or {}).get("errorDescription", "")
+                self._raise(C.SCHEMA, f"{r.action or 'frame'}: {code}: {description}", [frame, r])
+            return
+        if call is None:
+            return
+        if call.action == "BootNotification":
+            self.boot = r.get("status") or ""
+            if self.boot == "Accepted" and as_number(r.get("interval")):
+                self.config["HeartbeatInterval"] = str(int(as_number(r.get("interval"))))
+        elif call.action == "StartTransaction":
+            self._started(call, r)
+
+    def _started(self, call: Record, answer: Record) -> None:
+        tx_id = answer.get("transactionId")
+        if tx_id is None or tx_id in self.txs:
+            return  # a retry of a start we know
+        number = call.connector
+        meter_start = as_number(call.get("meterStart"))
+        tx = _Tx(tx_id, number, call, meter_start)
+        self.txs[tx_id] = tx
+        if number is not None:
+            self._connector(number).tx_id = tx_id
+        if meter_start is None:
+            return
+        tx.readings[("", "Outlet")] = (meter_start, call)
+        if number is None:
+            return
+        connector = self._connector(number)
+        if connector.register is not None and meter_start < connector.register[0] - 1:
+            self._raise(
+                C.METER_BACKWARDS_ACROSS,
+                f"transaction {tx_id} on connector {number} starts at {call.get('meterStart')} Wh, below the "
+                f"{connector.register[0]:g} Wh its previous transaction read (#{connector.register[1].seq})",
+                [connector.register[1], call],
+                number,
+            )
+        connector.register = (meter_start, call)
+
+    def _our_call(self, r: Record) -> None:
+        self.conn.open_out[r.unique_id] = r
+        self._named(r, r.connector)
+        if r.action == "TriggerMessage" and isinstance(r.get("requestedMessage"), str):
+            self.triggered[r.get("requestedMessage")] = r
+
+    def _charger_answer(self, r: Record) -> None:
+        """The charger's CALLRESULT or CALLERROR to one of our CALLs."""
+        call = self.conn.open_out.pop(r.unique_id, None) or r.call
+        if r.note and "answers no outstanding" not in r.note:
+            self._raise(C.SCHEMA, f"{r.action or 'answer'}: {r.note}", [r])
+        if call is None:
+            return
+        status = r.get("status") if r.message_type == CALLRESULT else ""
+        if r.message_type == CALLERROR:
+            code = (r.payload or {}).get("errorCode", "")
+            if call.action in CORE_COMMANDS and code in ("NotImplemented", "NotSupported"):
+                self._raise(
+                    C.CALLERROR_CORE,
+                    f"{call.action} (Core) answered CALLERROR {code}",
+                    [call, r],
+                    call.connector,
+                )
+        if call.action == "TriggerMessage" and status != "Accepted":
+            self.triggered.pop(call.get("requestedMessage"), None)
+        elif call.action == "ChangeConfiguration" and status == "Accepted":
+            if isinstance(call.get("key"), str) and call.get("value") is not None:
+                self.config[call.get("key")] = str(call.get("value"))
+                if call.get("key").lower() == "heartbeatinterval":
+                    self.conn.heartbeat = None
+        elif call.action == "GetConfiguration" and r.message_type == CALLRESULT:
+            for entry in r.get("configurationKey") or []:
+                if isinstance(entry, dict) and isinstance(entry.get("key"), str) and entry.get("value") is not None:
+                    self.config[entry["key"]] = str(entry["value"])
+        elif call.action == "ReserveNow" and status == "Accepted" and call.connector:
+            self._connector(call.connector).reservation = dict(call.payload or {})
+        elif call.action == "CancelReservation" and status == "Accepted":
+            for connector in self.connectors.values():
+                if connector.reservation and connector.reservation.get("reservationId") == call.get("reservationId"):
+                    connector.reservation = None
+
+
+@dataclass(frozen=True)
+class _Seq:
+    """A frame known only by its seq (seen earlier, not kept)."""
+
+    seq: int
+    ts: datetime = EPOCH
+
+
+def _records(records: Iterable) -> Iterable[Record]:
+    """Records as given, or parsed by the one reader when they are frames, dicts or JSON lines."""
+    records = list(records) if not isinstance(records, Log) else records.records
+    if all(isinstance(r, Record) for r in records):
+        return records
+    return Log(records).records
+
+
+def scan(records: Iterable, *, now: datetime | None = None, initial: dict | None = None) -> list[Finding]:
+    """Every finding over a whole log at once (Records, or frames the reader takes)."""
+    findings = Findings(initial, now=now)
+    return findings.feed(_records(records))
+
+
+__all__ = ["CHECKS", "Finding", "Findings", "scan"]
