@@ -25,7 +25,7 @@ from chargers.frames.reader import Log
 from chargers.protocol import VERSIONS
 
 from . import catalogs, firmware, parsed_sessions
-from .judging.scope import Scope
+from .judging.scope import Scope, case_of, sender_of
 from .judging.verdict import FAILED, FINAL_VERDICTS, NOT_APPLICABLE, NOT_SUPPORTED, OPEN, PASSED, Verdict
 from .log_file import LogFile
 from .models import ABANDONED, Attempt, CertSession, ItemResult, SessionFile, TransferEvent
@@ -170,9 +170,10 @@ def _source(scope: Scope, key: str, verdict: Verdict) -> str:
     ours = [r for r in records if r.direction == "out" and r.message_type == 2]
     if ours:
         first = ours[0]
-        if first.case and first.case != key:
-            return f"from item {first.case}'s {first.action} at {first.ts:%H:%M:%S}"
-        who = first.sender or "the session"
+        sent_for = case_of(first)
+        if sent_for and sent_for != key:
+            return f"from item {sent_for}'s {first.action} at {first.ts:%H:%M:%S}"
+        who = sender_of(first) or "the session"
         return f"from {first.action} sent by {who} at {first.ts:%H:%M:%S}"
     if records:
         return f"from frames seen at {records[0].ts:%H:%M:%S} (#{records[0].seq}), outside an attempt"

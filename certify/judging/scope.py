@@ -37,8 +37,24 @@ PREFLIGHT = "certify:preflight"  # the pre-flight read: state, never evidence
 
 def case_tag(key: str) -> str:
     """The suffix of `sent_by` naming the case a command was sent for (old logs
-    say ` item:<number>`, read alike: chargers.frames.reader.Record.case)."""
+    say ` item:<number>`, read alike by `case_of`)."""
     return f" case:{key}"
+
+
+def case_of(record: Record) -> str | None:
+    """The test case a CALL of ours was sent for, from its `sent_by` tag
+    (`case:<key>`; old logs say `item:<number>`). The tag is certification's
+    word: the log stores `sent_by` as it came and knows nothing of cases."""
+    for tag in (" case:", " item:"):
+        _, found, tail = f" {record.sent_by}".rpartition(tag)
+        if found and tail and " " not in tail:
+            return tail
+    return None
+
+
+def sender_of(record: Record) -> str:
+    """Who sent a CALL of ours, without the case tag."""
+    return record.sent_by.split(" case:")[0].split(" item:")[0]
 
 
 class Scope:
@@ -85,7 +101,7 @@ class Scope:
             return True
         if record.sent_by.startswith(PREFLIGHT):
             return False
-        return self.case is None or record.case == self.case
+        return self.case is None or case_of(record) == self.case
 
     def calls(self, action: str, direction: str) -> list[Record]:
         """CALLs of an action: direction 'in' from the charger, 'out' ours."""

@@ -39,7 +39,7 @@ class Record:
     unique_id: str
     payload: dict | list | None  # a CALLERROR's: {"errorCode", "errorDescription", "errorDetails"}
     raw: str = ""
-    sent_by: str = ""
+    sent_by: str = ""  # who sent a CALL of ours, as stored (what it means is the sender's business)
     note: str = ""
     event: str = ""  # for events: connected, disconnected, replaced, refused, offline, ...
     malformed: bool = False  # raw is not JSON at all
@@ -71,21 +71,6 @@ class Record:
         """The payload's connectorId, when it is an integer."""
         value = self.get("connectorId")
         return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    @property
-    def case(self) -> str | None:
-        """The test case a CALL of ours was sent for, from its `sent_by` tag
-        (`case:<key>`; old logs say `item:<number>`)."""
-        for tag in (" case:", " item:"):
-            _, found, tail = f" {self.sent_by}".rpartition(tag)
-            if found and tail and " " not in tail:
-                return tail
-        return None
-
-    @property
-    def sender(self) -> str:
-        """Who sent a CALL of ours, without the case tag."""
-        return self.sent_by.split(" case:")[0].split(" item:")[0]
 
 
 def parse_time(value) -> datetime | None:

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 
 from certify import catalogs
-from certify.judging.scope import Scope
+from certify.judging.scope import Scope, case_of, sender_of
 from certify.judging.verdict import connectors
 from chargers.frames.reader import Log as FrameLog
 from chargers.protocol.v16.state import State16
@@ -2123,3 +2123,20 @@ def test_the_offline_step_cites_the_outage_the_queued_messages_came_from():
     verdict = log.judge("offline_transactions", item=16)
     assert verdict.status == "passed", verdict.reason
     assert (reconnect.direction, verdict.steps[0]["frame"]) == ("event", reconnect.id)
+
+
+def test_the_case_a_command_was_sent_for_is_read_off_its_tag():
+    """Certification reads its own tag off `sent_by`; the log keeps the text as stored."""
+    tags = {
+        "user:ada case:17": "17",
+        "user:ada case:TC_003_CS": "TC_003_CS",
+        "certify:auto item:18": "18",  # an old log
+        "certify:preflight": None,
+        "": None,
+    }
+    log = FrameLog(
+        {"seq": n, "ts": "2026-01-01T12:00:00Z", "direction": "out", "raw": '[2,"x","ClearCache",{}]', "sent_by": tag}
+        for n, tag in enumerate(tags, 1)
+    )
+    assert [case_of(r) for r in log] == list(tags.values())
+    assert [sender_of(r) for r in log][:3] == ["user:ada", "user:ada", "certify:auto"]

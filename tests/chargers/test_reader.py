@@ -141,22 +141,6 @@ def test_indexes_by_action_direction_seq_and_connector(stored):
     assert log.connected() is False
 
 
-def test_the_case_a_command_was_sent_for_is_read_off_its_tag():
-    tags = {
-        "user:ada case:17": "17",
-        "user:ada case:TC_003_CS": "TC_003_CS",
-        "certify:auto item:18": "18",  # an old log
-        "certify:preflight": None,
-        "": None,
-    }
-    log = Log(
-        {"seq": n, "ts": "2026-01-01T12:00:00Z", "direction": "out", "raw": '[2,"x","ClearCache",{}]', "sent_by": tag}
-        for n, tag in enumerate(tags, 1)
-    )
-    assert [r.case for r in log] == list(tags.values())
-    assert [r.sender for r in log][:3] == ["user:ada", "user:ada", "certify:auto"]
-
-
 def test_extending_takes_newer_frames_only(stored):
     rows = Frame.objects.filter(charger=stored).order_by("seq")
     log = Log(rows[:4])

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
+from certify.judging.scope import PREFLIGHT, case_of
 from certify.judging.sequence import Outcome
 from certify.judging.steps import AnyOrder, Manual, Send, expand
 from chargers.frames.reader import Log, Record
@@ -128,7 +129,7 @@ def _mine(record: Record, key: str) -> bool:
     """The charger's frames, and ours sent for this case (not the pre-flight read)."""
     if record.direction != "out":
         return True
-    return record.case == key and not record.sent_by.startswith("certify:preflight")
+    return case_of(record) == key and not record.sent_by.startswith(PREFLIGHT)
 
 
 # -- a headless run's drive, and the way back to the general preconditions ----------------------
@@ -189,7 +190,7 @@ async def restore(
     raised cleared, availability, configuration, profiles, reservations and the
     local list as they were, the authorization cache empty. Only what the case
     touched is undone, so a case costs seconds, not a round of resets."""
-    ours = [r for r in records if r.direction == "out" and r.message_type == 2 and r.case == run.key]
+    ours = [r for r in records if r.direction == "out" and r.message_type == 2 and case_of(r) == run.key]
     values = case_data(declaration, data)
     open_tx = _open_transactions(records)
     for transaction in open_tx:
