@@ -84,8 +84,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--profiles",
             default="",
-            help="comma-separated groups of the catalog to run (octt16: core, local-auth-list, firmware, "
-            "diagnostics, reservation, remote-trigger, smart-charging, security)",
+            help=f"comma-separated groups of the catalog to run ({groups_text()})",
         )
         parser.add_argument(
             "--items", default="", help="comma-separated case keys, e.g. 1,2,17 (default: every case of the catalog)"
@@ -105,7 +104,7 @@ class Command(BaseCommand):
         parser.add_argument("--profile", default="default", help="simulator behaviour profile (with --simulate)")
         parser.add_argument("--id-tag", default=DEFAULT_ID_TAG, help="the card that is Accepted")
         parser.add_argument("--refused-id-tag", default=DEFAULT_REFUSED_ID_TAG, help="the card answered Invalid")
-        parser.add_argument("--timeout", type=float, default=defaults.timeout, help="seconds per item")
+        parser.add_argument("--timeout", type=float, default=defaults.timeout, help="seconds per case")
         parser.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="minutes for the run")
         parser.add_argument(
             "--interval",
@@ -115,16 +114,19 @@ class Command(BaseCommand):
             "(the next larger on rejection)",
         )
         parser.add_argument(
-            "--offline-seconds", type=float, default=defaults.offline_seconds, help="item 16's offline window"
+            "--offline-seconds",
+            type=float,
+            default=defaults.offline_seconds,
+            help="how long a case that takes the charger offline keeps it away",
         )
         parser.add_argument(
-            "--firmware", default="", metavar="FILE", help="the image item 12 installs (default: a test image)"
+            "--firmware", default="", metavar="FILE", help="the image a firmware case installs (default: a test image)"
         )
         parser.add_argument(
             "--diagnostics",
             choices=("http", "ftp"),
             default="http",
-            help="where item 13's upload goes: the session's HTTP URL or the built-in FTP server",
+            help="where a diagnostics case's upload goes: the session's HTTP URL or the built-in FTP server",
         )
         parser.add_argument(
             "--effect-timeout",
@@ -330,6 +332,17 @@ class Command(BaseCommand):
             store(session, SessionFile.FIRMWARE, Path(path).name, Path(path).read_bytes(), "upload")
         elif not SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).exists():
             store(session, SessionFile.FIRMWARE, "certify-test-firmware.bin", TEST_FIRMWARE, "upload")
+
+
+def groups_text() -> str:
+    """The groups each registered catalog offers, for --help: read off the catalogs,
+    so a catalog's new group needs no edit here."""
+    found = []
+    for name in catalogs.CATALOGS:
+        groups = catalogs.get(name).groups
+        if groups:
+            found.append(f"{name}: {', '.join(groups)}")
+    return "; ".join(found) or "none of the catalogs has groups"
 
 
 def needs_firmware(catalog: catalogs.Catalog, keys: list[str]) -> bool:
