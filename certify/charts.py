@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chargers.frames.reader import Log
-from chargers.models import parse_ocpp_time
 from chargers.protocol.v16.state import SampledValue, State16, meter_values
+from chargers.timestamps import parse_ocpp_time
 
 MAX_POINTS = 500
 WIDTH, PANEL_HEIGHT, LEFT, RIGHT, TOP, GAP, AXIS = 540, 72, 54, 14, 8, 26, 30

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 
 from chargers.frames.lines import REDACTED, frame_line, redact
-from chargers.models import utc_iso
+from chargers.timestamps import utc_iso
 
 from .models import CertSession
 

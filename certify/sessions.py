@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from chargers import live, offline
 from chargers.commands import CommandResult, send_command
-from chargers.models import Charger, utc_iso
+from chargers.models import Charger
+from chargers.timestamps import utc_iso
 
 from . import attempts, catalogs, transfer
 from .evaluation import evaluate_session, session_scope

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+
+from .timestamps import utc_iso, utc_text
 
 
 class Charger(models.Model):
@@ -344,32 +345,3 @@ class RejectedAttempt(models.Model):
 
     class Meta:
         ordering = ["-last_at"]
-
-
-def utc_iso(moment: datetime, timespec: str = "milliseconds") -> str:
-    """A moment as OCPP spells time: UTC with a 'Z' zone (to the millisecond
-    unless told otherwise). The one formatter of UTC text."""
-    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
-
-
-def utc_text(value: str) -> str:
-    """A charger's timestamp as UTC text; one without a zone is kept as
-    received (the evidence log names it: no silent guess)."""
-    parsed, _ = parse_ocpp_time(value)
-    if parsed is None:
-        return value
-    return utc_iso(parsed)
-
-
-def parse_ocpp_time(value: str) -> tuple[datetime | None, str]:
-    """Parse an OCPP timestamp; return (aware UTC datetime or None, finding).
-
-    Any ISO 8601 offset is accepted. A time without a zone is not guessed at: it
-    comes back as None with a finding the evidence log records."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None, f"timestamp {value!r} is not ISO 8601"
-    if parsed.tzinfo is None:
-        return None, f"timestamp {value!r} has no time zone"
-    return parsed.astimezone(UTC), ""

@@ -16,7 +16,8 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from .frames import FrameRecord, store_frame
-from .models import Charger, Frame, utc_iso
+from .models import Charger, Frame
+from .timestamps import utc_iso
 
 MAX_SECONDS = 3600
 

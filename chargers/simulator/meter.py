@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from ..timestamps import utc_iso
+
 PHASES = ("L1", "L2", "L3")
 # Every measurand the meter reads (OCPP 1.6 §7.31); the simulator accepts no other.
 MEASURANDS = (
@@ -25,7 +27,7 @@ MEASURANDS = (
 def iso(moment: datetime, naive: bool = False) -> str:
     """A moment as OCPP 1.6 writes it: ISO 8601 in UTC with 'Z' (§3.14 Time zones);
     `naive` leaves the zone out, as the naive-timestamps fault does."""
-    text = moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    text = utc_iso(moment)
     return text.removesuffix("Z") if naive else text
 
 

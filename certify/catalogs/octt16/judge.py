@@ -11,6 +11,7 @@ from certify.judging.sequence import Outcome, judge
 from certify.judging.steps import OneOf, Ref, Send, Var
 from certify.judging.verdict import INCONCLUSIVE
 from chargers.frames.reader import Record
+from chargers.timestamps import utc_iso
 
 from . import TEST_DATA
 from .case import Declaration, OcttCase
@@ -63,8 +64,7 @@ def case_data(declaration: Declaration, data: Mapping | None = None) -> dict:
 
 
 def _now(offset: float = 0) -> str:
-    moment = datetime.now(UTC) + timedelta(seconds=offset)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return utc_iso(datetime.now(UTC) + timedelta(seconds=offset), timespec="seconds")
 
 
 # Placeholders that are moments, filled when the command is sent.

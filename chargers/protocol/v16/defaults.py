@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from ...models import utc_iso
+from ...timestamps import utc_iso
 
 
 def _iso(delta: timedelta = timedelta()) -> str:

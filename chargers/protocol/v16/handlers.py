@@ -22,7 +22,8 @@ from ocpp.routing import on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, RegistrationStatus
 
-from ...models import Connector, IdTag, Transaction, utc_iso
+from ...models import Connector, IdTag, Transaction
+from ...timestamps import utc_iso
 from ..central_system import CentralSystem, asked
 
 # The fields of each answer an answer source may decide.
