@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chargers.frames.reader import parse_time
+from chargers.frames.reader import parse, parse_time
 
 EVIDENCE_NAME = "evidence.jsonl"  # the export's name inside a signed report (certify.signing)
 DIRECTIONS = ("in", "out", "event")
@@ -139,13 +139,8 @@ def _line(text: str, number: int) -> dict:
 def _bench_event(line: dict) -> dict | None:
     if line["direction"] != "event":
         return None
-    try:
-        event = json.loads(line["raw"])
-    except ValueError:
-        return None
-    if isinstance(event, dict) and event.get("event") in BENCH_EVENTS:
-        return event
-    return None
+    record = parse({"direction": "event", "raw": line["raw"]})  # read by the log's one reader
+    return record.payload if record.event in BENCH_EVENTS else None
 
 
 def _keep(log: LogFile, event: dict, line: dict, after: int, number: int) -> None:

@@ -21,7 +21,7 @@ from django import forms
 from django.db.models import Max, Min, Q, QuerySet
 
 from .frames.lines import frame_line, redact
-from .frames.reader import parse
+from .frames.reader import parse, pretty
 from .models import Frame
 from .protocol import FILTER_ACTIONS
 
@@ -130,7 +130,7 @@ def frame_page(frames: QuerySet, params, secrets: Iterable[str] = ()) -> dict:
     shown = sorted([*page, *partners], key=lambda frame: -frame.seq)
     for frame in shown:
         frame.line = frame_line(frame, secrets)
-        frame.pretty = pretty_json(redact(frame.raw, secrets))
+        frame.pretty = pretty(redact(frame.raw, secrets))
         frame.marked = str(frame.pk) == mark
     return {
         "frames": shown,
@@ -219,10 +219,3 @@ def _partners(around: QuerySet, page: list[Frame]) -> list[Frame]:
             frame.partner = True
             found.append(frame)
     return found
-
-
-def pretty_json(raw: str) -> str:
-    try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except (ValueError, RecursionError):
-        return raw

@@ -90,6 +90,14 @@ def parse_time(value) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+def pretty(raw: str) -> str:
+    """A frame's text laid out for reading (indented JSON); as stored when it is not JSON."""
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return raw
+
+
 def _fields(frame) -> dict:
     """A frame's columns from a Frame row, a dict or a JSON Lines line."""
     if isinstance(frame, bytes | str):
