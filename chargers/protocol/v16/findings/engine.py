@@ -313,7 +313,7 @@ class Findings:
             return  # the charger as a whole: the table is for connectors
         connector = self._connector(number)
         before = connector.status
-        if before in TRANSITIONS and status != before and status in TRANSITIONS and status not in TRANSITIONS[before]:
+        if before in TRANSITIONS and status in TRANSITIONS and not self._may_follow(before, status):
             between = ", ".join(f"{b.action} #{b.seq}" for b in connector.between) or "nothing"
             self._raise(
                 C.STATE_TABLE,
@@ -325,6 +325,18 @@ class Findings:
         connector.status, connector.last, connector.between = status, r, []
         if status != "Reserved":
             connector.reservation = None
+
+    def _may_follow(self, before: str, status: str) -> bool:
+        """Whether the table lists the change; with MinimumStatusDuration set, a state that lasted
+        less MAY go unreported (§9.1.20), so one unreported step between is allowed (Faulted and
+        Unavailable, which last, excepted)."""
+        if status == before or status in TRANSITIONS[before]:
+            return True
+        if not (as_number(self.config.get("MinimumStatusDuration")) or 0) > 0:
+            return False
+        return any(
+            status in TRANSITIONS[middle] for middle in TRANSITIONS[before] if middle not in ("Faulted", "Unavailable")
+        )
 
     def _on_StartTransaction(self, r: Record) -> None:
         number = r.connector
