@@ -289,7 +289,7 @@ async def item_command(request, pk: int, key: str, action: str, payload: Body[di
 
 @router.post("/{pk}/offline", response={200: OfflineOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 async def offline(request, pk: int, body: OfflineIn):
-    """Take the session's charger offline for N seconds (item 16): the server
+    """Take the session's charger offline for N seconds (for a case that needs it offline): the server
     closes its socket and refuses its reconnects until then, from any process."""
 
     def check():

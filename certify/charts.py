@@ -1,4 +1,4 @@
-"""The meter-values chart of item 8, drawn on the server as inline SVG.
+"""The meter-values chart a case's panel shows (`meter_chart`), drawn on the server as inline SVG.
 
 Power, current, voltage and energy over time, one small panel per quantity
 (their units differ). One series per transaction and connector (its colour,
@@ -357,7 +357,7 @@ def _legend(sources: list[Source], color_of: dict) -> tuple[list[LegendEntry], f
 
 
 def session_chart(session) -> Chart:
-    """The chart of a session's meter readings (item 8)."""
+    """The chart of a session's meter readings."""
     frames = (
         session.frames()
         .filter(action__in=["MeterValues", "StopTransaction", "StartTransaction"], message_type__in=[2, 3])

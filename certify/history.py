@@ -54,7 +54,7 @@ def filtered(data) -> tuple[HistoryFilter, object]:
             ("charger", "charge_point_id__icontains"),
             ("vendor", "facts__vendor__icontains"),
             ("model", "facts__model__icontains"),
-            # The firmware under test: the one the session began with, not the one item 12 installed.
+            # The firmware under test: the one the session began with, not the one a firmware case installed.
             ("firmware", "firmware_at_start__icontains"),
             ("engineer", "engineer_name__icontains"),
         ):

@@ -174,7 +174,7 @@ def _prune(open_now: set[int]) -> None:
         del _last_run[session_pk]
 
 
-# -- a case's command after every boot (the test script's item 18 trigger) --------------
+# -- a case's command after every boot (Case.on_boot, e.g. a status trigger) ---------------
 
 
 async def trigger_status_after_boot(charger_pk: int, charge_point_id: str, action: str, payload: dict) -> None:

@@ -39,7 +39,7 @@ def create_session(
     engineer_name: str = "",
     lab: str = "",
     options: dict | None = None,
-    catalog_name: str = "ocpp16-testscript",
+    catalog_name: str = catalogs.DEFAULT,
 ) -> CertSession:
     """Open a session for a charger connected now or expected under that id.
     Its frames are those the charger sends from now on."""

@@ -37,8 +37,8 @@ TRANSFERS_SHOWN = 10
 
 
 def _on_boot_label(catalog: catalogs.Catalog) -> str:
-    """ "Send TriggerMessage (StatusNotification) after each boot (item 18)": the
-    catalog's commands sent after every boot, and the cases they serve."""
+    """What the catalog's cases send after every boot, and which cases they serve
+    (e.g. "Send TriggerMessage (StatusNotification) after each boot (...)")."""
     sent = [c for c in catalog.cases if c.on_boot is not None]
     what = ", ".join(_command_words(c.on_boot) for c in sent) or "nothing"
     return f"Send {what} after each boot" + (f" (item {', '.join(str(c.number) for c in sent)})" if sent else "")
