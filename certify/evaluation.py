@@ -117,7 +117,7 @@ def _preflight(verdict: Verdict, why: str | None, scope: Scope) -> Verdict:
 
 
 def _judge_attempt(whole: Scope, judge: Callable[[Scope], Verdict], attempt: Attempt) -> None:
-    scope = whole.narrow(attempt.start_seq, None, attempt.case)
+    scope = whole.narrow(attempt.start_seq, None, attempt.case, attempt.started_at)
     verdict = complete(scope, judge(scope))
     fields = {
         "reason": verdict.reason[:500],
@@ -288,6 +288,7 @@ class _Replayed:
     case: str
     start_seq: int
     n: int = 1
+    started_at: datetime | None = None
     verdict: str = OPEN
     ended_at: datetime | None = None
     reason: str = ""
@@ -351,7 +352,7 @@ def judge_log(log_file: LogFile, catalog_name: str | None = None) -> list[dict]:
             continue  # an attempt of a case this catalog lacks
         upto(marker.after, marker.ts)
         if marker.kind == "attempt-started":
-            attempts[case.key].append(_Replayed(case.key, marker.after, len(attempts[case.key]) + 1))
+            attempts[case.key].append(_Replayed(case.key, marker.after, len(attempts[case.key]) + 1, marker.ts))
             continue
         current = next((a for a in reversed(attempts[case.key]) if a.is_open), None)
         if current is None:
@@ -359,7 +360,7 @@ def judge_log(log_file: LogFile, catalog_name: str | None = None) -> list[dict]:
         if marker.outcome == ABANDONED:
             current.verdict, current.ended_at = ABANDONED, marker.ts
         else:
-            current.end(case.judge(scope.narrow(current.start_seq, None, case.key)), marker.ts)
+            current.end(case.judge(scope.narrow(current.start_seq, None, case.key, current.started_at)), marker.ts)
     upto(log.last_seq + 10**12, log_file.last_ts)
     unsupported = options.get("not_supported") or options.get("not_applicable") or {}
     items = []
@@ -367,7 +368,7 @@ def judge_log(log_file: LogFile, catalog_name: str | None = None) -> list[dict]:
         tries = attempts[case.key] or ([] if log_file.markers else [_Replayed(case.key, 0)])
         for attempt in tries:
             if attempt.is_open:
-                attempt.live = case.judge(scope.narrow(attempt.start_seq, None, case.key))
+                attempt.live = case.judge(scope.narrow(attempt.start_seq, None, case.key, attempt.started_at))
                 if not log_file.markers and attempt.live.final:
                     attempt.end(attempt.live, scope.now)
         verdict, _, _ = _choose(scope, case.key, tries, case.judge(scope))

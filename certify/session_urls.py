@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import offline_views, views
+from . import declaration_views, offline_views, step_views, views
 
 urlpatterns = [
     path("", views.session_list, name="session-list"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/header/", views.session_header, name="session-header"),
     path("<int:pk>/summary/", views.session_summary, name="session-summary"),
     path("<int:pk>/checklist/", views.session_checklist, name="session-checklist"),
+    path("<int:pk>/declaration/", declaration_views.session_declaration, name="session-declaration"),
     path("<int:pk>/frames/", views.session_frames, name="session-frames"),
     path("<int:pk>/chart/", views.session_chart, name="session-chart"),
     path("<int:pk>/firmware/", views.item_firmware, name="session-firmware"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/items/<str:key>/", views.item_panel, name="session-item"),
     path("<int:pk>/items/<str:key>/status/", views.item_status, name="session-item-status"),
     path("<int:pk>/items/<str:key>/attempt/", views.item_attempt, name="session-item-attempt"),
+    path("<int:pk>/items/<str:key>/step-done/", step_views.item_step_done, name="session-item-step-done"),
     path("<int:pk>/items/<str:key>/command/", views.item_command, name="session-item-command"),
     path("<int:pk>/items/<str:key>/command/form/", views.item_command_form, name="session-item-command-form"),
     path("<int:pk>/items/<str:key>/override/", views.item_override, name="session-item-override"),

@@ -5,6 +5,7 @@ functions; a session's verdict rules (overrides, counts) are on its models."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 
@@ -16,12 +17,14 @@ from django.utils import timezone
 
 from chargers import live, offline
 from chargers.commands import CommandResult, send_command
-from chargers.models import Charger
+from chargers.frames import FrameRecord, store_frame
+from chargers.models import Charger, Frame
 from chargers.timestamps import utc_iso
 
 from . import attempts, catalogs, transfer
 from .evaluation import evaluate_session, session_scope
 from .judging.scope import PREFLIGHT, case_tag
+from .judging.steps import STEP_DONE
 from .models import CertSession, ItemResult
 from .open_sessions import forget
 
@@ -201,3 +204,75 @@ async def take_offline(session: CertSession, seconds: float, by: str) -> datetim
         return await offline.take_offline(session.charger_id, seconds, by)
     except ValueError as exc:
         raise ValidationError({"seconds": str(exc)}) from None
+
+
+# -- a step by hand confirmed done (the page's Done button, POST .../steps/done) ------------------
+
+
+def _prompted(session: CertSession, key: str, step: int) -> dict:
+    """The step by hand the item's running attempt prompts for, if it is `step`."""
+    if session.is_signed:
+        raise ValidationError("This session is signed.")
+    if session.charger_id is None:
+        raise ValidationError(f"Charger {session.charge_point_id} has never connected.")
+    if attempts.current_attempt(session, key) is None:
+        raise ValidationError(f"No attempt of {key} is running: start it first.")
+    result = session.items.filter(case=key).first()
+    prompt = ((result.waiting if result else None) or {}).get("prompt") or {}
+    if prompt.get("step") != step:
+        asked = f"step {prompt['step']} ({prompt['label']})" if prompt else "no step by hand"
+        raise ValidationError(f"{key} does not wait for step {step} to be done by hand (it asks for {asked}).")
+    return prompt
+
+
+async def confirm_step(session: CertSession, key: str, step: int, by: str) -> dict:
+    """The engineer's confirmation that a step by hand is done: a step-done event in
+    the charger's evidence log (who, which case and step), which the case's steps
+    read (certify.judging.sequence): the case goes on from that moment. Only the
+    step the running attempt prompts for can be confirmed. Returns the prompt."""
+    prompt = await database_sync_to_async(_prompted)(session, key, step)
+    event = {"event": STEP_DONE, "case": key, "step": step, "label": prompt["label"], "by": by}
+    await store_frame(
+        session.charger_id,
+        FrameRecord(direction=Frame.EVENT, raw=json.dumps(event, separators=(",", ":")), sent_by=by + case_tag(key)),
+    )
+    await database_sync_to_async(evaluate_session)(session)
+    return prompt
+
+
+# -- the charger's declaration (a catalog's, e.g. OCTT's PICS), edited on the session page ----------
+
+
+def session_config(session: CertSession) -> dict:
+    """The charger's configuration as the session last read it (what the declaration is prefilled from)."""
+    return session_scope(session).state.config() if session.charger_id else {}
+
+
+def declare(session: CertSession, posted: dict) -> dict[str, str]:
+    """Save the declaration a form posted (name -> values) and judge again, so the
+    cases it rules in or out change at once; returns a message per field whose
+    value cannot be (nothing saved then). A declared feature profile lifts the
+    pre-flight's Not supported from its cases."""
+    form = catalogs.get(session.catalog).declaration
+    if form is None:
+        raise ValidationError("This session's catalog has no declaration.")
+    if session.is_signed:
+        raise ValidationError("This session is signed.")
+    values, errors = form.parse(posted)
+    if errors:
+        return errors
+    session.refresh_from_db(fields=["options"])
+    options = {**session.options, "declaration": form.kept(values, session_config(session))}
+    declared = set(values.get("profiles") or ())
+    marks = dict(options.get("not_supported") or {})
+    for profile, keys in catalogs.get(session.catalog).profile_cases().items():
+        if profile in declared:
+            for key in keys:
+                marks.pop(key, None)
+    if "not_supported" in options:
+        options["not_supported"] = marks
+    session.options = options
+    session.save(update_fields=["options"])
+    evaluate_session(session)
+    announce(session)
+    return {}

@@ -25,6 +25,7 @@ from chargers.models import Charger, Frame
 from chargers.roles import can_operate, engineer_required, viewer_required
 
 from . import attempts, catalogs, charts, evidence, sessions
+from .declaration_views import declaration_context
 from .evaluation import evaluate_session
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .offline_views import offline_context
@@ -370,6 +371,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "live_topics": _live_topics(session),
         "can_operate": can_operate(request.user),
         **_frame_context(session, request.GET),
+        **declaration_context(session),
     }
     key = request.GET.get("item", "")
     if key:

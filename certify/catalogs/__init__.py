@@ -112,6 +112,9 @@ class Catalog:
     credit: str = ""  # where the cases come from, shown where users see them
     # Our answers for the catalog's sessions outside any case's attempt: (options, action, payload) -> fields.
     answers: Callable[[Mapping, str, dict], dict | None] | None = None
+    # The charger's declaration as the session page edits it (OCTT's PICS), a module with
+    # form_fields(options, config, values), parse(posted) and kept(values, config); None: none.
+    declaration: Any = None
 
     def case(self, key: str) -> Case | None:
         """The case with that key; None when there is none."""

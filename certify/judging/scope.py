@@ -78,14 +78,18 @@ class Scope:
         # What our FTP and HTTP servers saw of them: {"at", "server", "event", "detail"} (certify.transfer.saw)
         self.transfers = list(transfers)
         self.lo, self.hi, self.case = 0, None, None
+        self.began: datetime | None = None  # when the attempt in view began (its first step's time counts from it)
         self.root = self
 
-    def narrow(self, lo: int = 0, hi: int | None = None, case: str | None = None) -> Scope:
+    def narrow(
+        self, lo: int = 0, hi: int | None = None, case: str | None = None, began: datetime | None = None
+    ) -> Scope:
         """The frames with seq in (lo, hi]; with `case` (a key), only that case's
-        own commands among ours."""
+        own commands among ours; `began`: when that attempt began."""
         view = copy.copy(self)
         view.lo, view.hi, view.root = lo, hi, self.root
         view.case = None if case is None else str(case)
+        view.began = began
         return view
 
     @property

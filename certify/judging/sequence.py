@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from chargers.frames.reader import CALL, CALLERROR, GONE_EVENTS, Record
 
+from . import by_hand
 from .steps import (
     MISSING,
     Absent,
@@ -111,6 +112,8 @@ class _Walk:
         self.cursor = -1  # index of the last frame a step consumed
         self.anchor = start or (records[0].ts if records else now)
         self.person = ""  # what a person does since the last frame (manual steps): no default deadline
+        self.person_deadline: datetime | None = None  # when the budget of the steps by hand runs out
+        self.prompt: dict = {}  # the first step by hand not yet done: {"step" (row number), "label", "seconds"}
         self.expect_gone = False  # a manual step takes the charger away
         self.named: dict[str, Record] = {}
         self.taken: set[int] = set()
@@ -147,9 +150,7 @@ class _Walk:
 
     def _step(self, step: Step) -> None:
         if isinstance(step, Manual):
-            self.rows.append(_row(step.label, "manual"))
-            self.person = f"{self.person}; {step.label}" if self.person else step.label
-            self.expect_gone = self.expect_gone or step.disconnects
+            self._manual(step)
             return
         if isinstance(step, Absent):
             row = _row(label_of(step), "watching")
@@ -195,12 +196,40 @@ class _Walk:
         last = max(h.index for h, _ in hits)
         self.cursor = max(self.cursor, last)
         self.anchor = max(_settled(h.record) for h, _ in hits)
-        self.person = ""
+        self.person, self.person_deadline, self.prompt = "", None, {}
         if any(m.action == "BootNotification" for _, m in hits):
             self.expect_gone = False
         if any(isinstance(m, Send) and m.disconnects for _, m in hits):
             self.expect_gone = True
         self._mark_manual_done()
+
+    def _manual(self, step: Manual) -> None:
+        """A step by hand: confirmed done (by_hand.confirmation), or awaited from the
+        person within its budget, added to those of the steps by hand before it."""
+        row = _row(step.label, "manual")
+        self.rows.append(row)
+        number = len(self.rows)
+        self.expect_gone = self.expect_gone or step.disconnects
+        confirmed = by_hand.confirmation(self.records[self.cursor + 1 :], number, step.label)
+        if confirmed is not None:  # what was to be done by hand was done; the case goes on from then
+            self._mark_manual_done()
+            row.update(frame=confirmed.id, frames=[confirmed.id], confirmed=True)
+            self.anchor = max(self.anchor, confirmed.ts)
+            self.person, self.person_deadline, self.prompt = "", None, {}
+            return
+        self.person = f"{self.person}; {step.label}" if self.person else step.label
+        limit = by_hand.budget(step, self.data)
+        seconds = self._seconds(limit, -1.0) if limit is not None else -1.0
+        if seconds >= 0:
+            self.person_deadline = (self.person_deadline or self.anchor) + timedelta(seconds=seconds)
+        self.prompt = self.prompt or {"step": number, "label": step.label, "seconds": seconds if seconds >= 0 else None}
+
+    def _budget_over(self, what: str, frames=()) -> None:
+        """The budget ran out with neither Done nor the frames that show the step: inconclusive."""
+        if self.prompt.get("step"):
+            self.rows[self.prompt["step"] - 1]["state"] = INCONCLUSIVE
+        actual = by_hand.overdue(self.prompt, self.person_deadline)
+        raise _Stop(INCONCLUSIVE, what, actual, frames, why="the step by hand was not done within its time")
 
     def _find(self, step: Send | Expect) -> _Found | None:
         if isinstance(step, Send):
@@ -216,8 +245,11 @@ class _Walk:
 
     def _find_send(self, step: Send) -> _Found:
         literal = _literal(step.payload)
+        budget_end = self.person_deadline if self.person else None
         for index in range(self.cursor + 1, len(self.records)):
             record = self.records[index]
+            if budget_end is not None and record.ts > budget_end:
+                break
             if (
                 index in self.taken
                 or record.message_type != CALL
@@ -248,7 +280,12 @@ class _Walk:
                 actual = f"{self._actual(step.answer, view)} {_at(answer)}"
                 raise _Stop(step.otherwise, what, actual, [record], why=_SETUP)
             return _Found(index, record)
-        raise _Stop(OPEN, f"we send {step.action}", waiting={"for": f"we send {step.action}", "person": ""})
+        if budget_end is not None and self.now > budget_end:
+            self._budget_over(f"we send {step.action}")
+        waiting = {"for": f"we send {step.action}", "person": ""}
+        if self.prompt:
+            waiting |= {"person": self.person, "deadline": iso(budget_end), "prompt": self.prompt}
+        raise _Stop(OPEN, f"we send {step.action}", waiting=waiting)
 
     # -- the charger's CALL and our answer -----------------------------------------------
 
@@ -259,6 +296,7 @@ class _Walk:
         latest = self._bound(step.within, +1, anchor)
         if step.within is None and not self.person:
             latest = self.anchor + timedelta(seconds=self.effect_timeout)
+        budget_end = self.person_deadline if self.person and step.within is None else None
         want = f"{step.action} with {self._describe(step.fields)}" if step.fields else step.action
         if step.state:
             for index in range(min(self.cursor, len(self.records) - 1), -1, -1):
@@ -277,6 +315,8 @@ class _Walk:
             record = self.records[index]
             if index in self.taken or not _is(record, step.action) or not self._agrees(step.match, record.payload):
                 continue
+            if budget_end is not None and record.ts > budget_end:
+                break  # came after the person's budget ran out: the step was not done in its time
             if self._agrees(step.fields, record.payload):
                 if earliest is not None and record.ts < earliest:
                     raise _Stop(
@@ -300,6 +340,10 @@ class _Walk:
         actual = f"{self._actual(step.fields, seen[-1].payload)} {_at(seen[-1])}" if seen else "nothing"
         if latest is not None and self.now > latest:
             self._gone_or_fail(self.anchor, latest, f"{want} by {_clock(latest)}", actual, seen[-1:])
+        if budget_end is not None:
+            if self.now > budget_end:
+                self._budget_over(want, seen[-1:])
+            latest = budget_end
         raise _Stop(OPEN, want, actual, seen[-1:], waiting=self._waiting(want, latest))
 
     def _gone_or_fail(self, since: datetime, until: datetime, expected: str, actual: str, frames) -> None:
@@ -412,7 +456,9 @@ class _Walk:
         return list(dict.fromkeys(ids))
 
     def _waiting(self, what: str, deadline: datetime | None) -> dict:
-        return {"for": what, "deadline": iso(deadline), "person": self.person}
+        """What the case waits for; `prompt` names the step by hand to confirm (the page's Done)."""
+        prompt = {"prompt": self.prompt} if self.person and self.prompt else {}
+        return {"for": what, "deadline": iso(deadline), "person": self.person, **prompt}
 
     def _seconds(self, value, default: float) -> float:
         resolved = self._resolve(value) if value is not None else default

@@ -9,7 +9,12 @@ Steps:
   (when our answer is not what the case needs, the bench could not test it:
   inconclusive, never failed);
 - `Manual`: what a person (or the physical-step hook) does; the step after it
-  waits without a deadline, since people take their time;
+  waits for the person up to the step's time budget (`within`, else the test
+  data's `manual_step_seconds`; without either, without a deadline). A person
+  confirms a step done with a STEP_DONE event in the log (the session page's
+  Done button): the case then goes on, the next step awaited from that moment;
+  a budget that runs out with neither the confirmation nor the charger's frames
+  leaves the case inconclusive (the step was not done), never failed;
 - `Absent`: a message the charger must not send, until the next step comes or
   for a time;
 - `AnyOrder`: messages whose order is free (StartTransaction and StatusNotification
@@ -27,6 +32,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+# The log's event for a step by hand confirmed done: {"event", "case", "step" (its row number), "label", "by"}.
+STEP_DONE = "step-done"
 
 # -- values ---------------------------------------------------------------------
 
@@ -138,13 +146,15 @@ class Manual:
     """A step a person (or the physical-step hook) does: plug, unplug, swipe,
     fault, clear-fault, power-cycle, unplug-ev-side, offline, ... `disconnects`:
     the step takes the charger away (power cycle, network cut), so a
-    disconnection after it is expected."""
+    disconnection after it is expected. `within`: the person's time budget in
+    seconds (a number or Var); None: the test data's `manual_step_seconds`."""
 
     action: str
     label: str
     params: Mapping = field(default_factory=dict)
     disconnects: bool = False
     when: Callable[[Mapping], bool] | None = None
+    within: Any = None
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,17 @@
 """An OCTT session in a real browser against the built-in simulator: the
 engineer picks the octt16 catalog at /sessions/new/, sees the cases by TC id
 under their feature profile, runs TC_040_1_CS from its button, and works
-TC_003_CS by hand (the page says what to do; the simulator is the hand), each
-verdict arriving live.
+TC_003_CS by hand (the page says what to do, with a Done button and a
+countdown; the simulator is the hand), each verdict arriving live; a step by
+hand left undone until its countdown ends leaves TC_041_CS inconclusive; the
+declaration is edited on the page (a bad value said beside its field, a
+profile left out makes its cases Not supported at once).
 
 The browser walks once per module; each test checks one thing it saw."""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
@@ -27,8 +32,17 @@ def open_case(page, key: str) -> None:
     browser.settled(page)
 
 
+def _short_steps(session_pk: int, seconds: int) -> None:
+    """The session's test data gives a step by hand `seconds` (the countdown's budget)."""
+    from certify.models import CertSession
+
+    session = CertSession.objects.get(pk=session_pk)
+    session.options = {**session.options, "test_data": {"manual_step_seconds": seconds}}
+    session.save(update_fields=["options"])
+
+
 @pytest.fixture(scope="module")
-def walk(module_server) -> dict:
+def walk(module_server, db_access) -> dict:
     executable = chromium_binary()
     server = module_server()
     seen: dict = {}
@@ -53,10 +67,14 @@ def walk(module_server) -> dict:
                 page.locator("tr[data-item='TC_040_1_CS']"), "data-verdict", "passed", timeout=WAIT_MS
             )
 
-            # TC_003_CS by hand: the page says what to do, the simulator does it.
+            # TC_003_CS by hand: the page says what to do; Done confirms the first step, the simulator does it.
             open_case(page, "TC_003_CS")
             page.locator("#item-status [data-role=start-attempt]").click()
             seen["prompt"] = seen_text(page.locator("#item-status [data-role=waiting]"), "Plug the EV in")
+            seen["countdown"] = seen_text(page.locator("#item-status [data-role=waiting] time.countdown"), "s left")
+            page.locator("#item-status [data-role=step-done]").click()
+            seen["confirmed"] = seen_text(page.locator("#item-status [data-role=steps]"), "confirmed")
+            seen["after done"] = seen_text(page.locator("#item-status [data-role=waiting]"), "Waiting for")
             loop.run(act(sim, "plug", {"connector": 1}))
             seen["second prompt"] = seen_text(page.locator("#item-status [data-role=waiting]"), "Present the valid tag")
             loop.run(act(sim, "swipe", {"connector": 1, "tag": "CERTIFY-OK"}))
@@ -64,6 +82,36 @@ def walk(module_server) -> dict:
                 page.locator("tr[data-item='TC_003_CS']"), "data-verdict", "passed", timeout=WAIT_MS
             )
             seen["TC_003_CS steps"] = seen_text(page.locator("#item-status [data-role=steps]"), "StartTransaction")
+            session_pk = int(page.url.split("/sessions/")[1].split("/")[0])
+
+            # TC_041_CS: its first step by hand left undone until the countdown ends.
+            with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread: the ORM goes to another
+                pool.submit(db_access, _short_steps, session_pk, 3).result(10)
+            open_case(page, "TC_041_CS")
+            page.locator("#item-status [data-role=start-attempt]").click()
+            seen["fault prompt"] = seen_text(page.locator("#item-status [data-role=prompt]"), "fault state")
+            seen["TC_041_CS verdict"] = seen_attribute(
+                page.locator("tr[data-item='TC_041_CS']"), "data-verdict", "inconclusive", timeout=WAIT_MS
+            )
+            seen["TC_041_CS reason"] = seen_text(page.locator("#item-status [data-role=reason]"), "not confirmed")
+
+            # The declaration: prefilled, a bad value said beside its field, a profile left out.
+            page.locator("#session-declaration summary").click()
+            connectors = page.locator("#session-declaration [data-field=connectors] input")
+            seen["connectors prefilled"] = connectors.input_value()
+            seen["TC_046_1_CS before"] = page.locator("tr[data-item='TC_046_1_CS']").get_attribute("data-verdict")
+            connectors.fill("0")
+            page.locator("#session-declaration [data-role=save-declaration]").click()
+            seen["bad value"] = seen_text(
+                page.locator("#session-declaration [data-field=connectors] [data-role=field-error]"), "not 0"
+            )
+            page.locator("#session-declaration [data-field=connectors] input").fill("2")
+            page.locator("#session-declaration input[name=profiles][value=Reservation]").uncheck()
+            page.locator("#session-declaration [data-role=save-declaration]").click()
+            seen["saved"] = seen_text(page.locator("#session-declaration [data-role=declaration-saved]"), "Saved")
+            seen["TC_046_1_CS after"] = seen_attribute(
+                page.locator("tr[data-item='TC_046_1_CS']"), "data-verdict", "not_supported", timeout=WAIT_MS
+            )
     finally:
         loop.close()
     return seen
@@ -86,6 +134,36 @@ def test_a_case_run_from_its_button_passes_live(walk) -> None:
 def test_a_manual_step_is_prompted_and_the_next_one_follows(walk) -> None:
     assert "To do by hand: Plug the EV in" in walk["prompt"]
     assert "To do by hand: Present the valid tag" in walk["second prompt"]
+
+
+def test_a_manual_step_counts_down_its_time(walk) -> None:
+    assert walk["countdown"].endswith("s left") and int(walk["countdown"].split()[0]) > 60
+
+
+def test_done_confirms_the_step_in_the_evidence_and_the_case_goes_on(walk) -> None:
+    assert "Plug the EV in (at the EV and at the charger) (done by hand, confirmed)" in walk["confirmed"]
+    assert "Waiting for StatusNotification" in walk["after done"]
+    assert "To do by hand" not in walk["after done"]
+
+
+def test_a_step_left_undone_past_its_countdown_ends_the_case_inconclusive(walk) -> None:
+    assert "Put the connector in a fault state" in walk["fault prompt"]
+    assert walk["TC_041_CS verdict"] == "inconclusive"
+    assert "not done within its time; not confirmed done by" in walk["TC_041_CS reason"]
+
+
+def test_the_declaration_is_prefilled_from_the_configuration(walk) -> None:
+    assert walk["connectors prefilled"] == "2"  # the simulator's NumberOfConnectors (the default declares 1)
+    assert walk["TC_046_1_CS before"] == "open"
+
+
+def test_a_bad_declared_value_is_said_beside_its_field(walk) -> None:
+    assert "A charger has 1 to 32 connectors (NumberOfConnectors), not 0." in walk["bad value"]
+
+
+def test_saving_the_declaration_changes_which_cases_apply_live(walk) -> None:
+    assert "Saved" in walk["saved"]
+    assert walk["TC_046_1_CS after"] == "not_supported"
 
 
 def test_a_case_worked_by_hand_passes_live(walk) -> None:

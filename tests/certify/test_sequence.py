@@ -80,9 +80,13 @@ class Frames:
         payload = {"transactionId": tx, "meterStop": 10, "timestamp": "2026-01-01T12:01:00Z", **fields}
         return self.charger("StopTransaction", payload, ACCEPTED)
 
-    def event(self, name) -> Frames:
-        self._add("event", None, "", "", {"event": name})
+    def event(self, name, **fields) -> Frames:
+        self._add("event", None, "", "", {"event": name, **fields})
         return self
+
+    def done(self, step, label) -> Frames:
+        """The engineer's Done on a step by hand (the session page's button)."""
+        return self.event("step-done", case="TC", step=step, label=label, by="user:eng")
 
 
 # -- the steps the rows judge ------------------------------------------------------
@@ -574,6 +578,87 @@ ROWS += [
 ]
 
 
+BY_HAND = (
+    Manual("plug", "Plug the cable in", within=60),
+    Expect("StatusNotification", {"status": "Preparing"}, match={"connectorId": 1}),
+)
+THEN_OURS = (
+    Manual("plug", "Plug the cable in"),
+    Send("RemoteStartTransaction", {"idTag": "T1"}, {"status": "Accepted"}),
+)
+ROWS += [
+    Row(
+        "OCTT manual step: done within its budget, the charger's status shows it (no Done needed)",
+        BY_HAND,
+        lambda f: f.at(30).status(1, "Preparing"),
+        PASSED,
+    ),
+    Row(
+        "OCTT manual step: its budget runs out with no Done and nothing seen: inconclusive, never failed",
+        BY_HAND,
+        lambda f: f,
+        INCONCLUSIVE,
+        now=70,
+        step="Plug the cable in",
+    ),
+    Row(
+        "OCTT manual step: still within its budget the case waits",
+        BY_HAND,
+        lambda f: f,
+        OPEN,
+        now=50,
+    ),
+    Row(
+        "OCTT manual step: the status after the budget ran out does not count (the step was not done in time)",
+        BY_HAND,
+        lambda f: f.at(65).status(1, "Preparing"),
+        INCONCLUSIVE,
+    ),
+    Row(
+        "OCTT manual step: a Done lets the case go on; the status after it passes",
+        BY_HAND,
+        lambda f: f.at(10).done(1, "Plug the cable in").at(12).status(1, "Preparing"),
+        PASSED,
+    ),
+    Row(
+        "OCTT manual step, §4.9: Done and no status within the effect time fails (the charger did not react)",
+        BY_HAND,
+        lambda f: f.at(10).done(1, "Plug the cable in"),
+        FAILED,
+        now=75,
+    ),
+    Row(
+        "OCTT manual step: a Done for another step (or label) is not this step's",
+        BY_HAND,
+        lambda f: f.at(10).done(2, "Plug the cable in").at(11).done(1, "Present the tag"),
+        INCONCLUSIVE,
+        now=70,
+    ),
+    Row(
+        "OCTT manual step: a wrong frame before the budget ran out decides the case (failed, not inconclusive)",
+        (Manual("swipe", "Present the tag", within=60), Expect("Authorize", {"idTag": "T1"})),
+        lambda f: f.at(20).charger("Authorize", {"idTag": "T9"}, ACCEPTED),
+        FAILED,
+        now=70,
+    ),
+    Row(
+        "OCTT manual step: the budget comes from the test data (manual_step_seconds) when the step has none",
+        THEN_OURS,
+        lambda f: f,
+        INCONCLUSIVE,
+        now=40,
+        data={"manual_step_seconds": 30},
+    ),
+    Row(
+        "OCTT manual step: without a budget a step by hand waits as long as people take",
+        THEN_OURS,
+        lambda f: f,
+        OPEN,
+        now=4000,
+    ),
+]
+
+
 @pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
 def test_sequence(row: Row) -> None:
     frames = row.frames(Frames())
@@ -658,3 +743,18 @@ def test_our_command_is_recognised_with_its_placeholders_filled_at_any_depth() -
     f = Frames().us("SendLocalList", other, {"status": "Accepted"}).us("SendLocalList", sent, {"status": "Rejected"})
     outcome = judge(steps, list(Log(f.frames)), now=T0 + timedelta(seconds=5), data=DATA)
     assert outcome.status == FAILED and outcome.steps[0]["frames"][0] == 3  # the second one, version 1
+
+
+def test_a_step_by_hand_is_prompted_with_its_countdown_and_its_done_is_evidence() -> None:
+    """The page's prompt: the step's row number and label, and the deadline its budget sets."""
+    outcome = judge(BY_HAND, [], now=T0 + timedelta(seconds=5), data=DATA, start=T0)
+    assert outcome.waiting["prompt"] == {"step": 1, "label": "Plug the cable in", "seconds": 60.0}
+    assert outcome.waiting["deadline"] == "2026-01-01T12:01:00+00:00"
+    f = Frames().at(10).done(1, "Plug the cable in").at(12).status(1, "Preparing")
+    outcome = judge(BY_HAND, list(Log(f.frames)), now=T0 + timedelta(seconds=13), data=DATA, start=T0)
+    assert outcome.steps[0]["frames"] == [1] and outcome.steps[0]["confirmed"]
+    assert 1 in outcome.evidence
+    f = Frames()
+    outcome = judge(BY_HAND, [], now=T0 + timedelta(seconds=70), data=DATA, start=T0)
+    assert outcome.steps[0]["state"] == INCONCLUSIVE
+    assert "12:01:00 (its 60 s)" in outcome.reason, outcome.reason

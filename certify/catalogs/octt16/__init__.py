@@ -46,6 +46,7 @@ TEST_DATA: dict[str, object] = {
     "connection_timeout": 20,
     "transaction_duration": 10,
     "reboot_timeout": 180,
+    "manual_step_seconds": 120,  # a person's time for a step by hand (the page's countdown)
     "offline_seconds": 30,
     "reservation_expiry_seconds": 120,
     "unknown_vendor_id": "org.example.unknown",

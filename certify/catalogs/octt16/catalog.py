@@ -16,7 +16,7 @@ from ...judging.scope import Scope
 from ...judging.steps import Manual, Send, expand, label_of
 from ...judging.verdict import INCONCLUSIVE, NOT_APPLICABLE, NOT_SUPPORTED, OPEN, Verdict
 from .. import Case, Catalog, Command
-from . import CASES, CREDIT, GROUPS, TEST_DATA
+from . import CASES, CREDIT, GROUPS, TEST_DATA, declare
 from .case import Declaration, OcttCase
 from .drive import leaves
 from .judge import case_data, fill, judge_case, steps_of
@@ -58,7 +58,7 @@ def judge_scope(case: OcttCase, scope: Scope) -> Verdict:
     if scope.case is None:
         return Verdict(OPEN, f"Start {case.id} to judge it: an OCTT case is judged within its own attempt.")
     records = [r for r in scope.window() if scope.mine(r)]
-    start = records[0].ts if records else scope.now
+    start = scope.began or (records[0].ts if records else scope.now)
     outcome = judge_case(
         case,
         records,
@@ -194,4 +194,5 @@ CATALOG = Catalog(
     groups={slug: words for slug, (words, _) in GROUPS.items()},
     credit=CREDIT,
     answers=session_answers,
+    declaration=declare,
 )

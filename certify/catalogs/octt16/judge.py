@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from certify.judging.sequence import Outcome, judge
-from certify.judging.steps import OneOf, Ref, Send, Var
+from certify.judging.steps import STEP_DONE, OneOf, Ref, Send, Var
 from certify.judging.verdict import INCONCLUSIVE
 from chargers.frames.reader import Record
 from chargers.timestamps import utc_iso
@@ -138,7 +138,8 @@ def judge_case(
     if ruled is not None:
         return Outcome(ruled[0], f"{case.id}: {ruled[1]}")
     values = case_data(declaration, data)
-    records = list(records)
+    # A person's Done on a step by hand counts for the case it was given in only.
+    records = [r for r in records if not (r.direction == "event" and r.event == STEP_DONE and r.get("case") != case.id)]
     outcome = judge(steps_of(case), records, now=now, data=values, start=start, options=options)
     if case.check is not None:
         outcome = case.check(outcome, records, values)
