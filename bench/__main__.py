@@ -7,7 +7,8 @@ phase beside the start; `python -m bench.memory_soak --help` scales it).
 Runs the central system and its baselines side by side and prints one table
 (figure, ours, baseline, ratio, goal, PASS/MISS); the details go to a JSON file
 in bench/results/. Sections: ingest, scale, commands (part of scale), redis,
-pair (two processes on PostgreSQL + Redis), report, dashboard. Every server is
+pair (two processes on PostgreSQL + Redis), report, dashboard, findings (their
+cost per frame beside the reader's, bench/findings_bench.py). Every server is
 a subprocess stopped in a `finally`; every loop is bounded by time and count.
 """
 
@@ -29,7 +30,7 @@ from bench import procs
 from bench.procs import percentile
 
 RESULTS = procs.ROOT / "bench" / "results"
-SECTIONS = ("ingest", "scale", "redis", "pair", "report", "dashboard")
+SECTIONS = ("ingest", "scale", "redis", "pair", "report", "dashboard", "findings")
 
 
 @dataclass
@@ -851,7 +852,7 @@ def section_report(run: Run, quick: bool) -> None:
         print("  " + "\n  ".join(done.stdout.strip().splitlines()[-15:]))
 
 
-def _report_rows(stdout: str) -> list[Row]:
+def _report_rows(stdout: str, section: str = "report") -> list[Row]:
     """report_bench may print, as its last line, JSON: {"rows": [{"figure", "ours",
     "baseline", "unit", "goal", "ok"}]} (or the bare list)."""
     for line in reversed(stdout.strip().splitlines()):
@@ -865,7 +866,7 @@ def _report_rows(stdout: str) -> list[Row]:
         items = data.get("rows", []) if isinstance(data, dict) else data
         return [
             Row(
-                "report",
+                section,
                 str(i.get("figure", "?")),
                 i.get("ours"),
                 i.get("baseline"),
@@ -877,6 +878,25 @@ def _report_rows(stdout: str) -> list[Row]:
             if isinstance(i, dict)
         ]
     return []
+
+
+# -- findings ---------------------------------------------------------------------
+
+
+def section_findings(run: Run, quick: bool) -> None:
+    """The findings' cost per frame beside the reader's parse, in one child process."""
+    print("\n== findings: cost per frame over a log of 100,000 frames (baseline: the reader's parse)")
+    argv = [sys.executable, "-m", "bench.findings_bench", *(["--frames", "20000"] if quick else [])]
+    done = subprocess.run(argv, cwd=procs.ROOT, capture_output=True, text=True, timeout=600)
+    run.details["findings"] = {
+        "returncode": done.returncode,
+        "stdout": done.stdout[-5000:],
+        "stderr": done.stderr[-5000:],
+    }
+    rows = _report_rows(done.stdout, "findings")
+    if not rows:
+        rows = [Row("findings", "findings benchmark", f"failed ({done.returncode})", ok=False)]
+    run.add(*rows)
 
 
 # -- dashboard ------------------------------------------------------------------
@@ -999,6 +1019,8 @@ def main(argv: list[str] | None = None) -> int:
                     section_report(run, args.quick)
                 elif name == "dashboard":
                     section_dashboard(run)
+                elif name == "findings":
+                    section_findings(run, args.quick)
             except Exception as exc:  # one broken section must not hide the others
                 failed.append(name)
                 run.add(Row(name, f"{name} section", "error", ok=False, note=f"{type(exc).__name__}: {exc}"[:2000]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from ....frames.reader import CALL, CALLERROR, CALLRESULT, GONE_EVENTS, Log, Record, parse_time
 from ..state import DEFAULT_MEASURAND, Configuration, meter_values, same_tag
@@ -86,6 +87,7 @@ class Findings:
         self.boot = ""  # "", "booting", or the status of the last boot's answer
         self.triggered: dict[str, Record] = {}  # a requested message -> our TriggerMessage
         self._new: list[Finding] = []
+        self._readings: list = []  # the meter readings of the frame at hand, read once
 
     # -- the interface ----------------------------------------------------------------
 
@@ -202,6 +204,7 @@ class Findings:
             conn.overlaps.pop(oldest, None)
         conn.open_in[r.unique_id] = r
         self._boot_order(r)
+        self._readings = meter_values(r) if r.action in ("MeterValues", "StopTransaction") else []
         self._timestamps(r)
         handler = getattr(self, f"_on_{r.action}", None)
         if handler is not None:
@@ -225,8 +228,7 @@ class Findings:
         stamps: list[object] = []
         if r.action in TIMESTAMPED:
             stamps.append(r.get("timestamp"))
-        readings = meter_values(r) if r.action in ("MeterValues", "StopTransaction") else []
-        stamps += [reading.timestamp for reading in readings]
+        stamps += [reading.timestamp for reading in self._readings]
         received = r.ts if r.ts != EPOCH else self.now
         latest = None
         for stamp in stamps:
@@ -369,7 +371,7 @@ class Findings:
     def _on_MeterValues(self, r: Record) -> None:
         number, tx_id = r.connector, r.get("transactionId")
         self._named(r, number)
-        readings = meter_values(r)
+        readings = self._readings
         self._units(r, readings)
         if tx_id is None:
             return
@@ -422,7 +424,7 @@ class Findings:
             for value in reading.values:
                 if not value.unit:
                     continue
-                family = next((f for f in UNITS if value.measurand.startswith(f)), None)
+                family = _family(value.measurand)
                 if family is not None and value.unit not in UNITS[family]:
                     self._raise(
                         C.UNIT_FOR_MEASURAND,
@@ -435,7 +437,7 @@ class Findings:
 
     def _on_StopTransaction(self, r: Record) -> None:
         tx_id, meter_stop = r.get("transactionId"), as_number(r.get("meterStop"))
-        self._units(r, meter_values(r))
+        self._units(r, self._readings)
         tx = self.txs.get(tx_id)
         if tx is None:
             if "is unknown" in r.note:  # our central system knew no such open transaction
@@ -568,6 +570,12 @@ class _Seq:
 
     seq: int
     ts: datetime = EPOCH
+
+
+@lru_cache(maxsize=256)
+def _family(measurand: str) -> str | None:
+    """The measurand family whose units a measurand takes (Energy.Active.Import.Register -> Energy.Active)."""
+    return next((family for family in UNITS if measurand.startswith(family)), None)
 
 
 def _records(records: Iterable) -> Iterable[Record]:
