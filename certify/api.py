@@ -13,11 +13,11 @@ from ninja import Body, File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from chargers.api import COMMAND_HTTP_STATUS, CommandOut, ErrorOut, caller
+from chargers.api import COMMAND_HTTP_STATUS, CheckOut, CommandOut, ErrorOut, FindingOut, caller, check_list
 from chargers.models import Frame
 from chargers.roles import can_operate
 
-from . import attempts, catalogs, evidence, report, sessions, transfer
+from . import attempts, catalogs, evidence, report, session_findings, sessions, transfer
 from .evaluation import evaluate_session, judge_log
 from .log_file import LogError, read
 from .models import CertSession, ItemResult
@@ -415,6 +415,21 @@ def report_pdf(request, pk: int):
         filename=f"ocpp-certify-session-{pk}-rev{session.revision}.pdf",
         content_type="application/pdf",
     )
+
+
+class SessionFindingsOut(Schema):
+    session: int
+    counts: dict[str, int]  # by severity: violation, deviation, note
+    findings: list[FindingOut]  # oldest first
+    checks: list[CheckOut]
+
+
+@router.get("/{pk}/findings", response=SessionFindingsOut)
+def findings(request, pk: int):
+    """Protocol findings over the session's whole log, beside the items (they never
+    change a verdict): as kept at sign-off, else worked out from the log now."""
+    session = _session(pk)
+    return {**session_findings.api_out(session, session_findings.of(session)), "checks": check_list()}
 
 
 @router.get("/{pk}/summary")

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.utils import timezone
 
+from chargers import findings
 from chargers.frames.reader import Log
 from chargers.protocol import VERSIONS
 
@@ -46,24 +47,55 @@ def tolerances() -> dict:
     }
 
 
-def session_log(session: CertSession) -> Log:
+# A frame's columns as the reader takes them (the note: what we noticed on receipt, which findings read).
+READ_COLUMNS = ("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "sent_by", "note")
+
+
+@dataclass(eq=False)
+class Parsed:
+    """A session's log as read so far, and its protocol findings fed from it: kept
+    together (certify.parsed_sessions, whose bounds count the log's frames), so both
+    grow by what came since and go together at sign-off or disconnect."""
+
+    log: Log
+    engine: object = None  # chargers.protocol's Findings, made at the first ask
+    fed: int = 0  # records of the log the findings have seen
+
+    def __len__(self) -> int:
+        return len(self.log)
+
+    def findings(self, initial: dict | None = None) -> list[dict]:
+        """Every finding so far (Finding.as_dict), the new frames fed first; `initial`: what
+        was known before the log began (the session's pre-flight read), for the first feed."""
+        if self.engine is None:
+            self.engine = findings.new_engine(initial)
+        self.engine.feed(self.log.records[self.fed :])
+        self.fed = len(self.log.records)
+        return [f.as_dict() for f in self.engine.all]
+
+
+def session_parse(session: CertSession) -> Parsed:
     """The session's frames read (chargers.frames.reader), extending what was
     read before; kept for the next time (certify.parsed_sessions) only while the
     session can still change: open, its charger connected."""
     key = (session.start_seq, session.started_at)
-    log = parsed_sessions.get(session.pk, key)
-    if log is None:
-        log = Log()
+    parsed = parsed_sessions.get(session.pk, key)
+    if parsed is None:
+        parsed = Parsed(Log())
+    log = parsed.log
     if session.charger_id is not None:
         newer = session.frames().filter(seq__gt=max(log.last_seq, session.start_seq))
-        log.extend(
-            newer.values("id", "seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "sent_by")
-        )
+        log.extend(newer.values(*READ_COLUMNS))
     if not session.is_signed and session.charger_id is not None and session.charger.connected:
-        parsed_sessions.put(session.pk, session.charger_id, key, log)
+        parsed_sessions.put(session.pk, session.charger_id, key, parsed)
     else:
         parsed_sessions.drop(session.pk)
-    return log
+    return parsed
+
+
+def session_log(session: CertSession) -> Log:
+    """The session's frames read, as session_parse keeps them."""
+    return session_parse(session).log
 
 
 def session_scope(session: CertSession) -> Scope:

@@ -57,6 +57,9 @@ class CertSession(models.Model):
     options = models.JSONField(default=dict, blank=True)
     # The charger's facts as the report shows them, refreshed until signed.
     facts = models.JSONField(default=dict, blank=True)
+    # The protocol findings over the session's log (Finding.as_dict each), kept at sign-off
+    # as the report printed them; None while open (they are worked out from the log).
+    findings = models.JSONField(null=True, blank=True)
     # The firmware under test (certify.firmware): what the charger ran when the session
     # began, and what it booted with after our UpdateFirmware (seq of that boot).
     firmware_at_start = models.CharField(max_length=50, blank=True)

@@ -16,7 +16,8 @@ session can still change, and never past the bounds:
 
 A session dropped is parsed again when it is needed. This module knows nothing
 of what a parse is beyond its frame count, `len()`: the reader's Log
-(chargers.frames.reader).
+(chargers.frames.reader) with the protocol findings fed from it
+(certify.evaluation.Parsed), which live and go with it.
 """
 
 from __future__ import annotations

@@ -24,9 +24,10 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from chargers import findings as shown_findings
 from chargers.models import Frame
 
-from . import catalogs, charts, evidence, firmware, heap, parsed_sessions, signing
+from . import catalogs, charts, evidence, firmware, heap, parsed_sessions, session_findings, signing
 from .evaluation import evaluate_session
 from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .open_sessions import forget
@@ -127,7 +128,12 @@ def firmware_versions(session: CertSession) -> dict:
     }
 
 
-def outcome(counts: dict, results: dict[str, ItemResult]) -> str:
+def outcome(counts: dict, results: dict[str, ItemResult], found: list[dict] = ()) -> str:
+    """The verdicts in a line, then the protocol findings seen (they never change a verdict)."""
+    return f"{_verdicts_outcome(results)}; {session_findings.outcome_words(list(found))}"
+
+
+def _verdicts_outcome(results: dict[str, ItemResult]) -> str:
     # In the catalog's order (its numbers), not the keys' text order ("10" before "2").
     ordered = sorted(results.items(), key=lambda kv: (kv[1].number or 0, kv[0]))
     failed = [n for n, r in ordered if r.verdict == FAILED]
@@ -265,6 +271,7 @@ def context(
         )
     frame_count = session.frames().count()
     days = {f.ts.date() for f in frames.values()}
+    found = session_findings.of(session)
     return {
         "day": days.pop() if len(days) == 1 else None,  # all printed frames on one UTC day: times only
         "session": session,
@@ -278,7 +285,13 @@ def context(
         "credit": catalog.credit,
         # Inconclusive (the bench could not test a case) only when there is one.
         "counts": [(VERDICT_LABELS[k], counts[k]) for k in COUNT_ORDER if k != "inconclusive" or counts[k]],
-        "outcome": outcome(counts, results),
+        "outcome": outcome(counts, results, found),
+        "findings": {
+            "counted": [
+                (label, shown_findings.counts(found)[k]) for k, label in shown_findings.SEVERITY_LABELS.items()
+            ],
+            "groups": shown_findings.grouped(found),
+        },
         "files": files,
         "chart": charts.session_chart(session),
         "max_points": charts.MAX_POINTS,
@@ -368,6 +381,7 @@ def sign_off(session: CertSession, user, name: str, role: str, statement: str, d
     evaluate_session(session)
     session.end_seq = session.frames().aggregate(m=Max("seq"))["m"] or session.start_seq
     session.refresh_from_db(fields=["facts"])
+    session.findings = session_findings.of(session)  # as the report prints them, kept with it
     data, sha = evidence.export(session)
     signoff = signoff_of(user, name, role, statement, day, session.finished_at)
     pdf, box = render_pdf(session, signoff, data, sha)

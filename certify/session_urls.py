@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import declaration_views, offline_views, step_views, views
+from . import declaration_views, findings_views, offline_views, step_views, views
 
 urlpatterns = [
     path("", views.session_list, name="session-list"),
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/checklist/", views.session_checklist, name="session-checklist"),
     path("<int:pk>/declaration/", declaration_views.session_declaration, name="session-declaration"),
     path("<int:pk>/frames/", views.session_frames, name="session-frames"),
+    path("<int:pk>/findings/", findings_views.session_findings_list, name="session-findings"),
     path("<int:pk>/chart/", views.session_chart, name="session-chart"),
     path("<int:pk>/firmware/", views.item_firmware, name="session-firmware"),
     path("<int:pk>/offline/", offline_views.session_offline, name="session-offline"),

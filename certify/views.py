@@ -24,11 +24,13 @@ from chargers.frame_log import frame_page
 from chargers.models import Charger, Frame
 from chargers.roles import can_operate, engineer_required, viewer_required
 
-from . import attempts, catalogs, charts, evidence, sessions
+from . import attempts, catalogs, charts, evidence, session_findings, sessions
 from .declaration_views import declaration_context
 from .evaluation import evaluate_session
+from .findings_views import findings_context
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .offline_views import offline_context
+from .session_findings import violations
 
 SESSIONS_PER_PAGE = 100
 TRANSFERS_SHOWN = 10
@@ -372,6 +374,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_operate": can_operate(request.user),
         **_frame_context(session, request.GET),
         **declaration_context(session),
+        **findings_context(session, request.GET),
     }
     key = request.GET.get("item", "")
     if key:
@@ -393,7 +396,8 @@ def session_header(request: HttpRequest, pk: int) -> HttpResponse:
 @viewer_required
 def session_summary(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session(pk)
-    context = {"session": session, "progress": _progress(session.verdict_counts())}
+    found = session_findings.of(session)
+    context = {"session": session, "progress": _progress(session.verdict_counts()), "violations": violations(found)}
     return render(request, "certify/_session_summary.html", context)
 
 

@@ -14,7 +14,7 @@ from ninja import Body, NinjaAPI, Query, Schema, Swagger
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from . import protocol
+from . import findings, protocol
 from .commands import send_command
 from .models import ApiToken, Charger, Frame
 from .roles import can_operate, role_of
@@ -155,6 +155,66 @@ def list_frames(request, cp_id: str, filters: Query[FrameFilter]):
     if filters.before_seq is not None:
         frames = frames.filter(seq__lt=filters.before_seq)
     return list(frames.order_by("seq")[: max(1, min(filters.limit, 1000))])
+
+
+class FindingOut(Schema):
+    """One protocol finding (chargers.protocol.v16.findings): what the charger did against
+    the specification, the clause, and the frames (their seq) it rests on."""
+
+    check: str  # the check's id (its title: GET .../findings lists "checks")
+    severity: str  # violation (of a SHALL), deviation (from a SHOULD), note
+    clause: str
+    title: str = ""  # the check's
+    text: str
+    seqs: list[int]
+    connector: int | None = None
+    ts: str  # when it happened (the time of the frame that shows it), ISO 8601 UTC
+
+
+class CheckOut(Schema):
+    id: str
+    severity: str
+    clause: str
+    title: str
+
+
+class ChargerFindingsOut(Schema):
+    charge_point_id: str
+    from_seq: int | None  # the first frame looked at: findings before it are not covered
+    last_seq: int | None  # the newest frame looked at; pass it as ?since= to get what comes next
+    counts: dict[str, int]  # by severity, of the findings returned
+    findings: list[FindingOut]
+    checks: list[CheckOut]
+
+
+def check_list() -> list[dict]:
+    return [
+        {"id": c.id, "severity": c.severity, "clause": c.clause, "title": c.title} for c in findings.checks().values()
+    ]
+
+
+@api.get("/chargers/{cp_id}/findings", response={200: ChargerFindingsOut, 400: ErrorOut}, tags=["chargers"])
+def charger_findings(request, cp_id: str, since: str = ""):
+    """Protocol findings over the charger's recent log (its newest frames, at most
+    chargers.findings.WINDOW_FRAMES back from the first look; `from_seq` says where they
+    begin), oldest first. `since`: a frame seq (findings whose last frame is after it: pass
+    the previous answer's `last_seq`) or an ISO 8601 time (findings at or after it; no zone
+    is UTC)."""
+    charger = _charger(cp_id)
+    found, from_seq, last_seq = findings.of_charger(charger.pk)
+    if since:
+        try:
+            found = findings.since(found, since)
+        except ValueError as error:
+            return 400, {"detail": str(error)}
+    return 200, {
+        "charge_point_id": cp_id,
+        "from_seq": from_seq,
+        "last_seq": last_seq,
+        "counts": findings.counts(found),
+        "findings": found,
+        "checks": check_list(),
+    }
 
 
 def _check_command(request, cp_id: str, action: str) -> str:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("chargers/<str:cp_id>/", views.charger_detail, name="charger-detail"),
     path("chargers/<str:cp_id>/facts/", views.charger_facts, name="charger-facts"),
     path("chargers/<str:cp_id>/frames/", views.charger_frames, name="charger-frames"),
+    path("chargers/<str:cp_id>/findings/", views.charger_findings, name="charger-findings"),
     path("chargers/<str:cp_id>/command/form/", views.command_form, name="charger-command-form"),
     path("chargers/<str:cp_id>/command/", views.command_send, name="charger-command-send"),
     path("chargers/<str:cp_id>/simulator/", simulator_views.simulator_panel, name="charger-simulator"),

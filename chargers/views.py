@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import hooks
+from . import findings, hooks
 from .commands import send_command
 from .frame_log import frame_page
 from .models import Charger, Frame, IdTag
@@ -37,9 +37,23 @@ def charger_detail(request: HttpRequest, cp_id: str) -> HttpResponse:
             "command_actions": COMMAND_ACTIONS,
             "live_topics": f"charger-{charger.pk}",
             "frames_url": reverse("charger-frames", args=[cp_id]),
+            "findings_url": reverse("charger-findings", args=[cp_id]),
+            "findings": findings.charger_panel(charger.pk, request.GET),
             **_frame_page(charger, request.GET),
         },
     )
+
+
+@viewer_required
+def charger_findings(request: HttpRequest, cp_id: str) -> HttpResponse:
+    """The findings panel's list, filtered as the URL says (live on the charger's frames)."""
+    charger = get_object_or_404(Charger, charge_point_id=cp_id)
+    context = {
+        "findings": findings.charger_panel(charger.pk, request.GET),
+        "findings_url": reverse("charger-findings", args=[cp_id]),
+        "frames_url": reverse("charger-frames", args=[cp_id]),
+    }
+    return render(request, "chargers/_findings_list.html", context)
 
 
 @viewer_required

@@ -1,16 +1,20 @@
-// The frame log's filters live in the page's URL: a reload, a bookmark or a link
-// shows the same frames. A live refresh keeps the lines the engineer opened.
+// The frame log's filters (and the findings panel's) live in the page's URL: a reload,
+// a bookmark or a link shows the same frames and findings. A live refresh keeps the
+// lines the engineer opened.
 (() => {
   const form = () => document.getElementById("frame-filter");
+  const FILTER_FORMS = ["frame-filter", "findings-filter"];
 
   function keepFiltersInUrl() {
-    const filters = form();
-    if (!filters) return;
     const url = new URL(location.href);
-    for (const field of filters.elements) {
-      if (!field.name) continue;
-      if (field.value) url.searchParams.set(field.name, field.value);
-      else url.searchParams.delete(field.name);
+    for (const id of FILTER_FORMS) {
+      const filters = document.getElementById(id);
+      if (!filters) continue;
+      for (const field of filters.elements) {
+        if (!field.name) continue;
+        if (field.value) url.searchParams.set(field.name, field.value);
+        else url.searchParams.delete(field.name);
+      }
     }
     url.searchParams.delete("before");
     url.searchParams.delete("mark");
@@ -43,7 +47,7 @@
   });
   document.addEventListener("htmx:afterRequest", (event) => {
     const elt = event.detail.elt;
-    if (event.detail.successful && (elt.id === "frame-filter" || elt.matches("[data-frame-link]"))) keepFiltersInUrl();
+    if (event.detail.successful && (FILTER_FORMS.includes(elt.id) || elt.matches("[data-frame-link]"))) keepFiltersInUrl();
   });
   // Opening an item pushes ?item=N: the filters stay.
   document.addEventListener("htmx:pushedIntoHistory", keepFiltersInUrl);

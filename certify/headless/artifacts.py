@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from .run import CaseRun
 
 EXIT_OK, EXIT_FAILED, EXIT_OPEN, EXIT_COULD_NOT_RUN = 0, 1, 2, 3
+SEVERITIES = ("violation", "deviation", "note")  # as GET /api/sessions/{id}/findings counts them
 SKIPPED = {"not_supported": "Not supported", "not_applicable": "Not applicable", "open": "Still open"}
 
 
@@ -60,9 +61,53 @@ def testcase_name(item: dict) -> str:
     return f"{item['number']:02d} {item['function']}"
 
 
-def junit(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int) -> str:
+def junit(
+    items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int, findings: dict | None = None
+) -> str:
     """One testsuite, one testcase per item: failure for Failed (with the
-    reason), skipped with a message for Not supported, Not applicable and open."""
+    reason), skipped with a message for Not supported, Not applicable and open.
+    With the session's findings (GET /api/sessions/{id}/findings), both suites in
+    <testsuites>, the second "findings" (findings_suite)."""
+    suite = _items_suite(items, runs, charger, session)
+    root = suite
+    if findings is not None:
+        root = ET.Element("testsuites", name=f"OCPP certification of {charger}")
+        root.extend([suite, findings_suite(findings, session)])
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def findings_suite(findings: dict, session: int) -> ET.Element:
+    """Testsuite "findings": one testcase per registered check, failed when a violation
+    of it was seen; a deviation or note passes, said in its system-out."""
+    suite = ET.Element("testsuite", name="findings")
+    seen: dict[str, list[dict]] = {}
+    for finding in findings["findings"]:
+        seen.setdefault(finding["check"], []).append(finding)
+    failures = 0
+    for check in findings["checks"]:
+        case = ET.SubElement(suite, "testcase", name=f"{check['id']} {check['title']}", classname="findings", time="0")
+        found = seen.get(check["id"], [])
+        lines = [f"{f['severity']} ({f['clause']}): {f['text']} [seqs {f['seqs']}]" for f in found]
+        violations = [f for f in found if f["severity"] == "violation"]
+        if violations:
+            failures += 1
+            first = violations[0]
+            message = (
+                f"{len(violations)} violation{'s' if len(violations) > 1 else ''} of {check['clause']}: {first['text']}"
+            )
+            ET.SubElement(case, "failure", message=message[:500], type="violation").text = "\n".join(lines)
+        out = ET.SubElement(case, "system-out")
+        out.text = f"session {session}; " + ("; ".join(lines) if lines else "not seen")
+    suite.set("tests", str(len(findings["checks"])))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", "0")
+    suite.set("time", "0")
+    return suite
+
+
+def _items_suite(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int) -> ET.Element:
     suite = ET.Element("testsuite", name=f"OCPP certification of {charger}")
     counts = {"tests": 0, "failures": 0, "skipped": 0}
     total = 0.0
@@ -93,13 +138,20 @@ def junit(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, sessio
     suite.set("errors", "0")
     suite.set("skipped", str(counts["skipped"]))
     suite.set("time", f"{total:.1f}")
-    ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    return suite
 
 
-def result(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int, code: int) -> dict:
+def result(
+    items: dict[str, dict],
+    runs: dict[str, CaseRun],
+    charger: str,
+    session: int,
+    code: int,
+    findings: dict | None = None,
+) -> dict:
     """The JSON result: every item's verdict, reason, remark, attempts, timings
-    and the sequence numbers of its evidence frames."""
+    and the sequence numbers of its evidence frames; the session's protocol
+    findings (as_dict each) and their counts by severity."""
     out = []
     for key, item in in_order(items):
         run = runs.get(key)
@@ -121,4 +173,14 @@ def result(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, sessi
                 "evidence_seqs": item.get("evidence_seqs", []),
             }
         )
-    return {"session": session, "charger": charger, "exit_code": code, "items": out}
+    found = {"findings": findings["findings"], "findings_counts": findings["counts"]} if findings else {}
+    return {"session": session, "charger": charger, "exit_code": code, "items": out, **found}
+
+
+def findings_line(findings: dict | None) -> str:
+    """The summary line's findings: "; protocol findings: 2 violations, no deviations, 1 note"."""
+    if not findings:
+        return ""
+    counts = findings["counts"]
+    words = [f"{counts.get(s, 0) or 'no'} {s}{'' if counts.get(s, 0) == 1 else 's'}" for s in SEVERITIES]
+    return "; protocol findings: " + ", ".join(words)

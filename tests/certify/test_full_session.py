@@ -84,6 +84,8 @@ async def test_a_full_session_passes_every_automatic_item(live_server_ocpp):
     assert items[9]["remark"] == "Both ok"
     assert items[18]["remark"] == "Support triggermessage, reply status notification"
     assert all(items[n]["evidence"] for n in items if n != 15)
+    found = await findings_of(live_server_ocpp, "SIM-FULL")
+    assert [f for f in found["findings"] if f["severity"] == "violation"] == [], found["findings"]
 
 
 # The items each simulator profile's behaviour touches (besides those resting on a
@@ -177,3 +179,16 @@ async def test_each_profile_ends_as_the_specification_says(live_server_ocpp, nam
     assert lacked == lacks, summary(items)
     others = [n for n in numbers if n not in broken and n not in lacks]
     assert {n: summary(items)[n] for n in others if items[n]["verdict"] != "passed"} == {}
+    if profile.legal:  # a legal charger breaks no SHALL anywhere in its log (issue 22)
+        found = await findings_of(live_server_ocpp, f"SIM-{name}"[:48])
+        assert [f for f in found["findings"] if f["severity"] == "violation"] == [], found["findings"]
+
+
+async def findings_of(server, cp_id: str) -> dict:
+    """The protocol findings of the charger's last session (GET /api/sessions/{id}/findings)."""
+    api = Api(server.http_url, server.token)
+    status, listed = await api.call("GET", f"/sessions?charge_point_id={cp_id}")
+    assert status == 200 and listed
+    status, found = await api.call("GET", f"/sessions/{listed[0]['id']}/findings")
+    assert status == 200
+    return found

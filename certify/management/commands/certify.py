@@ -51,6 +51,7 @@ def pairs(text: str) -> dict:
 
 
 class Command(BaseCommand):
+    findings: dict | None = None  # GET /api/sessions/{id}/findings after the run
     report_error = ""  # --report could not be signed or fetched: exit 3, the other artifacts all the same
     help = (
         "Certify a charger headless against a running server: work the automatic items, print the verdict table, "
@@ -275,6 +276,9 @@ class Command(BaseCommand):
                 pdf = await self._report(api, session_pk, options["engineer"], statement)
             except (ApiError, CouldNotRun) as exc:  # the verdicts are still written
                 self.report_error = str(exc)
+        # After the sign-off: the findings the report printed. Beside the items, they change no verdict.
+        status, found = await api.call("GET", f"/sessions/{session_pk}/findings")
+        self.findings = found if status == 200 else None
         return items, run.runs, session_pk, pdf
 
     def _write(self, items: dict, runs: dict, session_pk: int, pdf: bytes, options: dict) -> int:
@@ -285,15 +289,16 @@ class Command(BaseCommand):
             Path(options["report"]).write_bytes(pdf)
             self._say(f"certify: signed report written to {options['report']} ({len(pdf)} bytes)")
         if options["junit"]:
-            Path(options["junit"]).write_text(artifacts.junit(items, runs, charger, session_pk))
+            Path(options["junit"]).write_text(artifacts.junit(items, runs, charger, session_pk, self.findings))
         if options["json"]:
-            text = json.dumps(artifacts.result(items, runs, charger, session_pk, code), indent=2)
+            text = json.dumps(artifacts.result(items, runs, charger, session_pk, code, self.findings), indent=2)
             if options["json"] == "-":
                 self.stdout.write(text)
             else:
                 Path(options["json"]).write_text(text + "\n")
         if options["json"] != "-":
-            self.stdout.write(f"Session {session_pk} of {charger}\n" + artifacts.table(items, runs))
+            line = f"Session {session_pk} of {charger}{artifacts.findings_line(self.findings)}"
+            self.stdout.write(line + "\n" + artifacts.table(items, runs))
         ordered = artifacts.in_order(items)
         failed = [key for key, item in ordered if item["verdict"] == "failed"]
         still = [key for key, item in ordered if item["verdict"] == "open" and item.get("automatic", True)]
