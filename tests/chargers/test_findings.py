@@ -150,6 +150,11 @@ ROWS = [
         Script().boot("Rejected").status(0, "Available"),
     ),
     (
+        "before-boot-accepted",  # while Rejected it SHALL NOT answer us either
+        Script().boot("Rejected").cs("GetConfiguration", {}).boot(),
+        Script().boot("Rejected").cs("GetConfiguration", {}).reply({"configurationKey": []}).boot(),
+    ),
+    (
         "meter-backwards",
         s().status(1, "Charging").start(1, 1, 1000).meter(1, 1, 1.5, "kWh").meter(1, 1, 1600),
         s().status(1, "Charging").start(1, 1, 1000).meter(1, 1, 1500).meter(1, 1, 1400),
@@ -303,3 +308,6 @@ def test_fed_frame_by_frame_the_findings_are_those_of_a_scan():
         "note": 0,
     }
     assert {f.check for f in whole} >= {"state-table", "unique-id-reused", "schema"}
+    # Fed what the reader reads (here JSON Lines lines), a few at a time: the same findings.
+    raw = Findings()
+    assert [f for i in range(0, len(lines), 5) for f in raw.feed(lines[i : i + 5])] == whole

@@ -43,7 +43,7 @@ class _Connection:
     since: datetime = EPOCH
     open_in: dict[str, Record] = field(default_factory=dict)  # the charger's CALLs we have not answered
     open_out: dict[str, Record] = field(default_factory=dict)  # our CALLs it has not answered
-    used: dict[str, int] = field(default_factory=dict)  # the charger's CALL unique ids -> first seq
+    used: dict[str, Record] = field(default_factory=dict)  # the charger's CALL unique ids -> its first CALL
     overlaps: dict[str, list[Record]] = field(default_factory=dict)  # unique id -> CALLs sent before its answer
     last_in: Record | None = None
     stamps: dict[str, tuple[datetime, Record]] = field(default_factory=dict)  # category -> last timestamp
@@ -88,19 +88,30 @@ class Findings:
         self.triggered: dict[str, Record] = {}  # a requested message -> our TriggerMessage
         self._new: list[Finding] = []
         self._readings: list = []  # the meter readings of the frame at hand, read once
+        self._log: Log | None = None  # the reader, when fed frames rather than Records
 
     # -- the interface ----------------------------------------------------------------
 
-    def feed(self, records: Iterable[Record]) -> list[Finding]:
-        """Take frames newer than those seen (older or repeated seqs are skipped); the new findings."""
+    def feed(self, records: Iterable) -> list[Finding]:
+        """Take frames newer than those seen (older or repeated seqs are skipped); the new findings.
+        Records from the one reader, or what it reads (Frame rows, dicts, JSON Lines lines)."""
         self._new = []
         for record in records:
-            if record.seq <= self.last_seq:
+            if not isinstance(record, Record):
+                if self._log is None:
+                    self._log = Log()
+                    self._log.last_seq = self.last_seq
+                for parsed in self._log.extend([record]):
+                    self._one_new(parsed)
                 continue
-            self.last_seq = record.seq
-            self._one(record)
+            self._one_new(record)
         self.all.extend(self._new)
         return self._new
+
+    def _one_new(self, record: Record) -> None:
+        if record.seq > self.last_seq:
+            self.last_seq = record.seq
+            self._one(record)
 
     def counts(self) -> dict[str, int]:
         """How many findings of each severity."""
@@ -188,11 +199,11 @@ class Findings:
         if first is not None:
             self._raise(
                 C.UNIQUE_ID_REUSED,
-                f"{r.action} reuses unique id {r.unique_id!r} of the CALL at #{first} on this connection",
-                [r, _Seq(first)],
+                f"{r.action} reuses unique id {r.unique_id!r} of the {first.action} at #{first.seq} on this connection",
+                [first, r],
             )
         else:
-            conn.used[r.unique_id] = r.seq
+            conn.used[r.unique_id] = r
         for earlier in list(conn.open_in.values())[-2:]:
             if earlier.unique_id != r.unique_id:
                 overlaps = conn.overlaps.setdefault(earlier.unique_id, [])
@@ -278,6 +289,7 @@ class Findings:
         self.triggered.pop("BootNotification", None)
 
     def _on_Heartbeat(self, r: Record) -> None:
+        self.conn.stamps.clear()  # its answer may set the charger's clock (§4.6): a jump after it is no finding
         previous, self.conn.heartbeat = self.conn.heartbeat, r
         interval = self._interval()
         if previous is None or not interval or r.ts == EPOCH:
@@ -535,6 +547,8 @@ class Findings:
             self._raise(C.SCHEMA, f"{r.action or 'answer'}: {r.note}", [r])
         if call is None:
             return
+        if self.boot == "Rejected":
+            self._raise(C.BEFORE_BOOT_ACCEPTED, f"{call.action} answered while its boot was Rejected", [call, r])
         status = r.get("status") if r.message_type == CALLRESULT else ""
         if r.message_type == CALLERROR:
             code = (r.payload or {}).get("errorCode", "")
@@ -564,32 +578,15 @@ class Findings:
                     connector.reservation = None
 
 
-@dataclass(frozen=True)
-class _Seq:
-    """A frame known only by its seq (seen earlier, not kept)."""
-
-    seq: int
-    ts: datetime = EPOCH
-
-
 @lru_cache(maxsize=256)
 def _family(measurand: str) -> str | None:
     """The measurand family whose units a measurand takes (Energy.Active.Import.Register -> Energy.Active)."""
     return next((family for family in UNITS if measurand.startswith(family)), None)
 
 
-def _records(records: Iterable) -> Iterable[Record]:
-    """Records as given, or parsed by the one reader when they are frames, dicts or JSON lines."""
-    records = list(records) if not isinstance(records, Log) else records.records
-    if all(isinstance(r, Record) for r in records):
-        return records
-    return Log(records).records
-
-
 def scan(records: Iterable, *, now: datetime | None = None, initial: dict | None = None) -> list[Finding]:
     """Every finding over a whole log at once (Records, or frames the reader takes)."""
-    findings = Findings(initial, now=now)
-    return findings.feed(_records(records))
+    return Findings(initial, now=now).feed(records)
 
 
 __all__ = ["CHECKS", "Finding", "Findings", "scan"]
