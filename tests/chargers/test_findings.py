@@ -216,6 +216,11 @@ ROWS = [
         .status(3, "Available"),
     ),
     (
+        "connector-zero-status",  # only Available, Unavailable and Faulted apply to the charger as a whole
+        s().status(0, "Unavailable").status(0, "Faulted"),
+        s().status(0, "Charging"),
+    ),
+    (
         "start-on-unavailable",
         s().status(1, "Preparing").start(1, 1),
         s().status(1, "Unavailable").start(1, 1),

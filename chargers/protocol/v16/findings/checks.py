@@ -82,6 +82,13 @@ CONNECTOR_ABOVE_NUMBER = register(
     "OCPP 1.6 §9.1.21",
     "A StatusNotification for a connector id above NumberOfConnectors (when the configuration says it)",
 )
+CONNECTOR_ZERO_STATUS = register(
+    "connector-zero-status",
+    DEVIATION,
+    "OCPP 1.6 §4.9",
+    "A StatusNotification for connector 0 (the charger as a whole) with a status other than Available, "
+    "Unavailable or Faulted",
+)
 START_ON_UNAVAILABLE = register(
     "start-on-unavailable",
     DEVIATION,

@@ -56,6 +56,7 @@ class _Connector:
     status: str = ""
     last: Record | None = None  # its last StatusNotification
     between: list[Record] = field(default_factory=list)  # what named the connector since (the first 8)
+    samples: int = 0  # MeterValues since, counted, not listed
     reservation: dict | None = None  # our accepted ReserveNow
     register: tuple[float, Record] | None = None  # the last energy register (Wh) and the frame that read it
     tx_id: object = None  # the transaction last started on it
@@ -171,7 +172,7 @@ class Findings:
 
     def _forget_statuses(self) -> None:
         for connector in self.connectors.values():
-            connector.status, connector.between = "", []
+            connector.status, connector.between, connector.samples = "", [], 0
 
     def _triggered(self, action: str, r: Record) -> bool:
         """Whether we asked for this message with a TriggerMessage not long before."""
@@ -187,9 +188,11 @@ class Findings:
     def _named(self, r: Record, number: int | None) -> None:
         """Note a frame naming a connector, for the transition that may follow."""
         if number is not None and number in self.connectors:
-            between = self.connectors[number].between
-            if len(between) < 8:
-                between.append(r)
+            connector = self.connectors[number]
+            if r.action == "MeterValues":
+                connector.samples += 1
+            elif len(connector.between) < 8:
+                connector.between.append(r)
 
     # -- the charger's CALLs -------------------------------------------------------------
 
@@ -323,12 +326,17 @@ class Findings:
                 [r],
                 number,
             )
-        if number == 0:
-            return  # the charger as a whole: the table is for connectors
+        if number == 0:  # the charger as a whole: the table is for connectors
+            if status not in ("Available", "Unavailable", "Faulted"):
+                self._raise(C.CONNECTOR_ZERO_STATUS, f"StatusNotification for connector 0 with status {status}", [r], 0)
+            return
         connector = self._connector(number)
         before = connector.status
         if before in TRANSITIONS and status in TRANSITIONS and not self._may_follow(before, status):
-            between = ", ".join(f"{b.action} #{b.seq}" for b in connector.between) or "nothing"
+            between = [f"{b.action} #{b.seq}" for b in connector.between]
+            if connector.samples:
+                between.append(f"{connector.samples} MeterValues")
+            between = ", ".join(between) or "nothing"
             self._raise(
                 C.STATE_TABLE,
                 f"connector {number}: {before} (#{connector.last.seq}) -> {status}, a transition §4.9 does not list "
@@ -336,7 +344,7 @@ class Findings:
                 [connector.last, *connector.between, r],
                 number,
             )
-        connector.status, connector.last, connector.between = status, r, []
+        connector.status, connector.last, connector.between, connector.samples = status, r, [], 0
         if status != "Reserved":
             connector.reservation = None
 
