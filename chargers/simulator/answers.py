@@ -156,7 +156,7 @@ class Station(ChargePoint):
         await self._slow()
         if not self.sim.profile.supports("GetLocalListVersion"):
             return call_result.GetLocalListVersion(list_version=-1)  # §5.10: -1 for no local list
-        return call_result.GetLocalListVersion(list_version=self.sim.local_list_version)
+        return call_result.GetLocalListVersion(list_version=self.sim.list_version())
 
     @on(Action.send_local_list)
     async def on_send_local_list(self, list_version: int, update_type: str, local_authorization_list=None, **_):
@@ -166,9 +166,12 @@ class Station(ChargePoint):
         )
 
     @on(Action.reserve_now)
-    async def on_reserve_now(self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, **_):
+    async def on_reserve_now(
+        self, connector_id: int, expiry_date: str, id_tag: str, reservation_id: int, parent_id_tag: str = "", **_
+    ):
         await self._slow()
-        return call_result.ReserveNow(status=self.sim.reserve(connector_id, reservation_id, id_tag, expiry_date))
+        status = self.sim.reserve(connector_id, reservation_id, id_tag, expiry_date, parent_id_tag)
+        return call_result.ReserveNow(status=status)
 
     @after(Action.reserve_now)
     async def after_reserve_now(self, connector_id: int, reservation_id: int, **_):

@@ -26,6 +26,7 @@ class Connector:
     transaction_id: int | None = None  # negative while offline and unconfirmed
     tx_serial: int = 0  # changes at every start and stop: a transaction's timers end with it
     id_tag: str = ""
+    started_at: datetime | None = None  # the transaction's start: a Relative profile's schedule begins there
     meter_start: int = 0
     transaction_data: list = field(default_factory=list)  # StopTxn*Data readings for the StopTransaction
     pending_tag: str = ""  # a card accepted (or a remote start), the cable not yet in
@@ -35,6 +36,7 @@ class Connector:
     periodic: int = 0  # periodic samples sent in the running transaction
     reservation_id: int | None = None
     reservation_tag: str = ""
+    reservation_parent: str = ""  # the reservation's parentIdTag: any card of that group may use it (§5.13)
     fault_previous: str = ""
     meter: Meter = field(default_factory=Meter)
     tasks: list = field(default_factory=list)
@@ -118,7 +120,7 @@ class Connectors:
 
     # -- reservations (§5.13) ------------------------------------------------------------
 
-    def reserve(self, number: int, reservation_id: int, id_tag: str, expiry_date: str) -> str:
+    def reserve(self, number: int, reservation_id: int, id_tag: str, expiry_date: str, parent_id_tag: str = "") -> str:
         """ReserveNow's answer. The same reservationId replaces its reservation; connector 0
         only with ReserveConnectorZeroSupported (false here, §9.5.1)."""
         for other in self.connectors.values():
@@ -137,6 +139,7 @@ class Connectors:
             return "Occupied"
         self.end_reservation(connector)
         connector.reservation_id, connector.reservation_tag = reservation_id, id_tag
+        connector.reservation_parent = parent_id_tag or ""
         expiry = datetime.fromisoformat(expiry_date.replace("Z", "+00:00"))
         if expiry.tzinfo is None:
             expiry = expiry.replace(tzinfo=UTC)
@@ -152,7 +155,7 @@ class Connectors:
 
     def end_reservation(self, connector: Connector) -> None:
         """Forget the connector's reservation (used, cancelled or expired)."""
-        connector.reservation_id, connector.reservation_tag = None, ""
+        connector.reservation_id, connector.reservation_tag, connector.reservation_parent = None, "", ""
 
     async def cancel_reservation(self, connector: Connector) -> None:
         self.end_reservation(connector)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from datetime import UTC, datetime
 
 from ocpp.v16 import call
 
@@ -73,22 +74,31 @@ class Transactions:
         if info and info.get("parent_id_tag"):
             self.parent_of[id_tag] = info["parent_id_tag"]
 
-    async def authorize(self, id_tag: str) -> str:
+    async def authorize(self, id_tag: str, group: bool = False) -> str:
         """Offline: the list, the cache, or unknown cards allowed (§3.5.2, §9.1.1, §9.1.12).
-        Online: Authorize, unless LocalPreAuthorize finds the card accepted locally (§9.1.13)."""
+        Online: Authorize, unless LocalPreAuthorize finds the card accepted locally (§9.1.13)
+        and, when its group matters (`group`), knows that too (§5.13)."""
         if not self.online.is_set():
             if self.config.bool("LocalAuthorizeOffline"):
                 return self.known_locally(id_tag) or (
                     "Accepted" if self.config.bool("AllowOfflineTxForUnknownId") else "Invalid"
                 )
             return "Invalid"
-        if self.config.bool("LocalPreAuthorize") and self.known_locally(id_tag) == "Accepted":
+        known_group = not group or id_tag in self.parent_of
+        if self.config.bool("LocalPreAuthorize") and self.known_locally(id_tag) == "Accepted" and known_group:
             self.note(f"card {id_tag} accepted locally (LocalPreAuthorize)")
             return "Accepted"
         answer = await self.send(call.Authorize(id_tag=id_tag))
         info = (answer.id_tag_info or {}) if answer else {}
         self.remember(id_tag, info)
         return info.get("status", "Invalid")
+
+    def list_version(self) -> int:
+        """GetLocalListVersion's answer: -1 while the list is disabled, 0 for an empty
+        list (whatever version the last update carried), else its version (§5.10)."""
+        if not self.config.bool("LocalAuthListEnabled"):
+            return -1
+        return self.local_list_version if self.local_list else 0
 
     def send_local_list(self, version: int, update_type: str, entries: list) -> str:
         if not self.config.bool("LocalAuthListEnabled"):
@@ -103,6 +113,8 @@ class Transactions:
                 self.local_list.pop(entry["id_tag"], None)
             else:
                 self.local_list[entry["id_tag"]] = info.get("status", "Accepted")
+                if info.get("parent_id_tag"):
+                    self.parent_of[entry["id_tag"]] = info["parent_id_tag"]
         self.local_list_version = version
         return "Accepted"
 
@@ -117,10 +129,15 @@ class Transactions:
         if not connector.operative or connector.status in ("Faulted", "Unavailable"):
             self.note(f"card {id_tag} on connector {number}: {connector.status}, no transaction")
             return connector.status
-        if connector.reservation_id is not None and id_tag != connector.reservation_tag:
+        other = connector.reservation_id is not None and id_tag != connector.reservation_tag
+        if other and not connector.reservation_parent:
             self.note(f"card {id_tag} on connector {number}: reserved for another card")
             return "Reserved"
-        status = await self.authorize(id_tag)
+        status = await self.authorize(id_tag, group=other)
+        if other and (status != "Accepted" or self.parent_of.get(id_tag) != connector.reservation_parent):
+            # A reservation with a parentIdTag takes any card of that group (§5.13).
+            self.note(f"card {id_tag} on connector {number}: reserved for group {connector.reservation_parent}")
+            return "Reserved"
         if status != "Accepted":
             self.note(f"card {id_tag} refused: {status}")
             if not self.profile.start_when_refused:
@@ -173,6 +190,7 @@ class Transactions:
         profile, connector.pending_profile = connector.pending_profile, None
         connector.id_tag, connector.pending_tag = id_tag, ""
         connector.tx_serial += 1
+        connector.started_at = datetime.now(UTC)
         connector.transaction_data = []
         connector.periodic = 0
         connector.meter_start = connector.meter.register()
