@@ -3,6 +3,9 @@ composite schedule they make, and the current limit a transaction gets."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from .composite import composite
 from .config import ConfigStore
 from .connectors import Connector
 from .meter import PHASES
@@ -103,46 +106,35 @@ class SmartCharging:
         return "Accepted" if doomed else "Unknown"
 
     def composite_schedule(self, number: int, duration: int, unit: str | None) -> dict | None:
-        """The schedule in force: the highest-stack TxProfile when charging, else
-        the highest TxDefaultProfile, capped by any ChargePointMaxProfile."""
-
-        def best(purpose: str, connectors: tuple[int, ...]):
-            found = [
-                e["profile"]
-                for e in self.profiles.values()
-                if e["profile"].get("charging_profile_purpose") == purpose and e["connector"] in connectors
-            ]
-            return max(found, key=lambda p: p.get("stack_level", 0)) if found else None
-
+        """The schedule in force over the next `duration` seconds (§3.13, §5.7): None
+        (Rejected) when no profile applies to the connector at all."""
         connector = self.connectors.get(number)
-        chosen = None
-        if connector is not None and connector.transaction_id is not None:
-            chosen = best("TxProfile", (number,))
-        chosen = chosen or best("TxDefaultProfile", (number, 0))
-        cap = best("ChargePointMaxProfile", (0,))
-        if chosen is None and cap is None:
-            return None
-        source = (chosen or cap)["charging_schedule"]
-        wanted = unit or source["charging_rate_unit"]
-        periods = [
-            {
-                "start_period": p["start_period"],
-                "limit": in_unit(float(p["limit"]), source["charging_rate_unit"], wanted, p.get("number_phases") or 3),
-                **({"number_phases": p["number_phases"]} if p.get("number_phases") else {}),
-            }
-            for p in source["charging_schedule_period"]
-            if p["start_period"] < duration
+        transaction = connector.transaction_id if connector is not None else None
+        relevant = [
+            e
+            for e in self.profiles.values()
+            if e["connector"] in (0, number)
+            and (e["profile"].get("charging_profile_purpose") != "TxProfile" or transaction is not None)
         ]
-        if cap is not None and chosen is not None:
-            cap_unit = cap["charging_schedule"]["charging_rate_unit"]
-            ceiling = min(
-                in_unit(float(p["limit"]), cap_unit, wanted, p.get("number_phases") or 3)
-                for p in cap["charging_schedule"]["charging_schedule_period"]
-            )
-            for period in periods:
-                period["limit"] = min(period["limit"], ceiling)
-        return {
-            "duration": duration,
-            "charging_rate_unit": wanted,
-            "charging_schedule_period": periods,
-        }
+        if not relevant or (number and connector is None):
+            return None
+        first = next(
+            (e for e in relevant if e["profile"].get("charging_profile_purpose") != "ChargePointMaxProfile"),
+            relevant[0],
+        )
+        wanted = unit or first["profile"]["charging_schedule"]["charging_rate_unit"]
+
+        def convert(profile: dict, limit: float, phases: int | None) -> float:
+            return in_unit(limit, profile["charging_schedule"]["charging_rate_unit"], wanted, phases or 3)
+
+        periods = composite(
+            relevant,
+            number,
+            datetime.now(UTC),
+            duration,
+            convert,
+            in_unit(self.options.charge_current, "A", wanted),
+            transaction=transaction,
+            tx_start=connector.started_at if connector is not None else None,
+        )
+        return {"duration": duration, "charging_rate_unit": wanted, "charging_schedule_period": periods}
