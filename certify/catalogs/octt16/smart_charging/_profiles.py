@@ -50,10 +50,19 @@ def install(pid: int, purpose: str, periods, connector="{connector}", answer="Ac
     )
 
 
+# Where the composite may go on past what the document expects, and why.
+TAIL = (
+    f"A composite may end with one more period in its last {SLACK} s plus the maximum time deviation: our profiles "
+    "begin that much before we ask and last as long as the window, and once they end §3.13 puts the charger's own "
+    "limit in force (OCTT expects the document's periods only)."
+)
+
+
 def composite(periods, duration="{profile_duration}") -> Send:
     """GetCompositeSchedule for the connector: Accepted, for the connector, in
     the unit asked, with the periods' limits in order (each start up to SLACK s
-    early). Its startSchedule is not compared with the time of asking."""
+    early), and at most one more period where the profiles have ended (TAIL).
+    Its startSchedule is not compared with the time of asking."""
 
     def holds(value, resolve) -> bool:
         if not isinstance(value, dict):
@@ -61,11 +70,15 @@ def composite(periods, duration="{profile_duration}") -> Send:
         try:
             scale = float(resolve(Var("rate_scale")))
             deviation = float(resolve(Var("max_time_deviation")))
+            window = float(resolve(Var(duration.strip("{}"))) if isinstance(duration, str) else duration)
         except (TypeError, ValueError):
             return False
         if value.get("chargingRateUnit") != resolve(Var("rate_unit")):
             return False
         got = [(p.get("startPeriod"), p.get("limit")) for p in value.get("chargingSchedulePeriod") or []]
+        if len(got) == len(periods) + 1 and isinstance(got[-1][0], int | float):
+            if got[-1][0] >= window - SLACK - deviation:
+                got = got[:-1]  # the charger's own limit once the profiles ended (TAIL)
         if len(got) != len(periods):
             return False
         for (start_got, limit_got), (start_want, limit_want) in zip(got, periods, strict=True):

@@ -2,7 +2,7 @@
 
 from ..case import OcttCase
 from ..states import CHARGING
-from ._profiles import composite, install
+from ._profiles import TAIL, composite, install
 
 CASE = OcttCase(
     id="TC_057_CS",
@@ -13,4 +13,5 @@ CASE = OcttCase(
     criteria=("SetChargingProfile TxProfile accepted; the composite schedule has its limit.",),
     clauses=("5.16 Set Charging Profile", "5.7 Get Composite Schedule", "3.13 Smart Charging"),
     data=("rate_unit", "number_phases", "profile_duration", "max_time_deviation"),
+    differs=TAIL,
 )

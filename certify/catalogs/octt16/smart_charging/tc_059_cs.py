@@ -4,7 +4,7 @@ from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED, authorize, plug, started, status
-from ._profiles import composite, profile
+from ._profiles import TAIL, composite, profile
 
 CASE = OcttCase(
     id="TC_059_CS",
@@ -28,4 +28,5 @@ CASE = OcttCase(
     ),
     clauses=("5.11 Remote Start Transaction", "3.13.2 Charging profile purposes", "5.7 Get Composite Schedule"),
     data=("rate_unit", "number_phases", "profile_duration", "max_time_deviation"),
+    differs=TAIL,
 )

@@ -2,7 +2,7 @@
 
 from ..case import OcttCase
 from ..states import CHARGING
-from ._profiles import composite, install
+from ._profiles import TAIL, composite, install
 
 CASE = OcttCase(
     id="TC_066_CS",
@@ -33,4 +33,5 @@ CASE = OcttCase(
         "5.7 Get Composite Schedule",
     ),
     data=("rate_unit", "number_phases", "max_time_deviation"),
+    differs=TAIL,
 )

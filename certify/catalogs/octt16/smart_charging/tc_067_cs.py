@@ -4,7 +4,7 @@ from certify.judging.steps import Send
 
 from ..case import OcttCase
 from ..states import ACCEPTED
-from ._profiles import composite, install
+from ._profiles import TAIL, composite, install
 
 CASE = OcttCase(
     id="TC_067_CS",
@@ -34,5 +34,5 @@ CASE = OcttCase(
     clauses=("5.5 Clear Charging Profile", "5.7 Get Composite Schedule"),
     data=("rate_unit", "number_phases", "max_time_deviation"),
     differs="Our three profiles are our own; we do not read the composite after the last clear (the charger's own "
-    "limit is not known to us).",
+    "limit is not known to us). " + TAIL,
 )

@@ -1,7 +1,7 @@
 """TC_072_CS: two stacked default profiles."""
 
 from ..case import OcttCase
-from ._profiles import composite, install
+from ._profiles import TAIL, composite, install
 
 CASE = OcttCase(
     id="TC_072_CS",
@@ -16,4 +16,5 @@ CASE = OcttCase(
     criteria=("Both accepted; the composite over 350 s: 7 A, 9 A from 100 s, 8 A from 150 s, 10 A from 200 s.",),
     clauses=("3.13.3 Stacking charging profiles", "5.7 Get Composite Schedule"),
     data=("rate_unit", "number_phases", "max_time_deviation"),
+    differs=TAIL,
 )
