@@ -231,6 +231,10 @@ class Command(BaseCommand):
 
     async def _certify(self, api: Api, catalog: catalogs.Catalog, keys: list[str], options: dict, performer) -> tuple:
         charger = options["charger"]
+        test_data = pairs(options["test_data"])
+        if options["diagnostics"] == "http" and catalog.name == "octt16":
+            # --diagnostics picks the upload's location for the OCTT cases too (unless the test data does).
+            test_data.setdefault("diagnostics_location", "{diagnostics_http_url}")
         status, body = await api.call(
             "POST",
             "/sessions",
@@ -243,7 +247,7 @@ class Command(BaseCommand):
                     "refused_id_tag": options["refused_id_tag"],
                     **({"effect_timeout": options["effect_timeout"]} if options["effect_timeout"] else {}),
                     **({"declaration": pairs(options["declare"])} if options["declare"] else {}),
-                    **({"test_data": pairs(options["test_data"])} if options["test_data"] else {}),
+                    **({"test_data": test_data} if test_data else {}),
                 },
             },
         )
@@ -252,7 +256,9 @@ class Command(BaseCommand):
         session_pk = body["id"]
         start_seq = body.get("start_seq", 0)
         if needs_firmware(catalog, keys):
-            await sync_to_async(self._host_firmware)(session_pk, options["firmware"])
+            await sync_to_async(self._host_firmware)(
+                session_pk, options["firmware"], needs_firmware(catalog, keys, (BAD,))
+            )
         run_options = RunOptions(
             charger=charger,
             items=keys,
@@ -325,18 +331,24 @@ class Command(BaseCommand):
             raise CouldNotRun(f"could not fetch the report of session {session_pk}: HTTP {status}")
         return pdf
 
-    def _host_firmware(self, session_pk: int, path: str) -> None:
+    def _host_firmware(self, session_pk: int, path: str, bad: bool = False) -> None:
         """The firmware image a case installs (--firmware, else a test image), when this
         command shares the server's database (otherwise upload one on the
-        session's page)."""
+        session's page); `bad`: also an empty image beside it, named as the OCTT
+        test data's invalid firmware location says ({firmware_url}.invalid), which
+        a charger downloads but cannot install (TC_044_3_CS)."""
         session = CertSession.objects.filter(pk=session_pk).first()
         if session is None:
             self._say("certify: no firmware hosted (this database is not the server's)")
             return
-        if path:
-            store(session, SessionFile.FIRMWARE, Path(path).name, Path(path).read_bytes(), "upload")
-        elif not SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).exists():
-            store(session, SessionFile.FIRMWARE, "certify-test-firmware.bin", TEST_FIRMWARE, "upload")
+        if SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).exists() and not path:
+            return  # the session's own
+        name, data = (
+            (Path(path).name, Path(path).read_bytes()) if path else ("certify-test-firmware.bin", TEST_FIRMWARE)
+        )
+        if bad:  # stored first: the session's firmware URL is its latest file
+            store(session, SessionFile.FIRMWARE, f"{name}.invalid", b"", "upload")
+        store(session, SessionFile.FIRMWARE, name, data, "upload")
 
 
 def groups_text() -> str:
@@ -350,11 +362,14 @@ def groups_text() -> str:
     return "; ".join(found) or "none of the catalogs has groups"
 
 
-def needs_firmware(catalog: catalogs.Catalog, keys: list[str]) -> bool:
+BAD = "{invalid_firmware_url}"
+
+
+def needs_firmware(catalog: catalogs.Catalog, keys: list[str], placeholders=("{firmware_url}", BAD)) -> bool:
     """A case of the run installs firmware from the session: one of its commands
-    points at {firmware_url}."""
+    points at {firmware_url} or {invalid_firmware_url} (or at the placeholders given)."""
     return any(
-        "{firmware_url}" in json.dumps(command.payload)
+        any(placeholder in json.dumps(command.payload) for placeholder in placeholders)
         for case in catalog.cases
         if case.key in keys
         for command in case.commands
