@@ -93,6 +93,10 @@ def test_every_case_expands_with_the_default_test_data(case) -> None:
         ("TC_043_1_CS", Declaration(), NOT_APPLICABLE),
         ("TC_042_1_CS", Declaration(profiles=frozenset({"Core"})), None),
         ("TC_049_CS", Declaration(reserve_connector_zero=False), NOT_APPLICABLE),
+        # A charger on plain ws lacks the security white paper: Not supported, not a verdict on it.
+        ("TC_085_CS", Declaration(security_profile=0), NOT_SUPPORTED),
+        ("TC_080_CS", Declaration(security_profile=1), NOT_SUPPORTED),
+        ("TC_080_CS", Declaration(security_profile=1, security_extension=True), None),
         ("TC_084_CS", Declaration(security_profile=1), NOT_APPLICABLE),
         ("TC_084_CS", Declaration(security_profile=2), None),
     ],

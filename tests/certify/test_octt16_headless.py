@@ -36,13 +36,6 @@ def test_cases_by_id_pass_with_their_artifacts(rig):  # noqa: F811
     assert "TC_012_CS" in done.stdout and report.read_bytes().startswith(b"%PDF")
 
 
-def test_a_profile_runs_its_cases(rig):  # noqa: F811
-    done = certify(rig, "SIM-OCTT-RT", "--profiles", "remote-trigger", "--json")
-    assert done.returncode == 0, done.stdout + done.stderr[-4000:]
-    data = json.loads(done.stdout)
-    assert [(i["key"], i["verdict"]) for i in data["items"]] == [("TC_054_CS", "passed"), ("TC_055_CS", "passed")]
-
-
 def test_an_unknown_profile_exits_3_naming_the_known_ones(rig):  # noqa: F811
     done = certify(rig, "SIM-ANY", "--profiles", "core,teleportation", "--wait-connect", "60")
     assert done.returncode == 3 and "teleportation" in done.stderr and "remote-trigger" in done.stderr

@@ -143,9 +143,13 @@ class OcttCase:
                 continue
             if need.startswith("sp"):
                 level = int(need[2:])
+                if not declaration.security_profile:  # plain ws: none of the white paper's profiles
+                    return "not_supported", "the charger declares no security profile (OCPP 1.6 security white paper)"
                 if declaration.security_profile < level:
                     return "not_applicable", f"needs security profile {level} or higher"
                 continue
+            if need == "security_extension" and not declaration.security_extension:
+                return "not_supported", _NO_EXTENSION
             if need[0].isupper():
                 if need not in declaration.profiles:
                     return "not_supported", f"the charger does not declare the {need} feature profile"
@@ -157,6 +161,11 @@ class OcttCase:
                 return "not_applicable", f"only for a charger {_OPTION_WORDS[name][not negate]}"
         return None
 
+
+_NO_EXTENSION = (
+    "the charger does not declare the security extension (certificates, signed firmware, security log: "
+    "OCPP 1.6 security white paper)"
+)
 
 # How a declared option reads in a Not applicable reason: (when it is false, when true).
 _OPTION_WORDS = {
