@@ -184,7 +184,7 @@ def test_the_session_says_its_catalog_and_the_cases_it_did_not_work_stay_open(ju
     verdicts = {item["key"]: item["verdict"] for item in whole["items"]}
     assert verdicts["TC_002_CS"] == "open"  # not worked: an OCTT case passes only in its own attempt
     assert verdicts["TC_017_2_CS"] == "not_applicable"  # the simulator has no fixed cable
-    assert verdicts["TC_084_CS"] == "not_applicable"  # plain ws: no security profile to go down from
+    assert verdicts["TC_084_CS"] == "not_supported"  # plain ws: no security profile at all
 
 
 def test_the_report_lists_the_cases_by_profile_on_page_one(judged) -> None:
