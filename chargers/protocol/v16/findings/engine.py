@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 
 from ....frames.reader import CALL, CALLERROR, CALLRESULT, GONE_EVENTS, Log, Record, parse_time
-from ..state import DEFAULT_MEASURAND, Configuration, meter_values, same_tag
+from ..state import Configuration, meter_values, same_tag
 from . import checks as C
 from .model import CHECKS, DEVIATION, NOTE, VIOLATION, Check, Finding
 from .rules import (
@@ -31,11 +30,10 @@ from .rules import (
     TIMESTAMPED,
     TRANSITIONS,
     TRIGGERED,
-    UNITS,
     as_number,
-    energy_wh,
     iso_utc,
 )
+from .transactions import TransactionChecks, Tx
 
 
 @dataclass
@@ -62,17 +60,7 @@ class _Connector:
     tx_id: object = None  # the transaction last started on it
 
 
-@dataclass
-class _Tx:
-    id: object
-    connector: int | None
-    start: Record
-    meter_start: float | None
-    readings: dict[tuple[str, str], tuple[float, Record]] = field(default_factory=dict)  # (phase, location) -> Wh
-    stop: Record | None = None
-
-
-class Findings:
+class Findings(TransactionChecks):
     """Findings over a log, computed as its frames come. `initial` is what was
     known before the log began ({"config": {key: value}}, as State16 takes it)."""
 
@@ -84,7 +72,7 @@ class Findings:
         self.config = Configuration({k: str(v) for k, v in (initial.get("config") or {}).items() if v is not None})
         self.conn = _Connection()
         self.connectors: dict[int, _Connector] = {}
-        self.txs: dict[object, _Tx] = {}
+        self.txs: dict[object, Tx] = {}
         self.boot = ""  # "", "booting", or the status of the last boot's answer
         self.triggered: dict[str, Record] = {}  # a requested message -> our TriggerMessage
         self._new: list[Finding] = []
@@ -388,107 +376,6 @@ class Findings:
                 number,
             )
 
-    def _on_MeterValues(self, r: Record) -> None:
-        number, tx_id = r.connector, r.get("transactionId")
-        self._named(r, number)
-        readings = self._readings
-        self._units(r, readings)
-        if tx_id is None:
-            return
-        tx = self.txs.get(tx_id)
-        if tx is None:
-            here = self.txs.get(self.connectors[number].tx_id) if number in self.connectors else None
-            if here is not None and here.stop is None:
-                self._raise(
-                    C.TX_NOT_OPEN,
-                    f"MeterValues on connector {number} for transaction {tx_id}; the one open there is {here.id}",
-                    [here.start, r],
-                    number,
-                )
-            return
-        if tx.stop is not None or (number and tx.connector != number):
-            where = "stopped already" if tx.stop is not None else f"open on connector {tx.connector}"
-            self._raise(
-                C.TX_NOT_OPEN,
-                f"MeterValues on connector {number} for transaction {tx_id}, {where}",
-                [tx.stop or tx.start, r],
-                number,
-            )
-            return
-        for reading in readings:
-            for value in reading.values:
-                if value.measurand != DEFAULT_MEASURAND or value.unit not in ("", "Wh", "kWh"):
-                    continue
-                self._register(tx, tx_id, r, value.value, value.unit, (value.phase, value.location or "Outlet"))
-
-    def _register(self, tx: _Tx, tx_id, r: Record, value, unit: str, key: tuple[str, str]) -> None:
-        reading = energy_wh(value, unit or "Wh")
-        if reading is None:
-            return
-        wh, resolution = reading
-        last = tx.readings.get(key)
-        if last is not None and wh < last[0] - resolution:
-            self._raise(
-                C.METER_BACKWARDS,
-                f"transaction {tx_id}: {DEFAULT_MEASURAND} reads {wh:g} Wh, below the {last[0]:g} Wh "
-                f"read at #{last[1].seq}",
-                [last[1], r],
-                tx.connector,
-            )
-        tx.readings[key] = (wh, r)
-        if key == ("", "Outlet") and tx.connector is not None:
-            self._connector(tx.connector).register = (wh, r)
-
-    def _units(self, r: Record, readings) -> None:
-        for reading in readings:
-            for value in reading.values:
-                if not value.unit:
-                    continue
-                family = _family(value.measurand)
-                if family is not None and value.unit not in UNITS[family]:
-                    self._raise(
-                        C.UNIT_FOR_MEASURAND,
-                        f"{r.action}: {value.measurand} in {value.unit!r}; it is measured in "
-                        f"{', '.join(sorted(UNITS[family]))}",
-                        [r],
-                        r.connector,
-                    )
-                    return  # one per frame
-
-    def _on_StopTransaction(self, r: Record) -> None:
-        tx_id, meter_stop = r.get("transactionId"), as_number(r.get("meterStop"))
-        self._units(r, self._readings)
-        tx = self.txs.get(tx_id)
-        if tx is None:
-            if "is unknown" in r.note:  # our central system knew no such open transaction
-                self._raise(C.TX_NOT_OPEN, f"StopTransaction for transaction {tx_id}, which is not open", [r])
-            return
-        self._named(r, tx.connector)
-        if tx.stop is not None:
-            if meter_stop != as_number(tx.stop.get("meterStop")):
-                self._raise(
-                    C.STOP_REPEATED_DIFFERS,
-                    f"transaction {tx_id} stopped again with meterStop {r.get('meterStop')}, "
-                    f"first {tx.stop.get('meterStop')} (#{tx.stop.seq})",
-                    [tx.stop, r],
-                    tx.connector,
-                )
-            return
-        tx.stop = r
-        if meter_stop is None:
-            return
-        if tx.meter_start is not None and meter_stop < tx.meter_start:
-            self._raise(
-                C.METER_STOP_BELOW_START,
-                f"transaction {tx_id}: meterStop {r.get('meterStop')} is below meterStart {tx.start.get('meterStart')}",
-                [tx.start, r],
-                tx.connector,
-            )
-        else:
-            self._register(tx, tx_id, r, r.get("meterStop"), "Wh", ("", "Outlet"))
-
-    # -- answers ---------------------------------------------------------------------------
-
     def _our_answer(self, r: Record) -> None:
         """Our CALLRESULT or CALLERROR to one of the charger's CALLs."""
         call = self.conn.open_in.pop(r.unique_id, None)
@@ -515,32 +402,6 @@ class Findings:
                 self.config["HeartbeatInterval"] = str(int(as_number(r.get("interval"))))
         elif call.action == "StartTransaction":
             self._started(call, r)
-
-    def _started(self, call: Record, answer: Record) -> None:
-        tx_id = answer.get("transactionId")
-        if tx_id is None or tx_id in self.txs:
-            return  # a retry of a start we know
-        number = call.connector
-        meter_start = as_number(call.get("meterStart"))
-        tx = _Tx(tx_id, number, call, meter_start)
-        self.txs[tx_id] = tx
-        if number is not None:
-            self._connector(number).tx_id = tx_id
-        if meter_start is None:
-            return
-        tx.readings[("", "Outlet")] = (meter_start, call)
-        if number is None:
-            return
-        connector = self._connector(number)
-        if connector.register is not None and meter_start < connector.register[0] - 1:
-            self._raise(
-                C.METER_BACKWARDS_ACROSS,
-                f"transaction {tx_id} on connector {number} starts at {call.get('meterStart')} Wh, below the "
-                f"{connector.register[0]:g} Wh its previous transaction read (#{connector.register[1].seq})",
-                [connector.register[1], call],
-                number,
-            )
-        connector.register = (meter_start, call)
 
     def _our_call(self, r: Record) -> None:
         self.conn.open_out[r.unique_id] = r
@@ -584,12 +445,6 @@ class Findings:
             for connector in self.connectors.values():
                 if connector.reservation and connector.reservation.get("reservationId") == call.get("reservationId"):
                     connector.reservation = None
-
-
-@lru_cache(maxsize=256)
-def _family(measurand: str) -> str | None:
-    """The measurand family whose units a measurand takes (Energy.Active.Import.Register -> Energy.Active)."""
-    return next((family for family in UNITS if measurand.startswith(family)), None)
 
 
 def scan(records: Iterable, *, now: datetime | None = None, initial: dict | None = None) -> list[Finding]:
