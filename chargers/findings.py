@@ -29,7 +29,7 @@ SEVERITIES = ("violation", "deviation", "note")  # most serious first, as every 
 SEVERITY_LABELS = {"violation": "Violation", "deviation": "Deviation", "note": "Note"}
 WINDOW_FRAMES = 5_000  # a charger's first look reads its newest frames, this many at most
 KEPT_CHARGERS = 8  # chargers whose look is kept between requests
-KEPT_FRAMES = 40_000  # frames kept in all over those chargers
+KEPT_FRAMES = 20_000  # frames kept in all over those chargers (each parsed, with its text)
 PANEL_SHOWN = 100  # findings a panel lists, newest first; the rest are counted
 FRAMES_SHOWN = 5  # a grouped finding's frames named, the first ones
 
