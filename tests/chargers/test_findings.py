@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -286,7 +287,7 @@ def test_a_finding_says_what_and_where():
     (finding,) = scan(Log.from_lines(ROWS[0][2].lines))
     assert finding.as_dict() == {
         "check": "state-table",
-        "severity": "violation",
+        "severity": "deviation",
         "clause": "OCPP 1.6 §4.9",
         "title": CHECKS["state-table"].title,
         "text": finding.text,
@@ -316,3 +317,9 @@ def test_fed_frame_by_frame_the_findings_are_those_of_a_scan():
     # Fed what the reader reads (here JSON Lines lines), a few at a time: the same findings.
     raw = Findings()
     assert [f for i in range(0, len(lines), 5) for f in raw.feed(lines[i : i + 5])] == whole
+
+
+def test_the_readme_lists_every_check_with_its_severity_and_clause():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for check in CHECKS.values():
+        assert f"| `{check.id}` | {check.severity} | {check.clause} |" in readme, check.id

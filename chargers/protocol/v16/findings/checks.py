@@ -1,7 +1,9 @@
 """The checks, one row each: id, severity, clause, what it looks for.
 
 Severities follow the clause's own strength: `violation` only where OCPP 1.6
-(edition 2 with its errata), OCPP-J 1.6 or the JSON schemas say SHALL or MUST.
+(edition 2 with its errata), OCPP-J 1.6 or the JSON schemas say SHALL or MUST;
+what goes against a SHOULD, a RECOMMENDED or what the text describes without a
+SHALL (the §4.9 table, a register that only grows) is a `deviation`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from .model import DEVIATION, VIOLATION, register
 
 STATE_TABLE = register(
     "state-table",
-    VIOLATION,
+    DEVIATION,  # the table lists the possible transitions; no SHALL forbids others
     "OCPP 1.6 §4.9",
     "A connector's status changes in a way the §4.9 transition table does not list",
 )
@@ -35,7 +37,7 @@ BEFORE_BOOT_ACCEPTED = register(
 )
 METER_BACKWARDS = register(
     "meter-backwards",
-    VIOLATION,
+    DEVIATION,  # a register reading (§7.31) cannot fall, but no SHALL says so
     "OCPP 1.6 §7.31",
     "The Energy.Active.Import.Register reading goes backwards within a transaction",
 )
@@ -47,7 +49,7 @@ METER_BACKWARDS_ACROSS = register(
 )
 METER_STOP_BELOW_START = register(
     "meter-stop-below-start",
-    VIOLATION,
+    DEVIATION,  # both are the meter's register (§6.45, §6.49), but no SHALL says so
     "OCPP 1.6 §6.49",
     "StopTransaction's meterStop is below its transaction's meterStart",
 )
