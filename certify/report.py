@@ -25,10 +25,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from chargers import findings as shown_findings
+from chargers.frames.reader import parse
 from chargers.models import Frame
 
 from . import catalogs, charts, evidence, firmware, heap, parsed_sessions, session_findings, signing
-from .evaluation import evaluate_session
+from .evaluation import evaluate_session, session_scope
 from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .open_sessions import forget
 
@@ -128,21 +129,25 @@ def firmware_versions(session: CertSession) -> dict:
     }
 
 
-def outcome(counts: dict, results: dict[str, ItemResult], found: list[dict] = ()) -> str:
+def outcome(counts: dict, results: dict[str, ItemResult], found: list[dict] = (), noun: str = "item") -> str:
     """The verdicts in a line, then the protocol findings seen (they never change a verdict)."""
-    return f"{_verdicts_outcome(results)}; {session_findings.outcome_words(list(found))}"
+    return f"{_verdicts_outcome(results, noun)}; {session_findings.outcome_words(list(found))}"
 
 
-def _verdicts_outcome(results: dict[str, ItemResult]) -> str:
-    # In the catalog's order (its numbers), not the keys' text order ("10" before "2").
+def _verdicts_outcome(results: dict[str, ItemResult], noun: str = "item") -> str:
+    """In the catalog's order (its numbers), not the keys' text order ("10" before "2").
+    A catalog of cases (OCTT) is run a selection at a time: its open cases are counted."""
     ordered = sorted(results.items(), key=lambda kv: (kv[1].number or 0, kv[0]))
     failed = [n for n, r in ordered if r.verdict == FAILED]
     open_ = [n for n, r in ordered if r.verdict == OPEN]
+    not_run = f"; {len(open_)} {noun}s not run" if noun == "case" and open_ else ""
     if failed:
-        return f"Failed: item{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))}"
+        return f"Failed: {noun}{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))}{not_run}"
+    if open_ and noun == "case":
+        return f"Incomplete: {len(open_)} case{'s' if len(open_) > 1 else ''} not run (listed after the evidence)"
     if open_:
-        return f"Incomplete: item{'s' if len(open_) > 1 else ''} {', '.join(map(str, open_))} not tested"
-    return "Passed: every item passed, is not supported or does not apply"
+        return f"Incomplete: {noun}{'s' if len(open_) > 1 else ''} {', '.join(map(str, open_))} not tested"
+    return f"Passed: every {noun} passed, is not supported or does not apply"
 
 
 def _files(session: CertSession) -> list[dict]:
@@ -193,6 +198,36 @@ def _deciding(result: ItemResult) -> set[int]:
     }
 
 
+def _step_rows(result: ItemResult, frames: dict[int, Frame], seqs: dict[int, int]) -> list[dict]:
+    """A case's steps as its section prints them: each with what became of it and
+    the frames that decided it (seq); a step done by hand, who confirmed it."""
+    rows = []
+    for n, step in enumerate((s for s in result.steps if isinstance(s, dict)), 1):
+        ids = [f for f in (step.get("frame"), *step.get("frames", ())) if isinstance(f, int)]
+        state = step.get("state") or ("done" if step.get("done") else "pending")
+        words = STEP_WORDS.get(state, state.replace("_", " "))
+        if state == "manual":
+            words = "done by hand" if step.get("done") else "to do by hand, not seen done"
+        if step.get("confirmed") and ids and ids[0] in frames:
+            words = f"done by hand, confirmed by {parse(frames[ids[0]]).get('by') or 'the engineer'}"
+        seq_list = sorted({seqs[i] for i in ids if i in seqs})
+        rows.append({"n": n, "label": step.get("label", ""), "state": state, "words": words, "seqs": seq_list})
+    return rows
+
+
+# What became of a step, as a case's section says it (sequence.Outcome's row states).
+STEP_WORDS = {
+    "done": "done",
+    "skipped": "optional, did not come",
+    "watching": "watched",
+    "pending": "not reached",
+    "open": "awaited",
+    "failed": "failed",
+    "inconclusive": "could not be tested",
+    "not_supported": "not supported",
+}
+
+
 def _ends(ids: list[int]) -> list[int]:
     ids = list(dict.fromkeys(ids))
     return ids[:1] + ids[-1:]
@@ -207,7 +242,13 @@ def context(
         tries.setdefault(attempt.case, []).append(attempt)
     secrets = evidence.secrets_of(session)
     wanted = {fid for r in results.values() for fid in (*_chosen(r.evidence), *_deciding(r))}
-    located = {step.get("frame") for r in results.values() for step in r.steps if isinstance(step, dict)}
+    located = {
+        f
+        for r in results.values()
+        for step in r.steps
+        if isinstance(step, dict)
+        for f in (step.get("frame"), *step.get("frames", ()))
+    }
     for r in results.values():
         for warning in r.warnings[:WARNINGS_SHOWN]:
             located.update(_ends(warning.get("evidence") or []))
@@ -254,6 +295,9 @@ def context(
                     for step in result.steps
                     if isinstance(step, dict)
                 ],
+                # A case of a grouped catalog (OCTT): its steps as a table, each with its deciding frames.
+                "step_rows": _step_rows(result, frames, seqs) if item.group else [],
+                "worked": bool(attempts or result.evidence or result.is_overridden),
                 "warnings": [
                     {**w, "frames": _span(w.get("evidence") or [], seqs)}
                     for w in result.warnings[:WARNINGS_SHOWN]
@@ -283,9 +327,15 @@ def context(
         # A catalog with groups (OCTT: its feature profiles) lists its cases by group on page one.
         "groups": [(words, [r for r in rows if r["group"] == words]) for words in catalog.groups.values()],
         "credit": catalog.credit,
+        "catalog": catalog,
+        # In the page footer, a CSS string: no quote or backslash to end it early.
+        "footer_title": (catalog.title if catalog.groups else "OCPP 1.6 test script").translate({34: "'", 92: "/"}),
+        "declaration": _declaration(session, catalog),
+        # A grouped catalog's cases not worked (not run, ruled out) are listed, not printed one by one.
+        "not_worked": [r for r in rows if r["group"] and not r["worked"]],
         # Inconclusive (the bench could not test a case) only when there is one.
         "counts": [(VERDICT_LABELS[k], counts[k]) for k in COUNT_ORDER if k != "inconclusive" or counts[k]],
-        "outcome": outcome(counts, results, found),
+        "outcome": outcome(counts, results, found, "case" if catalog.groups else "item"),
         "findings": {
             "counted": [
                 (label, shown_findings.counts(found)[k]) for k, label in shown_findings.SEVERITY_LABELS.items()
@@ -305,6 +355,13 @@ def context(
         "report": True,
         "attach_max_mb": ATTACH_MAX_BYTES // (1024 * 1024),
     }
+
+
+def _declaration(session: CertSession, catalog: catalogs.Catalog) -> str:
+    """The charger's declaration in one line (a catalog that has one), as the session judged with it."""
+    if catalog.declaration is None:
+        return ""
+    return catalog.declaration.summary(session.options or {}, session_scope(session).state.config())
 
 
 def render_html(session: CertSession, signoff: dict, log: bytes, sha: str, *, preview: bool = False) -> str:

@@ -113,7 +113,8 @@ class Catalog:
     # Our answers for the catalog's sessions outside any case's attempt: (options, action, payload) -> fields.
     answers: Callable[[Mapping, str, dict], dict | None] | None = None
     # The charger's declaration as the session page edits it (OCTT's PICS), a module with
-    # form_fields(options, config, values), parse(posted) and kept(values, config); None: none.
+    # form_fields(options, config, values), parse(posted), kept(values, config) and summary(options,
+    # config) (the report's line); None: none.
     declaration: Any = None
 
     def case(self, key: str) -> Case | None:

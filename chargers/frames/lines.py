@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from .reader import parse
+from .reader import GONE_EVENTS, parse
 
 REDACTED = "***"
 
@@ -61,6 +61,8 @@ MEASURANDS = {
     "SoC": "SoC",
 }
 LINE_CHARS = 240
+# The events of a charger's connection (the others are the bench's, e.g. a step done by hand).
+CONNECTION_EVENTS = ("connected", *GONE_EVENTS)
 
 
 def frame_line(frame, secrets: Iterable[str] = ()) -> dict:
@@ -69,7 +71,9 @@ def frame_line(frame, secrets: Iterable[str] = ()) -> dict:
     verdicts (status, connectorId, transactionId, errorCode, idTag status,
     measurands with values and units) as one short text, with the frame's note."""
     if frame.direction == "event":
-        action = "connection"
+        # A connection's event, or another the bench wrote in the log (a step done by hand): its name.
+        event = parse(frame).event
+        action = "connection" if event in CONNECTION_EVENTS or not event else event
     else:
         action = " ".join(p for p in (frame.action, KINDS.get(frame.message_type, "")) if p) or frame.kind
     fields = _fields(frame)
@@ -95,6 +99,8 @@ def _fields(frame) -> str:
         return f"malformed: {frame.raw[:80]}"
     payload = record.payload
     if record.direction == "event" and isinstance(payload, dict):
+        if record.event and record.event not in CONNECTION_EVENTS:
+            return ", ".join(f"{k}={_short(v)}" for k, v in payload.items() if k != "event")
         return ", code ".join(str(payload[k]) for k in ("event", "code") if k in payload)
     if frame.message_type == 4 and isinstance(payload, dict):
         return f"{payload.get('errorCode')}: {payload.get('errorDescription') or ''}".strip(": ")

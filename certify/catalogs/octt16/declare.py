@@ -123,3 +123,15 @@ def kept(values: Mapping, config: Mapping[str, str]) -> dict:
     suggested = Declaration.from_configuration(config).to_dict()
     declared = Declaration.from_dict(values).to_dict()
     return {name: value for name, value in declared.items() if suggested.get(name) != value}
+
+
+def summary(options: Mapping, config: Mapping[str, str]) -> str:
+    """The declaration in one line, as the report's first page prints it."""
+    declared = current(options, config)
+    said = [
+        ", ".join(sorted(declared.profiles)),
+        f"{declared.connectors} connector{'s' if declared.connectors > 1 else ''}",
+    ]
+    said += [f.label for f in FIELDS if f.kind == "bool" and getattr(declared, f.name)]
+    said.append(f"security profile {declared.security_profile}")
+    return "; ".join(said)
