@@ -173,7 +173,7 @@ def panel(findings: list[dict], params, charger_pk: int | None, from_seq: int | 
         }
         for f in shown
     ]
-    choices = [(c.id, f"{c.title} ({c.id})") for c in sorted(checks().values(), key=lambda c: c.id)]
+    choices = [(c.id, c.title) for c in sorted(checks().values(), key=lambda c: c.id)]
     return Panel(counts(findings), listed, len(chosen) - len(shown), severity, check, choices, from_seq)
 
 
