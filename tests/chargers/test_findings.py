@@ -69,7 +69,9 @@ class Script:
 
     # -- the usual steps -----------------------------------------------------------
 
-    def boot(self, status: str = "Accepted", interval: int = 300) -> Script:
+    def boot(self, status: str = "Accepted", interval: int | None = None) -> Script:
+        """A boot and our answer; a Pending or Rejected one leaves the retry's wait to the charger (interval 0)."""
+        interval = (300 if status == "Accepted" else 0) if interval is None else interval
         return self.cp("BootNotification", BOOT).ok({"status": status, "currentTime": stamp(0), "interval": interval})
 
     def status(self, connector: int, status: str, **extra) -> Script:
@@ -156,6 +158,24 @@ ROWS = [
         Script().boot("Rejected").cs("GetConfiguration", {}).reply({"configurationKey": []}).boot(),
     ),
     (
+        "boot-retry-early",  # or sooner when asked for with TriggerMessage
+        Script()
+        .cp("BootNotification", BOOT, at=10)
+        .ok({"status": "Pending", "currentTime": stamp(0), "interval": 60})
+        .cs("TriggerMessage", {"requestedMessage": "BootNotification"})
+        .reply({"status": "Accepted"})
+        .boot()
+        .cp("BootNotification", BOOT, at=100)
+        .ok({"status": "Rejected", "currentTime": stamp(0), "interval": 60}, at=100)
+        .cp("BootNotification", BOOT, at=161)
+        .ok({"status": "Accepted", "currentTime": stamp(0), "interval": 60}, at=161),
+        Script()
+        .cp("BootNotification", BOOT, at=10)
+        .ok({"status": "Rejected", "currentTime": stamp(0), "interval": 60}, at=10)
+        .cp("BootNotification", BOOT, at=30)
+        .ok({"status": "Accepted", "currentTime": stamp(0), "interval": 60}, at=30),
+    ),
+    (
         "meter-backwards",
         s().status(1, "Charging").start(1, 1, 1000).meter(1, 1, 1.5, "kWh").meter(1, 1, 1600),
         s().status(1, "Charging").start(1, 1, 1000).meter(1, 1, 1500).meter(1, 1, 1400),
@@ -222,8 +242,15 @@ ROWS = [
         s().status(0, "Charging"),
     ),
     (
-        "start-on-unavailable",
-        s().status(1, "Preparing").start(1, 1),
+        "start-on-unavailable",  # a start from the offline queue happened before the status it follows
+        s()
+        .cp(
+            "StatusNotification",
+            {"connectorId": 2, "status": "Faulted", "errorCode": "GroundFailure", "timestamp": stamp(30)},
+        )
+        .ok()
+        .cp("StartTransaction", {"connectorId": 2, "idTag": "T", "meterStart": 5, "timestamp": stamp(-60)})
+        .ok({"transactionId": 2, "idTagInfo": {"status": "Accepted"}}),
         s().status(1, "Unavailable").start(1, 1),
     ),
     (

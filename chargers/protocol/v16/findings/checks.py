@@ -35,6 +35,13 @@ BEFORE_BOOT_ACCEPTED = register(
     "A request other than BootNotification while the boot is unanswered, Pending or Rejected "
     "(a message asked for with TriggerMessage excepted)",
 )
+BOOT_RETRY_EARLY = register(
+    "boot-retry-early",
+    DEVIATION,
+    "OCPP 1.6 §4.2",
+    "A BootNotification sooner than the interval a Pending or Rejected answer gave (SHOULD NOT, unless "
+    "asked for with TriggerMessage)",
+)
 METER_BACKWARDS = register(
     "meter-backwards",
     DEVIATION,  # a register reading (§7.31) cannot fall, but no SHALL says so

@@ -74,6 +74,7 @@ class Findings(TransactionChecks):
         self.connectors: dict[int, _Connector] = {}
         self.txs: dict[object, Tx] = {}
         self.boot = ""  # "", "booting", or the status of the last boot's answer
+        self.boot_answer: Record | None = None
         self.triggered: dict[str, Record] = {}  # a requested message -> our TriggerMessage
         self._new: list[Finding] = []
         self._readings: list = []  # the meter readings of the frame at hand, read once
@@ -149,7 +150,7 @@ class Findings(TransactionChecks):
                 self._charger_call(r)
             elif r.message_type in (CALLRESULT, CALLERROR):
                 self._charger_answer(r)
-            elif r.note:
+            elif r.note and self._once(C.SCHEMA, r.note):
                 self._raise(C.SCHEMA, f"malformed frame: {r.note}", [r])
             self.conn.last_in = r
         elif r.direction == "out":
@@ -274,6 +275,16 @@ class Findings(TransactionChecks):
         self.conn.stamps[category] = (max(first, latest or first), r)
 
     def _on_BootNotification(self, r: Record) -> None:
+        answer = self.boot_answer
+        if self.boot in ("Pending", "Rejected") and answer is not None and not self._triggered(r.action, r):
+            wait = as_number(answer.get("interval")) or 0
+            gap = (r.ts - answer.ts).total_seconds()
+            if wait > 0 and gap < wait - max(1.0, wait * 0.05):
+                self._raise(
+                    C.BOOT_RETRY_EARLY,
+                    f"BootNotification {gap:.0f} s after a boot answered {self.boot} with interval {wait:g} s",
+                    [answer, r],
+                )
         self.boot = "booting"
         self._forget_statuses()
         self.conn.stamps.clear()
@@ -306,7 +317,7 @@ class Findings(TransactionChecks):
         if number is None or not isinstance(status, str):
             return
         count = as_number(self.config.get("NumberOfConnectors"))
-        if count is not None and number > count:
+        if count is not None and number > count and self._once(C.CONNECTOR_ABOVE_NUMBER, number):
             count = int(count)
             self._raise(
                 C.CONNECTOR_ABOVE_NUMBER,
@@ -357,6 +368,9 @@ class Findings(TransactionChecks):
         stamp = parse_time(r.get("timestamp"))
         if stamp is not None and self.conn.since != EPOCH and stamp < self.conn.since - QUEUED:
             return  # from the offline queue: the status we heard is not the one it started on
+        reported = parse_time(connector.last.get("timestamp"))
+        if stamp is not None and reported is not None and stamp < reported - QUEUED:
+            return  # by the charger's own clock it started before that status (a queued start)
         status, reason = connector.status, ""
         if status in ("Unavailable", "Faulted"):
             reason = f"last reported {status} (#{connector.last.seq})"
@@ -389,7 +403,7 @@ class Findings(TransactionChecks):
             )
         if r.message_type == CALLERROR:
             code = (r.payload or {}).get("errorCode", "")
-            if code in SCHEMA_CODES:
+            if code in SCHEMA_CODES and self._once(C.SCHEMA, (r.action, code)):
                 frame = call or self.conn.last_in
                 description = (r.payload or {}).get("errorDescription", "")
                 self._raise(C.SCHEMA, f"{r.action or 'frame'}: {code}: {description}", [frame, r])
@@ -397,7 +411,7 @@ class Findings(TransactionChecks):
         if call is None:
             return
         if call.action == "BootNotification":
-            self.boot = r.get("status") or ""
+            self.boot, self.boot_answer = r.get("status") or "", r
             if self.boot == "Accepted" and as_number(r.get("interval")):
                 self.config["HeartbeatInterval"] = str(int(as_number(r.get("interval"))))
         elif call.action == "StartTransaction":
@@ -412,7 +426,7 @@ class Findings(TransactionChecks):
     def _charger_answer(self, r: Record) -> None:
         """The charger's CALLRESULT or CALLERROR to one of our CALLs."""
         call = self.conn.open_out.pop(r.unique_id, None) or r.call
-        if r.note and "answers no outstanding" not in r.note:
+        if r.note and "answers no outstanding" not in r.note and self._once(C.SCHEMA, (r.action, r.note)):
             self._raise(C.SCHEMA, f"{r.action or 'answer'}: {r.note}", [r])
         if call is None:
             return

@@ -40,7 +40,7 @@ class TransactionChecks:
         tx = self.txs.get(tx_id)
         if tx is None:
             here = self.txs.get(self.connectors[number].tx_id) if number in self.connectors else None
-            if here is not None and here.stop is None:
+            if here is not None and here.stop is None and self._once(C.TX_NOT_OPEN, tx_id):
                 self._raise(
                     C.TX_NOT_OPEN,
                     f"MeterValues on connector {number} for transaction {tx_id}; the one open there is {here.id}",
@@ -49,6 +49,8 @@ class TransactionChecks:
                 )
             return
         if tx.stop is not None or (number and tx.connector != number):
+            if not self._once(C.TX_NOT_OPEN, tx_id):
+                return
             where = "stopped already" if tx.stop is not None else f"open on connector {tx.connector}"
             self._raise(
                 C.TX_NOT_OPEN,
@@ -87,7 +89,11 @@ class TransactionChecks:
                 if not value.unit:
                     continue
                 family = _family(value.measurand)
-                if family is not None and value.unit not in UNITS[family]:
+                if (
+                    family is not None
+                    and value.unit not in UNITS[family]
+                    and self._once(C.UNIT_FOR_MEASURAND, (value.measurand, value.unit))
+                ):
                     self._raise(
                         C.UNIT_FOR_MEASURAND,
                         f"{r.action}: {value.measurand} in {value.unit!r}; it is measured in "
