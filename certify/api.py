@@ -20,7 +20,7 @@ from chargers.roles import can_operate
 from . import attempts, catalogs, evidence, report, session_findings, sessions, transfer
 from .evaluation import evaluate_session, judge_log
 from .log_file import LogError, read
-from .models import CertSession, ItemResult
+from .models import ABANDONED, INCONCLUSIVE, CertSession, ItemResult
 
 router = Router(tags=["sessions"])
 judge_router = Router(tags=["judge"])
@@ -52,6 +52,7 @@ class ItemOut(Schema):
     function: str
     group: str = ""  # the catalog's group it is listed under (an OCTT case: its feature profile)
     verdict: str
+    verdict_label: str = ""  # the verdict in words ("Not supported"), as the pages and the report print it
     auto_verdict: str
     reason: str
     remark: str
@@ -201,6 +202,7 @@ def _items(session: CertSession) -> list[dict]:
                 "function": item.title,
                 "group": item.group,
                 "verdict": result.verdict,
+                "verdict_label": result.verdict_label,
                 "auto_verdict": result.auto_verdict,
                 "reason": result.auto_reason,
                 "remark": result.override_remark or result.remark,
@@ -321,15 +323,18 @@ def start_attempt(request, pk: int, key: str):
 
 class AbandonIn(Schema):
     reason: str = ""  # why, e.g. the physical step the headless run could not have done
+    inconclusive: bool = False  # the bench or the rig could not test the item (a step the rig cannot do)
 
 
 @router.post("/{pk}/items/{key}/attempts/abandon", response={200: ItemOut, 403: ErrorOut, 404: ErrorOut})
 def abandon_attempt(request, pk: int, key: str, body: AbandonIn | None = None):
-    """End the item's running attempt without a verdict (the item stays open)."""
+    """End the item's running attempt without a verdict (the item stays open), or
+    as inconclusive: the bench or the rig could not test it, the charger was not wrong."""
     _require_engineer(request)
     session = _session(pk)
     why = (body.reason.strip()[:400] if body else "") or "abandoned"
-    attempts.abandon_attempt(session, key, caller(request), why)
+    verdict = INCONCLUSIVE if body is not None and body.inconclusive else ABANDONED
+    attempts.abandon_attempt(session, key, caller(request), why, verdict)
     evaluate_session(session)
     return _item_out(session, key)
 

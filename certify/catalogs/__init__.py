@@ -84,7 +84,9 @@ class Case:
     presets: Mapping[str, tuple[str, dict]] = field(default_factory=dict)
     rate_limits: Mapping[str, float] = field(default_factory=dict)  # chargingRateUnit -> {rate_limit}
     on_boot: Command | None = None  # sent by the bench after every BootNotification in a session
-    rides_on: str | None = None  # judged from what another case causes: its attempt begins before that one's
+    # Judged from what another case causes: its attempt begins before that one's (of
+    # several, the first a run works).
+    rides_on: str | tuple[str, ...] | None = None
     judge: Callable[[Scope], Verdict] | None = None
     drive: Callable[[Any], Awaitable[None]] | None = None  # a headless run's procedure
     rule: str = ""  # the name of its judging rule, as the pages print it (its module's)

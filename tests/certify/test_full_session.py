@@ -10,7 +10,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from certify import catalogs, evidence
-from certify.evaluation import evaluate_session, judge_log
+from certify.evaluation import evaluate_session, judge_log, session_log
 from certify.headless.api import Api
 from certify.headless.run import Run, RunOptions, drive
 from certify.headless.steps import SimulatorPerformer
@@ -49,7 +49,14 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
         await sync_to_async(host)()
         keys = [str(n) for n in numbers]  # the seed script's keys are its numbers
         options = RunOptions(
-            cp_id, keys, timeout=timeout, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
+            cp_id,
+            keys,
+            timeout=timeout,
+            step_timeout=15,
+            interval=2,
+            offline_seconds=4,
+            reboot_timeout=30,
+            firmware="fw.bin",
         )
         run = Run(api, session["id"], options, SimulatorPerformer(sim), catalogs.get(), progress=lambda line: None)
         items = await drive(run, session["start_seq"])
@@ -58,7 +65,21 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
         await sim.stop()
         task.cancel()
     await sync_to_async(assert_rejudged)(session["id"])
+    await sync_to_async(assert_no_reboot_during_a_transaction)(session["id"])
     return {item["number"]: item for item in items.values()}
+
+
+def assert_no_reboot_during_a_transaction(pk: int) -> None:
+    """No Reset or UpdateFirmware was ever sent while a transaction of the charger
+    ran: the run ends every transaction first (issue 20.5)."""
+    log = session_log(CertSession.objects.get(pk=pk))
+    starts = {r.seq: r.answer.payload.get("transactionId") for r in log.calls("StartTransaction", "in") if r.ok}
+    stops = {r.seq: r.payload.get("transactionId") for r in log.calls("StopTransaction", "in")}
+    for command in [*log.calls("Reset", "out"), *log.calls("UpdateFirmware", "out")]:
+        running = {tx for seq, tx in starts.items() if seq < command.seq} - {
+            tx for seq, tx in stops.items() if seq < command.seq
+        }
+        assert not running, f"{command.action} at seq {command.seq} while transaction(s) {running} ran"
 
 
 def assert_rejudged(pk: int) -> None:
@@ -113,11 +134,11 @@ TOUCHES = {
     "no-plugged-timeout": [6],
     "ftp-only": [12],
     "http-only": [12, 13],
-    "authorize-remote": [],
+    "authorize-remote": [6, 7, 8],
     "one-connector": [3, 6, 7, 8, 11],
     "slow-reboot": [9, 12],
     "energy-only-default": [5],
-    "reject-boot-trigger": [2],
+    "reject-boot-trigger": [1, 2, 18],
     "min-status-duration": [3, 6, 7, 10],
     "no-connection-timeout": [6],
     "upload-fails": [],
@@ -145,15 +166,6 @@ AWAITS_RUNNER = {
     "min-status-duration": {11: "issue 20.1: a ConnectionTimeOut longer than MinimumStatusDuration, or card-first"},
     "energy-only-default": {8: "issue 20.2: item 8 sets MeterValuesSampledData before judging it"},
     "ftp-only": {13: "issue 20.3: --diagnostics auto, FTP first"},
-    "authorize-remote": {
-        6: "issue 20.6: a second card for the local start, Authorize before a remote start",
-        7: "issue 20.6: item 7 stops the transactions item 6 starts",
-        8: "issue 20.6: item 8 samples the transactions of items 6 and 7",
-    },
-    "reject-boot-trigger": {
-        1: "issue 20.4: item 1 judged on a boot the run causes, no TriggerMessage BootNotification",
-        18: "issue 20.4: item 18's trigger sent after a boot the run causes",
-    },
 }
 
 

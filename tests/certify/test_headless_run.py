@@ -29,6 +29,9 @@ with open(os.environ["HOOK_LOG"], "a") as log:
 if step in os.environ.get("HOOK_FAILS", "").split(","):
     print(f"the rig has no actuator for {step}")
     sys.exit(4)
+if step in os.environ.get("HOOK_CANNOT", "").split(","):
+    print(f"this rig cannot {step}")
+    sys.exit(3)
 query = urllib.parse.urlencode({
     "connector": os.environ["CERTIFY_CONNECTOR"],
     "tag": os.environ["CERTIFY_ID_TAG"],
@@ -64,18 +67,18 @@ class Rig:
         self.simulators: list[subprocess.Popen] = []
         self.control_port = 0
 
-    def simulate(self, cp_id: str, profile: str = "default") -> None:
+    def simulate(self, cp_id: str, profile: str = "default", *extra: str) -> None:
         self.control_port = free_port()
         args = [*MANAGE, "simulate_charger", "--url", self.ws_url, "--id", cp_id, "--profile", profile]
-        args += ["--control-port", str(self.control_port)]
+        args += ["--control-port", str(self.control_port), *extra]
         self.simulators.append(
             subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         )
         wait_for_port(self.control_port, time.monotonic() + 30)
 
-    def certify(self, cp_id: str, *extra: str, fails: str = "") -> subprocess.CompletedProcess:
+    def certify(self, cp_id: str, *extra: str, fails: str = "", cannot: str = "") -> subprocess.CompletedProcess:
         env = {**self.env, "CONTROL_PORT": str(self.control_port), "HOOK_LOG": str(self.tmp / "hook.log")}
-        env["HOOK_FAILS"] = fails
+        env["HOOK_FAILS"], env["HOOK_CANNOT"] = fails, cannot
         args = [*MANAGE, "certify", "--charger", cp_id, "--url", self.ws_url, "--api-token", self.token]
         args += ["--physical-hook", f"{sys.executable} {self.hook}", *FAST, *extra]
         return subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -107,17 +110,30 @@ def table_rows(stdout: str) -> dict[int, tuple[str, str]]:
 def test_a_full_run_through_the_hook_passes_with_its_artifacts(rig):
     rig.simulate("SIM-CI")
     junit, report, result = rig.tmp / "junit.xml", rig.tmp / "report.pdf", rig.tmp / "result.json"
+    firmware = rig.tmp / "image.bin"
+    firmware.write_bytes(b"the manufacturer's image\n" * 64)
     done = rig.certify(
-        "SIM-CI", "--report", str(report), "--junit", str(junit), "--json", str(result), "--engineer", "CI Bot"
+        "SIM-CI",
+        "--report",
+        str(report),
+        "--junit",
+        str(junit),
+        "--json",
+        str(result),
+        "--engineer",
+        "CI Bot",
+        "--firmware",
+        str(firmware),
     )
     assert done.returncode == 0, done.stdout + done.stderr[-4000:]
     rows = table_rows(done.stdout)
-    assert {n: v for n, (_, v) in rows.items()} == {n: ("open" if n == 15 else "passed") for n in range(1, 19)}
+    assert {n: v for n, (_, v) in rows.items()} == {n: ("Open" if n == 15 else "Passed") for n in range(1, 19)}
     # Every physical step went through the hook, with the contract's variables.
     calls = rig.hook_calls()
-    assert {c["CERTIFY_STEP"] for c in calls} == {"plug", "unplug", "swipe", "fault", "clear-fault"}
+    assert {c["CERTIFY_STEP"] for c in calls} == {"plug", "unplug", "swipe", "fault", "clear-fault"}  # no power-cycle
     assert all(c["CERTIFY_CHARGER"] == "SIM-CI" and c["CERTIFY_ITEM"].isdigit() for c in calls)
-    assert {c["CERTIFY_ID_TAG"] for c in calls if c["CERTIFY_STEP"] == "swipe"} == {"CERTIFY-OK", "CERTIFY-REFUSED"}
+    swiped = {c["CERTIFY_ID_TAG"] for c in calls if c["CERTIFY_STEP"] == "swipe"}
+    assert swiped == {"CERTIFY-OK", "CERTIFY-LOCAL", "CERTIFY-REFUSED"}
     assert {c["CERTIFY_ERROR_CODE"] for c in calls if c["CERTIFY_STEP"] == "fault"} == {"GroundFailure"}
     # The JUnit file matches the table (whose Function column is cut at 58 characters); the
     # protocol findings are a second suite (tests/certify/test_findings_surfaces.py).
@@ -128,7 +144,10 @@ def test_a_full_run_through_the_hook_passes_with_its_artifacts(rig):
     cases = [c for c in suite.iter("testcase")]
     assert [c.get("name")[:61] for c in cases] == [f"{n:02d} {function}" for n, (function, _) in sorted(rows.items())]
     skipped = [c.get("name")[:2] for c in cases if c.find("skipped") is not None]
-    assert skipped == ["15"] and cases[14].find("skipped").get("message").startswith("Still open")
+    assert skipped == ["15"] and cases[14].find("skipped").get("message").startswith("Open: ")
+    # Each case's time is its item's wall clock; the suite's the run's, not their sum.
+    times = [float(c.get("time")) for c in cases]
+    assert max(times) <= float(suite.get("time")) < sum(times)
     # The JSON result, and the signed report.
     data = json.loads(result.read_text())
     assert data["exit_code"] == 0 and [i["number"] for i in data["items"]] == list(range(1, 19))
@@ -152,7 +171,7 @@ def test_a_misbehaving_charger_fails_exactly_its_items(rig, profile, numbers):
     done = rig.certify(f"SIM-{profile}", "--items", numbers)
     assert done.returncode == 1, done.stdout + done.stderr[-4000:]
     verdicts = {n: v for n, (_, v) in table_rows(done.stdout).items()}
-    assert broken and verdicts == {int(n): ("failed" if int(n) in broken else "passed") for n in numbers.split(",")}
+    assert broken and verdicts == {int(n): ("Failed" if int(n) in broken else "Passed") for n in numbers.split(",")}
 
 
 def test_a_charger_that_never_connects_exits_3(rig):
@@ -224,3 +243,59 @@ def test_a_report_that_cannot_be_signed_exits_3_and_keeps_the_other_artifacts(ri
     assert "no report: could not sign session" in done.stderr and "Name and role are needed" in done.stderr
     assert not report.exists() and ET.parse(junit).getroot()[0].get("tests") == "1"
     assert "passed" in done.stdout
+
+
+def test_a_step_the_rig_cannot_do_and_no_firmware_image_make_their_items_inconclusive(rig):
+    """Hook exit 3 is "the rig cannot do this step": item 10 inconclusive, not open
+    nor failed; without --firmware item 12 is inconclusive, never judged on a dummy
+    image. Inconclusive items give exit 2 and JUnit skips, saying why."""
+    rig.simulate("SIM-INCONC")
+    junit, result = rig.tmp / "junit.xml", rig.tmp / "result.json"
+    done = rig.certify(
+        "SIM-INCONC", "--items", "10,12,17", "--junit", str(junit), "--json", str(result), cannot="fault"
+    )
+    assert done.returncode == 2, done.stdout + done.stderr[-4000:]
+    rows = table_rows(done.stdout)
+    assert {n: v for n, (_, v) in rows.items()} == {10: "Inconclusive", 12: "Inconclusive", 17: "Passed"}
+    items = {i["number"]: i for i in json.loads(result.read_text())["items"]}
+    assert "this rig cannot fault" in items[10]["reason"]
+    assert "No firmware image given" in items[12]["reason"]
+    assert not any(c["CERTIFY_STEP"] == "clear-fault" for c in rig.hook_calls())
+    skipped = {c.get("name")[:2]: c.find("skipped") for c in ET.parse(junit).getroot().iter("testcase")}
+    assert skipped["10"].get("message").startswith("Inconclusive: The rig cannot do step fault")
+    assert skipped["12"].get("message").startswith("Inconclusive: No firmware image given")
+    assert skipped["17"] is None
+    status, frames = rig.api("GET", "/chargers/SIM-INCONC/frames?limit=1000")
+    assert status == 200 and not [f for f in frames if f.get("action") == "UpdateFirmware"]
+
+
+@pytest.mark.parametrize(
+    "profile, numbers, extra",
+    [
+        # A second card for the local start; the remote start's Authorize is no local start.
+        ("authorize-remote", "6,7,17", ()),
+        # Reboots slower than an item's --timeout, awaited with --reboot-timeout; item 1 on their boot.
+        ("slow-reboot", "1,9,18", ("--slow-reboot-delay", "25")),
+        # Item 1 on a power-cycle step, never TriggerMessage BootNotification after an accepted boot.
+        ("reject-boot-trigger", "1,18", ()),
+    ],
+)
+def test_a_legal_charger_ends_with_exit_0_through_the_hook(rig, profile, numbers, extra):
+    rig.simulate(f"SIM-{profile}", profile, *extra)
+    done = rig.certify(f"SIM-{profile}", "--items", numbers, "--timeout", "20", "--reboot-timeout", "60")
+    assert done.returncode == 0, done.stdout + done.stderr[-4000:]
+    status, frames = rig.api("GET", f"/chargers/SIM-{profile}/frames?limit=1000")
+    triggered = [f for f in frames if f.get("action") == "TriggerMessage" and "BootNotification" in f.get("raw", "")]
+    assert status == 200 and triggered == []
+    steps = [c["CERTIFY_STEP"] for c in rig.hook_calls()]
+    keys = numbers.split(",")
+    assert ("power-cycle" in steps) == ("9" not in keys and "1" in keys)
+
+
+def test_a_charger_whose_install_fails_fails_item_12(rig):
+    rig.simulate("SIM-install-fails", "install-fails")
+    image = rig.tmp / "image.bin"
+    image.write_bytes(b"the manufacturer's image\n" * 64)
+    done = rig.certify("SIM-install-fails", "--items", "12", "--firmware", str(image))
+    assert done.returncode == 1, done.stdout + done.stderr[-4000:]
+    assert table_rows(done.stdout) == {12: ("Remote Firmware update", "Failed")}
