@@ -14,6 +14,7 @@ from certify.evaluation import evaluate_session, judge_log, session_log
 from certify.headless.api import Api
 from certify.headless.run import Run, RunOptions, drive
 from certify.headless.steps import SimulatorPerformer
+from certify.judging.scope import case_of
 from certify.log_file import read
 from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, SessionFile
@@ -107,6 +108,19 @@ async def test_a_full_session_passes_every_automatic_item(live_server_ocpp):
     assert all(items[n]["evidence"] for n in items if n != 15)
     found = await findings_of(live_server_ocpp, "SIM-FULL")
     assert [f for f in found["findings"] if f["severity"] == "violation"] == [], found["findings"]
+
+
+async def test_a_reset_is_sent_only_once_the_transactions_left_running_ended(live_server_ocpp):
+    """Item 6 leaves its local start running: before its Reset, item 9 stops it
+    (RemoteStopTransaction, then the unplug step); certify() checks no Reset came
+    while a transaction ran."""
+    items = await certify(live_server_ocpp, "SIM-SAFE-RESET", [6, 9])
+    assert {n: i["verdict"] for n, i in items.items()} == {6: "passed", 9: "passed"}, summary(items)
+    session = await sync_to_async(CertSession.objects.get)(charge_point_id="SIM-SAFE-RESET")
+    log = await sync_to_async(session_log)(session)
+    stops = [r for r in log.calls("RemoteStopTransaction", "out") if case_of(r) == "9"]
+    (first_reset, *_) = log.calls("Reset", "out")
+    assert stops and all(stop.seq < first_reset.seq for stop in stops)
 
 
 # The items each simulator profile's behaviour touches (besides those resting on a

@@ -299,3 +299,13 @@ def test_a_charger_whose_install_fails_fails_item_12(rig):
     done = rig.certify("SIM-install-fails", "--items", "12", "--firmware", str(image))
     assert done.returncode == 1, done.stdout + done.stderr[-4000:]
     assert table_rows(done.stdout) == {12: ("Remote Firmware update", "Failed")}
+
+
+def test_a_command_refused_while_the_charger_is_kept_offline_is_sent_again_once_it_is_back(rig):
+    """Item 16's unplug cannot be done, so it ends while the server still refuses the
+    charger: ClearCache (item 17) meets a 409 and is sent again after the reconnect."""
+    rig.simulate("SIM-409")
+    done = rig.certify("SIM-409", "--items", "16,17", "--offline-seconds", "15", fails="unplug")
+    assert done.returncode == 2, done.stdout + done.stderr[-4000:]
+    assert {n: v for n, (_, v) in table_rows(done.stdout).items()} == {16: "Open", 17: "Passed"}
+    assert "item 17: ClearCache refused: the charger is not connected" in done.stderr
