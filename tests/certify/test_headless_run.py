@@ -232,7 +232,7 @@ def test_without_a_hook_each_step_is_printed_and_its_evidence_awaited(rig):
     assert proc.wait(120) == 0, "\n".join(seen)
     assert "item 10: raise a fault (GroundFailure) on the station (connector 0)" in seen
     assert "item 10: clear the fault on the station (connector 0)" in seen
-    assert "passed" in proc.stdout.read()
+    assert "Passed" in proc.stdout.read()
 
 
 def test_a_report_that_cannot_be_signed_exits_3_and_keeps_the_other_artifacts(rig):
@@ -242,7 +242,7 @@ def test_a_report_that_cannot_be_signed_exits_3_and_keeps_the_other_artifacts(ri
     assert done.returncode == 3, done.stdout + done.stderr[-4000:]
     assert "no report: could not sign session" in done.stderr and "Name and role are needed" in done.stderr
     assert not report.exists() and ET.parse(junit).getroot()[0].get("tests") == "1"
-    assert "passed" in done.stdout
+    assert "Passed" in done.stdout
 
 
 def test_a_step_the_rig_cannot_do_and_no_firmware_image_make_their_items_inconclusive(rig):
