@@ -134,14 +134,16 @@ ROWS = [
         s().cp("Authorize", {"idTag": "A"}, uid="a").cp("Authorize", {"idTag": "B"}, uid="b").ok(AUTH, uid="a"),
     ),
     (
-        "unique-id-reused",  # a new connection may use its ids again
+        "unique-id-reused",  # a new connection may use its ids again, and the same CALL may be sent again
         s()
         .cp("Authorize", {"idTag": "A"}, uid="x")
         .ok(AUTH)
-        .event("connected")
         .cp("Authorize", {"idTag": "A"}, uid="x")
+        .ok(AUTH)
+        .event("connected")
+        .cp("Authorize", {"idTag": "B"}, uid="x")
         .ok(AUTH),
-        s().cp("Authorize", {"idTag": "A"}, uid="x").ok(AUTH).cp("Authorize", {"idTag": "A"}, uid="x").ok(AUTH),
+        s().cp("Authorize", {"idTag": "A"}, uid="x").ok(AUTH).cp("Authorize", {"idTag": "B"}, uid="x").ok(AUTH),
     ),
     (
         "before-boot-accepted",  # while Pending, a status asked for with TriggerMessage is allowed (errata)

@@ -188,7 +188,9 @@ class Findings(TransactionChecks):
     def _charger_call(self, r: Record) -> None:
         conn = self.conn
         first = conn.used.get(r.unique_id)
-        if first is not None:
+        if first is not None and (first.action, first.payload) == (r.action, r.payload):
+            pass  # the same CALL sent again (its answer lost or late): not another CALL
+        elif first is not None:
             self._raise(
                 C.UNIQUE_ID_REUSED,
                 f"{r.action} reuses unique id {r.unique_id!r} of the {first.action} at #{first.seq} on this connection",
