@@ -26,6 +26,7 @@ def run_context(session: CertSession, error: str = "") -> dict:
         "run_groups": list(catalog.groups.items()),
         "run": page_runs.run_of(session.pk),
         "run_error": error,
+        "catalog_credit": catalog.credit,  # where the cases come from, above the checklist
     }
 
 

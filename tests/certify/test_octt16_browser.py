@@ -58,6 +58,7 @@ def walk(module_server, db_access) -> dict:
             seen["core heading"] = seen_text(page.locator("tr.group-heading[data-group=core]"), "Core")
             seen["first case id"] = seen_text(page.locator("tr[data-item='TC_001_CS'] td").first, "TC_001_CS")
             seen["rows"] = page.locator("tr.item-row").count()
+            seen["checklist credit"] = seen_text(page.locator("[data-role=catalog-credit]"), "OCA OCTT")
 
             # TC_040_1_CS from its button: ChangeConfiguration of an unknown key, NotSupported.
             open_case(page, "TC_040_1_CS")
@@ -74,7 +75,7 @@ def walk(module_server, db_access) -> dict:
             seen["countdown"] = seen_text(page.locator("#item-status [data-role=waiting] time.countdown"), "s left")
             page.locator("#item-status [data-role=step-done]").click()
             seen["confirmed"] = seen_text(page.locator("#item-status [data-role=steps]"), "confirmed")
-            seen["after done"] = seen_text(page.locator("#item-status [data-role=waiting]"), "Waiting for")
+            seen["after done"] = seen_text(page.locator("#item-status [data-role=waiting]"), "awaiting")
             loop.run(act(sim, "plug", {"connector": 1}))
             seen["second prompt"] = seen_text(page.locator("#item-status [data-role=waiting]"), "Present the valid tag")
             loop.run(act(sim, "swipe", {"connector": 1, "tag": "CERTIFY-OK"}))
@@ -152,6 +153,7 @@ def test_the_cases_are_listed_by_feature_profile_with_their_ids(walk) -> None:
 
 def test_a_case_credits_the_oca_document(walk) -> None:
     assert "Derived from the OCA OCTT test case document, FINAL 2024-04" in walk["credit"]
+    assert walk["checklist credit"] == "Derived from the OCA OCTT test case document, FINAL 2024-04."
 
 
 def test_a_case_run_from_its_button_passes_live(walk) -> None:
@@ -169,7 +171,7 @@ def test_a_manual_step_counts_down_its_time(walk) -> None:
 
 def test_done_confirms_the_step_in_the_evidence_and_the_case_goes_on(walk) -> None:
     assert "Plug the EV in (at the EV and at the charger) (done by hand, confirmed)" in walk["confirmed"]
-    assert "Waiting for StatusNotification" in walk["after done"]
+    assert "awaiting StatusNotification with status Preparing" in walk["after done"]
     assert "To do by hand" not in walk["after done"]
 
 
