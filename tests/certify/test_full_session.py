@@ -13,13 +13,14 @@ from certify import catalogs, evidence
 from certify.evaluation import evaluate_session, judge_log, session_log
 from certify.headless.api import Api
 from certify.headless.run import Run, RunOptions, drive
-from certify.headless.steps import SimulatorPerformer
+from certify.headless.steps import Outcome, SimulatorPerformer
 from certify.judging.scope import case_of
 from certify.log_file import read
 from certify.management.commands.certify import TEST_FIRMWARE
 from certify.models import CertSession, SessionFile
 from certify.transfer import store
 from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
+from chargers.simulator.control import act
 from tests.certify.profile_cases import failing, lacking
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -121,6 +122,45 @@ async def test_a_reset_is_sent_only_once_the_transactions_left_running_ended(liv
     stops = [r for r in log.calls("RemoteStopTransaction", "out") if case_of(r) == "9"]
     (first_reset, *_) = log.calls("Reset", "out")
     assert stops and all(stop.seq < first_reset.seq for stop in stops)
+
+
+class Idle:
+    """A rig that says each step was done and does nothing."""
+
+    async def perform(self, step):
+        return Outcome(True)
+
+
+async def test_an_item_without_a_verdict_in_time_abandons_its_attempt(live_server_ocpp):
+    """Item 10's fault never comes (the rig did nothing): when its time is up its
+    attempt is abandoned, saying what it awaited; a fault seen later never enters it."""
+    server = live_server_ocpp
+    sim = SimulatedCharger(SimulatorOptions(url=server.ws_url, charge_point_id="SIM-NOFAULT", **FAST))
+    task = asyncio.create_task(sim.run())
+    try:
+        await sim.wait_booted(15)
+        api = Api(server.http_url, server.token)
+        _, session = await api.call("POST", "/sessions", {"charge_point_id": "SIM-NOFAULT"})
+        options = RunOptions("SIM-NOFAULT", ["10"], timeout=6, step_timeout=2, interval=2)
+        run = Run(api, session["id"], options, Idle(), catalogs.get(), progress=lambda line: None)
+        items = await drive(run, session["start_seq"])
+        assert items["10"]["verdict"] == "open" and run.runs["10"].blocked.startswith("No verdict within")
+        (attempt,) = items["10"]["attempts"]
+        assert attempt["verdict"] == "abandoned" and "No verdict within the item's time" in attempt["reason"]
+        await act(sim, "fault", {"connector": 0, "code": "GroundFailure"})
+        for _ in range(50):  # the fault's StatusNotification stored (at most 10 s)
+            _, frames = await api.call("GET", "/chargers/SIM-NOFAULT/frames?limit=1000")
+            if any('"Faulted"' in f["raw"] for f in frames):
+                break
+            await asyncio.sleep(0.2)
+        else:
+            raise AssertionError("the simulator's fault never came")
+        _, body = await api.call("GET", f"/sessions/{session['id']}?evaluate=true")
+        (later,) = next(i for i in body["items"] if i["key"] == "10")["attempts"]
+        assert later["verdict"] == "abandoned" and later["evidence"] == attempt["evidence"]
+    finally:
+        await sim.stop()
+        task.cancel()
 
 
 # The items each simulator profile's behaviour touches (besides those resting on a
