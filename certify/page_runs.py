@@ -25,6 +25,7 @@ from .judging.scope import Scope
 from .judging.verdict import FINAL_VERDICTS, NOT_APPLICABLE, NOT_SUPPORTED
 from .models import CertSession
 
+KEPT_RUNS = 100  # finished runs kept for their pages (a lab server runs for months)
 CASE_SECONDS = 600  # a case's time on a page run: its own timing and the engineer's steps by hand
 SETTLE_SECONDS = 15  # after its steps, for the server's verdict
 
@@ -91,7 +92,11 @@ def start(session: CertSession, keys: list[str], by: str) -> PageRun:
         raise ValidationError(f"A run is already working {running.current}: stop it first.")
     run = PageRun(keys=list(keys), by=by)
     run.task = asyncio.get_running_loop().create_task(_work(session.pk, run))
+    _runs.pop(session.pk, None)
     _runs[session.pk] = run
+    finished = [pk for pk, other in _runs.items() if other.state != "running"]
+    for pk in finished[: max(0, len(finished) - KEPT_RUNS)]:  # the oldest first (insertion order)
+        del _runs[pk]
     return run
 
 

@@ -49,6 +49,11 @@ def ran(module_server, db_access) -> dict:
             seen["verdicts"] = {item["key"]: item["verdict"] for item in detail["items"]}
             _, docs = await server.aapi("GET", "/openapi.json")
             seen["openapi"] = docs
+            seen["all"] = await server.aapi("POST", f"/sessions/{pk}/run", {})
+            seen["stopped"] = await server.aapi("POST", f"/sessions/{pk}/run/stop")
+            _, detail = await server.aapi("GET", f"/sessions/{pk}")
+            first = next(item for item in detail["items"] if item["key"] == "TC_001_CS")
+            seen["abandoned"] = [a["verdict"] for a in first["attempts"]]
 
     db_access(asyncio.run, conversation())
     return seen
@@ -90,3 +95,12 @@ def test_the_openapi_description_documents_runs_and_catalogs(ran) -> None:
     assert "/api/sessions/{pk}/items/{key}/steps/done" in paths
     schema = ran["openapi"]["components"]["schemas"]["SessionIn"]
     assert "octt16" in schema["description"]
+
+
+def test_all_that_apply_leaves_out_what_the_declaration_rules_out_and_a_run_stops(ran) -> None:
+    status, run = ran["all"]
+    assert status == 202 and run["keys"][0] == "TC_001_CS"
+    assert "TC_017_2_CS" not in run["keys"]  # Not applicable: the simulator has no fixed cable
+    assert "TC_084_CS" not in run["keys"]  # Not applicable: plain ws, no security profile to go down from
+    assert ran["stopped"][1]["state"] == "stopped"
+    assert ran["abandoned"] == ["abandoned"]
