@@ -46,19 +46,27 @@ FAST = ["--interval", "2", "--offline-seconds", "4", "--timeout", "60", "--step-
 FAST += ["--effect-timeout", "10"]  # an effect that never comes is judged after 10 s
 
 
-@pytest.fixture
-def rig(tmp_path):
-    """A server, and a way to start the simulator and run certify against it."""
-    env = base_env(tmp_path, OCPP_HEARTBEAT_INTERVAL="60")
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """One server process for the module (each start migrates a database and costs
+    seconds); each test drives chargers of ids of its own."""
+    env = base_env(tmp_path_factory.mktemp("lab"), OCPP_HEARTBEAT_INTERVAL="60")
     token = prepare(env)
     server = Daphne(env, token)
+    yield env, token, server
+    server.stop()
+
+
+@pytest.fixture
+def rig(lab, tmp_path):
+    """The server, and a way to start the simulator and run certify against it."""
+    env, token, server = lab
     hook = tmp_path / "hook.py"
     hook.write_text(HOOK)
     rig = Rig(env, token, server.server.ws_url, tmp_path, hook)
     rig.api = server.server.api
     yield rig
     rig.stop()
-    server.stop()
 
 
 class Rig:
@@ -175,7 +183,7 @@ def test_a_full_run_through_the_hook_passes_with_its_artifacts(rig):
     assert verified.returncode == 0 and "VALID" in verified.stdout, verified.stdout + verified.stderr
     text = subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True, timeout=60).stdout
     assert "automatic run" in text and "accepted offline from the local" in " ".join(text.split())
-    status, sessions = rig.api("GET", "/sessions")
+    status, sessions = rig.api("GET", "/sessions?charge_point_id=SIM-CI")
     assert status == 200 and [(x["state"], x["engineer_name"]) for x in sessions] == [("signed", "CI Bot")]
 
 
