@@ -293,12 +293,16 @@ class Transactions:
         if rebooting:
             return  # the boot reports the connector; the driver unplugs after it
         if not unplugged:
-            self.spawn(self._auto_unplug(connector))
+            self.spawn(self._auto_unplug(connector, connector.status_serial))
         if connector.scheduled_inoperative is not None:
             self.spawn(self.apply_availability(connector.number))
 
-    async def _auto_unplug(self, connector: Connector) -> None:
+    async def _auto_unplug(self, connector: Connector, serial: int | None = None) -> None:
+        """The driver leaves after a stop; not when the connector moved on meanwhile (unplugged
+        by hand, a new driver's card): its Preparing is the new driver's."""
         await asyncio.sleep(self.options.auto_unplug)
+        if serial is not None and connector.status_serial != serial:
+            return
         if connector.transaction_id is None and connector.status in ("Finishing", "Charging", "Preparing"):
             connector.plugged = False
             await self.set_status(connector, "Available")

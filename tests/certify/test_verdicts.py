@@ -214,11 +214,13 @@ class Row:
     transfers: tuple = ()  # what our FTP and HTTP servers saw (certify.transfer.saw)
 
 
-def _card_first(back_at: float) -> Log:
-    """The card accepted at 1 s with no cable; Preparing, then Available at `back_at`."""
-    log = Log().config(ConnectionTimeOut=30).status(1, "Available").at(1)
+def _card_first(back_at: float | None, **config) -> Log:
+    """The card accepted at 1 s with no cable; Preparing, then Available at `back_at`
+    (None: still Preparing)."""
+    log = Log().config(ConnectionTimeOut=30, **config).status(1, "Available").at(1)
     log.charger("Authorize", {"idTag": "T"}, {"idTagInfo": ACCEPTED})
-    return log.at(2).status(1, "Preparing").at(back_at).status(1, "Available")
+    log.at(2).status(1, "Preparing")
+    return log if back_at is None else log.at(back_at).status(1, "Available")
 
 
 def _ftp_saw(event, detail, seconds=1.5):
@@ -1238,6 +1240,36 @@ ROWS = [
         "failed",
         "Voltage",
     ),
+    Row(
+        "§5.3/§9.1.17 voltage refused in MeterValuesSampledData: samples of what was accepted pass, saying so",
+        "meter_values",
+        lambda: metered(_sampled_data(("Rejected", MEASURED), ("Accepted", MEASURED[:3])), measurands=MEASURED[:3]),
+        "passed",
+        "Voltage Rejected",
+    ),
+    Row(
+        "§9.1.18 measurands left out to stay within MeterValuesSampledDataMaxLength are not awaited",
+        "meter_values",
+        lambda: metered(
+            _sampled_data(("Accepted", MEASURED[1:3]), MeterValuesSampledDataMaxLength=2), measurands=MEASURED[1:3]
+        ),
+        "passed",
+        "MeterValuesSampledDataMaxLength 2",
+    ),
+    Row(
+        "§9.1.17 a measurand refused in one set and accepted in the next is awaited: missing, it fails",
+        "meter_values",
+        lambda: metered(_sampled_data(("Rejected", MEASURED), ("Accepted", MEASURED[1:])), measurands=MEASURED[:3]),
+        "failed",
+        "Voltage",
+    ),
+    Row(
+        "§9.1.17 with no MeterValuesSampledData of ours refused, energy-only samples leave the item open",
+        "meter_values",
+        lambda: metered(_sampled_data(), measurands=MEASURED[:1]),
+        "open",
+        "configure MeterValuesSampledData",
+    ),
     # 9 -- Reset
     Row("§5.14 hard and soft resets, each back online, pass", "reset", lambda: _resets(), "passed", "Both ok"),
     Row(
@@ -1407,6 +1439,85 @@ ROWS = [
         "before ConnectionTimeOut",
     ),
     Row(
+        "§9.1.6 card first: still Preparing well after ConnectionTimeOut, the charger heard from, fails (TC_004_2_CS)",
+        "cable_status",
+        lambda: _card_first(back_at=None).at(55).charger("Heartbeat", {}, {"currentTime": ts(55)}),
+        "failed",
+        "§9.1.6 asks the charger to cancel",
+        now=60,
+    ),
+    Row(
+        "§9.1.6/§3.7 card first: silent since the Preparing, the timeout may have gone unheard: open, not failed",
+        "cable_status",
+        lambda: _card_first(back_at=None),
+        "open",
+        now=300,
+    ),
+    Row(
+        "§9.1.6/§5.14 card first: a Reset after the card ends what was pending: not failed",
+        "cable_status",
+        lambda: (
+            _card_first(back_at=None)
+            .at(5)
+            .us("Reset", {"type": "Soft"}, ACCEPTED)
+            .at(55)
+            .charger("Heartbeat", {}, {"currentTime": ts(55)})
+        ),
+        "open",
+        now=60,
+    ),
+    Row(
+        "§9.1.6/§3.7 card first: an outage after the card, the Available queued with its own time in the window, passes",
+        "cable_status",
+        lambda: (
+            _card_first(back_at=None)
+            .at(10)
+            .event("disconnected")
+            .at(80)
+            .event("connected")
+            .status(1, "Available", timestamp=ts(33))
+        ),
+        "passed",
+        now=90,
+    ),
+    Row(
+        "§9.1.6 card first: still Preparing within ConnectionTimeOut and its tolerance is open",
+        "cable_status",
+        lambda: _card_first(back_at=None),
+        "open",
+        "awaiting the ConnectionTimeOut expiry",
+        now=40,
+    ),
+    Row(
+        "§9.1.6 card first: back to Available long after ConnectionTimeOut fails, the session was never cancelled",
+        "cable_status",
+        lambda: _card_first(back_at=90),
+        "failed",
+        "card presented, no cable",
+    ),
+    Row(
+        "§9.1.6/§9.1.20 card first: the timeout's Available held back by MinimumStatusDuration passes",
+        "cable_status",
+        lambda: _card_first(back_at=55, MinimumStatusDuration=10),
+        "passed",
+        "card first",
+    ),
+    Row(
+        "§9.1.6 card first: a card then the cable, a transaction, is a local start, not a missed timeout",
+        "cable_status",
+        lambda: local_start(_card_first(back_at=None), 1, 10).at(200).status(1, "Available"),
+        "open",
+        now=300,
+    ),
+    Row(
+        "§9.1.6 cable first: a plugged cable without a card still Preparing long after is never failed",
+        "cable_status",
+        lambda: Log().config(ConnectionTimeOut=30).status(1, "Available").at(1).status(1, "Preparing"),
+        "open",
+        "try card first",
+        now=500,
+    ),
+    Row(
         "§9.1.6 card first with no status at all: nothing to time, the reason says what was seen",
         "cable_status",
         lambda: Log().config(ConnectionTimeOut=30).at(1).charger("Authorize", {"idTag": "T"}, {"idTagInfo": ACCEPTED}),
@@ -1541,6 +1652,30 @@ ROWS = [
         lambda: _diagnostics(),
         "passed",
         files=_diag_file(2),
+    ),
+    Row(
+        "§5.9 UploadFailed over FTP, then Uploaded over HTTP in the same attempt passes, naming both",
+        "diagnostics",
+        lambda: _other_protocol(uploaded=True),
+        "passed",
+        "tried: FTP: UploadFailed; then HTTP: Uploaded",
+        files=_diag_file(4),
+    ),
+    Row(
+        "§5.9 UploadFailed over FTP and then over HTTP fails once the upload window passed, naming both",
+        "diagnostics",
+        lambda: _other_protocol(uploaded=False),
+        "failed",
+        "tried: FTP: UploadFailed; then HTTP: UploadFailed",
+        now=700,
+    ),
+    Row(
+        "§5.9 UploadFailed over FTP: the try over HTTP is awaited, not failed at once",
+        "diagnostics",
+        lambda: _diagnostics(uploaded=False, failed=True),
+        "open",
+        "tried: FTP: UploadFailed",
+        now=10,
     ),
     Row(
         "§5.9 GetDiagnostics without a file name (nothing in the window) is not a failure",
@@ -1988,6 +2123,15 @@ def _diagnostics(uploaded=True, failed=False, location="ftp://x/", failed_first=
     return log
 
 
+def _other_protocol(uploaded: bool) -> Log:
+    """GetDiagnostics over FTP ending UploadFailed, then over HTTP (Uploaded or UploadFailed)."""
+    log = _diagnostics(uploaded=False, failed=True, location="ftp://s1:pw@lab:2121/")
+    log.at(3).us("GetDiagnostics", {"location": "http://lab/files/diagnostics/1/x/"}, {"fileName": "diag.log"})
+    log.at(3.5).charger("DiagnosticsStatusNotification", {"status": "Uploading"})
+    status = "Uploaded" if uploaded else "UploadFailed"
+    return log.at(4).charger("DiagnosticsStatusNotification", {"status": status})
+
+
 def _profiles(log, connectors, status="Accepted", unit="A"):
     for connector in connectors:
         profile = {
@@ -2034,6 +2178,14 @@ def _one_sample_short():
 
 
 MEASURED = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage")
+
+
+def _sampled_data(*answers, **config) -> Log:
+    """MeterValueSampleInterval 2 s, then each (answer, measurands) MeterValuesSampledData of ours."""
+    log = interval(Log().config(**config) if config else Log(), "MeterValueSampleInterval", 2)
+    for status, measurands in answers:
+        interval(log, "MeterValuesSampledData", ",".join(measurands), status)
+    return log
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
@@ -2144,3 +2296,8 @@ def test_the_case_a_command_was_sent_for_is_read_off_its_tag():
     )
     assert [case_of(r) for r in log] == list(tags.values())
     assert [sender_of(r) for r in log][:3] == ["user:ada", "user:ada", "certify:auto"]
+
+
+def test_a_session_without_get_diagnostics_names_nothing_tried():
+    verdict = Log().judge("diagnostics")
+    assert verdict.status == "open" and "tried" not in verdict.reason

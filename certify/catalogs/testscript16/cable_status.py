@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...judging.scope import Scope
-from ...judging.verdict import OPEN, PASSED, Verdict, at, ids, seconds, step
+from ...judging.verdict import FAILED, OPEN, PASSED, Verdict, at, ids, seconds, step
 from .. import Case, Command
 
 if TYPE_CHECKING:
@@ -74,6 +74,14 @@ def _timeout(s: Scope, record) -> int:
     return s.state.config_int("ConnectionTimeOut", record.ts) or 0
 
 
+def _latest(s: Scope, timeout: int) -> float:
+    """The latest a timeout may show, counted from the card's authorization or the
+    plug-in: ConnectionTimeOut with the lab's tolerance, and the MinimumStatusDuration
+    a status may be held back (§9.1.20). A card's session still Preparing after it
+    was never cancelled (§9.1.6)."""
+    return timeout * (1 + s.opt("interval_tolerance")) + s.opt("interval_slack") + s.state.minimum_status_duration()
+
+
 def _steps(path: str, card, preparing, back) -> list[dict]:
     if path == CARD:
         return [
@@ -87,8 +95,92 @@ def _steps(path: str, card, preparing, back) -> list[dict]:
     ]
 
 
+def _overdue(s: Scope, card, preparing, back, timeout: int) -> bool:
+    """Card first: whether the connector demonstrably stayed Preparing past the latest
+    a timeout may show. Its leaving is timed by the status's own timestamp (a status
+    queued offline is not late); still Preparing needs the charger heard from after
+    that (alive, not silently away). An outage or a reboot (a boot, a Reset or firmware
+    update of ours) since the card ends the question: a charger that went away may have
+    timed out unheard, and a reboot ends what was pending."""
+    since, latest = card.answer.ts, _latest(s, timeout)
+    if back is not None:
+        if (s.state.happened(back) - since).total_seconds() <= latest:
+            return False
+        until = back.ts
+    else:
+        alive = next(
+            (
+                r
+                for r in s.log.window(preparing.seq)
+                if r.direction == "in" and s.connected_seconds(since, r.ts) > latest
+            ),
+            None,
+        )
+        if alive is None:
+            return False
+        until = alive.ts
+    if any(start < until and (end is None or end > since) for start, end in s.outages()):
+        return False
+    reboots = [
+        *s.log.calls("BootNotification", "in"),
+        *s.log.calls("Reset", "out"),
+        *s.log.calls("UpdateFirmware", "out"),
+    ]
+    return not any(since < r.ts <= until for r in reboots)
+
+
+def _never_cancelled(s: Scope, card, preparing, back, timeout: int) -> Verdict:
+    """Card first, no cable, and the connector still Preparing well after
+    ConnectionTimeOut: the incipient transaction was never cancelled (§9.1.6)."""
+    connector = preparing.get("connectorId")
+    since = card.answer.ts
+    latest = _latest(s, timeout)
+    if back is None:
+        seen = f"still Preparing {s.connected_seconds(since, s.now):.0f} s after the card's authorization"
+        actual = f"card accepted at {at(card)}, Preparing at {at(preparing)}, no other status since"
+    else:
+        seen = (
+            f"Preparing until {back.get('status')} {s.connected_seconds(since, back.ts):.0f} s after the card's "
+            "authorization"
+        )
+        actual = f"card accepted at {at(card)}, Preparing at {at(preparing)}, {back.get('status')} at {at(back)}"
+    return Verdict(
+        FAILED,
+        f"Connector {connector}, {CARD} (card first, OCTT TC_004_2_CS): {seen}, with ConnectionTimeOut {timeout} s; "
+        "§9.1.6 asks the charger to cancel the incipient transaction and go back to Available",
+        "",
+        ids(card, preparing, back),
+        expected=f"Available within ConnectionTimeOut ({timeout} s; {latest:.0f} s with the lab's tolerance)",
+        actual=actual,
+        clause="§9.1.6 ConnectionTimeOut",
+        steps=_steps(CARD, card, preparing, None),
+    )
+
+
+def _passed(s: Scope, path: str, card, preparing, back, waited: float, timeout: int) -> Verdict:
+    connector = preparing.get("connectorId")
+    origin = "the card's authorization (§9.1.6)" if path == CARD else "the plug-in"
+    tested = "card first (§9.1.6, OCTT TC_004_2_CS)" if path == CARD else "cable first (the test script's way)"
+    return Verdict(
+        PASSED,
+        f"Connector {connector}, {path}, {tested}: {back.get('status')} {waited:.0f} s after {origin} "
+        f"(ConnectionTimeOut {timeout} s, §4.9). OCPP 1.6 has no 'Occupied': Preparing is its waiting state.",
+        "ok",
+        ids(*(r for r in (card, preparing, back) if r is not None)),
+        {f"{'Authorize' if path == CARD else 'Preparing'}→timeout": waited},
+        expected=f"back to Available (or Finishing, §4.9 B6) once ConnectionTimeOut ({timeout} s) passed",
+        actual=(f"card accepted at {at(card)}, " if card else "")
+        + f"Preparing at {at(preparing)}, {back.get('status')} at {at(back)}",
+        steps=_steps(path, card, preparing, back),
+    )
+
+
 def judge(s: Scope) -> Verdict:
-    notes, waiting_on = [], None
+    """Card first (§9.1.6, OCTT TC_004_2_CS) passes on a timeout in time and fails
+    on a card's session never cancelled; cable first (the test script's way)
+    passes on a timeout and never fails without one: a plugged cable may wait
+    for a card. A failure outweighs a pass."""
+    notes, waiting_on, passed = [], None, None
     for path, since, card, preparing in _episodes(s):
         timeout = _timeout(s, card or preparing) or None
         if preparing is None:
@@ -103,15 +195,19 @@ def judge(s: Scope) -> Verdict:
             continue
         connector = preparing.get("connectorId")
         back = s.first_after(s.state.statuses(connector), preparing.ts, lambda r: r.get("status") != "Preparing")
+        if any(
+            preparing.ts <= st.ts and (back is None or st.ts <= back.ts) and st.get("connectorId") == connector
+            for st in s.state.started()
+        ):
+            continue  # a transaction ran: item 6's or 7's, not a timeout
+        if path == CARD and timeout and _overdue(s, card, preparing, back, timeout):
+            return _never_cancelled(s, card, preparing, back, timeout)
         if back is None:
             waiting_on = (path, since, card, preparing, timeout)
             continue
-        wanted = ("Available",) if path == CARD else ("Available", "Finishing")
-        if back.get("status") not in wanted:
+        waited = seconds(since, s.state.happened(back))  # by its own time: a status may wait offline (§3.7)
+        if back.get("status") not in ("Available", "Finishing"):  # §4.9 B1, B6
             continue
-        if any(preparing.ts <= st.ts <= back.ts and st.get("connectorId") == connector for st in s.state.started()):
-            continue  # a transaction ran: item 6's or 7's, not a timeout
-        waited = seconds(since, back.ts)
         if timeout is None or waited + s.opt("interval_slack") < timeout:
             notes.append(
                 f"{path} on connector {connector}: back to {back.get('status')} after {waited:.0f} s, before "
@@ -119,29 +215,15 @@ def judge(s: Scope) -> Verdict:
                 + (": unplugged by hand?" if path == CABLE else "")
             )
             continue
-        latest = (
-            timeout * (1 + s.opt("interval_tolerance")) + s.opt("interval_slack") + s.state.minimum_status_duration()
-        )
-        if waited > latest:
+        if waited > _latest(s, timeout):
             notes.append(
                 f"{path} on connector {connector}: back to {back.get('status')} after {waited:.0f} s, long after "
-                f"ConnectionTimeOut ({timeout} s): "
-                + ("unplugged by hand, no timeout seen" if path == CABLE else "no timeout seen")
+                f"ConnectionTimeOut ({timeout} s): unplugged by hand, no timeout seen"
             )
             continue
-        origin = "the card's authorization (§9.1.6)" if path == CARD else "the plug-in"
-        return Verdict(
-            PASSED,
-            f"Connector {connector}, {path}: {back.get('status')} {waited:.0f} s after {origin} "
-            f"(ConnectionTimeOut {timeout} s, §4.9). OCPP 1.6 has no 'Occupied': Preparing is its waiting state.",
-            "ok",
-            ids(*(r for r in (card, preparing, back) if r is not None)),
-            {f"{'Authorize' if path == CARD else 'Preparing'}→timeout": waited},
-            expected=f"back to {' or '.join(wanted)} once ConnectionTimeOut ({timeout} s) passed",
-            actual=(f"card accepted at {at(card)}, " if card else "")
-            + f"Preparing at {at(preparing)}, {back.get('status')} at {at(back)}",
-            steps=_steps(path, card, preparing, back),
-        )
+        passed = passed or _passed(s, path, card, preparing, back, waited, timeout)
+    if passed is not None:
+        return passed
     note = f" ({'; '.join(notes)})" if notes else ""
     if waiting_on is not None:
         path, since, card, preparing, timeout = waiting_on
@@ -152,7 +234,7 @@ def judge(s: Scope) -> Verdict:
             "person": "do not plug in" if path == CARD else "leave the cable plugged in and present no card",
         }
         if timeout:
-            waiting["deadline"] = s.deadline(since, timeout + s.opt("effect_timeout"))
+            waiting["deadline"] = s.deadline(since, _latest(s, timeout) if path == CARD else timeout)
         extra = (
             "; a charger may keep a plugged cable waiting for a card (§9.1.6 starts the timer at the "
             "authorization): if nothing happens, unplug and try card first"
@@ -181,17 +263,62 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
-    one = run.connectors[0]
-    timeout = await run.configure("ConnectionTimeOut") or 60
+    """Card first, as §9.1.6 and OCTT TC_004_2_CS: ConnectionTimeOut set (longer than
+    MinimumStatusDuration, so Preparing is reported, §9.1.20), the card presented at an
+    idle connector, no cable; Preparing, then Available once the timeout passed.
+    Cable first (the test script's way) is judged when it happens, never driven: a
+    charger may keep a plugged cable waiting for a card."""
+    held = _int(run.config.get("MinimumStatusDuration"))
+    timeout = await run.configure("ConnectionTimeOut", least=held + run.options.interval if held else 0)
+    timeout = timeout or _int(run.config.get("ConnectionTimeOut")) or 60
+    one = await _idle_connector(run)
+    if one is None:
+        return
     mark = run.tail.seq
-    await run.step("plug", one)
+    run.notes.append(f"card first on connector {one}: card {run.options.id_tag}, no cable")
+    await run.step("swipe", one, id_tag=run.options.id_tag)
     await run.wait(
-        f"Preparing on connector {one}", lambda: run.tail.status_since(mark, one, lambda s, e: s == "Preparing")
+        f"Preparing on connector {one} (card presented, no cable)",
+        lambda: run.tail.status_since(mark, one, lambda s, e: s == "Preparing"),
     )
-    mark = run.tail.seq
     await run.wait(
         f"connector {one} back to Available after ConnectionTimeOut ({timeout} s)",
-        lambda: run.tail.status_since(mark, one, lambda s, e: s in ("Available", "Finishing")),
-        timeout + run.options.step_timeout,
+        lambda: run.tail.status_since(mark, one, lambda s, e: s not in ("Preparing", "")),
+        timeout * 1.5 + held + run.options.step_timeout,
     )
-    await run.step("unplug", one)
+
+
+def _idle(run: CaseRun) -> int | None:
+    busy = run.tail.busy()
+    return next((c for c in run.connectors if c not in busy and run.tail.status(c) in ("Available", "")), None)
+
+
+async def _idle_connector(run: CaseRun) -> int | None:
+    """An idle connector for the card (a card at a busy one would stop its
+    transaction): one Available; else the run's own transaction left running on the
+    last connector is ended (RemoteStopTransaction, then the unplug), as an engineer
+    at the bench would; else the first freed within the step timeout."""
+    if (found := _idle(run)) is not None:
+        return found
+    one = run.connectors[-1]
+    tx = run.tail.transactions.get(one)
+    if tx is None:
+        found = await run.wait("an idle connector (Available)", lambda: _idle(run))
+        if isinstance(found, int):
+            return found
+    else:
+        await run.command("RemoteStopTransaction", {"transactionId": tx})
+        await run.transaction_ended(tx)
+    if run.tail.status(one) not in ("Available", ""):
+        await run.step("unplug", one)
+    if not await run.wait(f"connector {one} idle (Available)", lambda: run.tail.status(one) in ("Available", "")):
+        run.notes.append(f"no idle connector for the card: connector {one} is {run.tail.status(one) or 'unknown'}")
+        return None
+    return one
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(float(value or 0))
+    except ValueError:
+        return 0

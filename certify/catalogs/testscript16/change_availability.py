@@ -3,6 +3,7 @@ OCPP 1.6 §5.2 Change Availability, §4.9 Status Notification."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -222,9 +223,35 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
-    mark = run.tail.seq
-    await run.command("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})
-    await run.wait("Unavailable", lambda: run.tail.status_since(mark, None, lambda s, e: s == "Unavailable"))
-    mark = run.tail.seq
-    await run.command("ChangeAvailability", {"connectorId": 0, "type": "Operative"})
-    await run.wait("Available again", lambda: run.tail.status_since(mark, None, lambda s, e: s == "Available"))
+    """Inoperative, then Operative, for the whole station (connector 0). Operative goes
+    only once every connector reported Unavailable: a charger reports a status only once
+    it lasted MinimumStatusDuration (§9.1.20), so an Operative sent at the first
+    Unavailable (often connector 0's) may leave the others never reported. A connector
+    that stays silent is waited for the step timeout, and at least that duration."""
+    held = _int(run.config.get("MinimumStatusDuration"))
+    await _change(run, "Inoperative", "Unavailable", lambda status: status == "Unavailable", held)
+    await _change(run, "Operative", "Available", lambda status: status in OPERATIVE_STATES, held)
+
+
+async def _change(run: CaseRun, kind: str, shown: str, wanted: Callable[[str], bool], held: int) -> None:
+    mark, began = run.tail.seq, time.monotonic()
+    await run.command("ChangeAvailability", {"connectorId": 0, "type": kind})
+
+    def silent() -> list[int]:
+        return [c for c in run.connectors if not run.tail.status_since(mark, c, lambda s, e: wanted(s))]
+
+    await run.wait(
+        f"{shown} on {connectors(run.connectors)}",
+        lambda: not silent(),
+        run.options.step_timeout + held,
+    )
+    if missing := silent():
+        run.notes.append(f"ChangeAvailability {kind}: no {shown} from {connectors(missing)}")
+        await run.pause(began + held - time.monotonic(), f"MinimumStatusDuration ({held} s) before the next change")
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(float(value or 0))
+    except ValueError:
+        return 0

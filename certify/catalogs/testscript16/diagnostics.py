@@ -98,6 +98,37 @@ def _upload_failed(s: Scope, command, after: list, states: list[str]) -> Verdict
 
 
 def judge(s: Scope) -> Verdict:
+    """The latest GetDiagnostics judges; the reason names every protocol tried."""
+    verdict = _judge(s)
+    tried = _tried(s)
+    if tried:
+        verdict.reason = f"{verdict.reason} (tried: {tried})"
+    return verdict
+
+
+def _tried(s: Scope) -> str:
+    """The protocols our GetDiagnostics named, in order, each with how its upload
+    ended: "FTP: UploadFailed; then HTTP: Uploaded"."""
+    commands = [c for c in s.calls("GetDiagnostics", "out") if c.answer is not None]
+    notes = s.root.calls("DiagnosticsStatusNotification", "in")
+    said = []
+    for command, following in zip(commands, [*commands[1:], None], strict=False):
+        states = [
+            n.get("status")
+            for n in notes
+            if n.ts >= command.ts and (following is None or n.ts < following.ts) and n.get("status") != "Uploading"
+        ]
+        if states:
+            outcome = states[-1]
+        elif command.answer.get("fileName"):
+            outcome = "no upload status yet"
+        else:
+            outcome = command.answer_status() or "no file name"
+        said.append(f"{_server(command).upper()}: {outcome}")
+    return "; then ".join(said)
+
+
+def _judge(s: Scope) -> Verdict:
     notes = s.root.calls("DiagnosticsStatusNotification", "in")
     for command in reversed(s.calls("GetDiagnostics", "out")):
         if command.answer is None:
@@ -201,20 +232,47 @@ def judge(s: Scope) -> Verdict:
     )
 
 
+# The location of each protocol our servers receive diagnostics over.
+LOCATIONS = {"ftp": "{diagnostics_url}", "http": "{diagnostics_http_url}"}
+
+
+def protocols(choice: str, supported: str | None) -> list[str]:
+    """The protocols to try, in order: the one --diagnostics names; with "auto", FTP
+    first (what most chargers speak) unless SupportedFileTransferProtocols lists only
+    HTTP(S), then the other, of those the charger lists (all when it lists none)."""
+    if choice in LOCATIONS:
+        return [choice]
+    listed = {p.strip().upper() for p in (supported or "").split(",") if p.strip()}
+    can = {"ftp": "FTP" in listed, "http": bool(listed & {"HTTP", "HTTPS"})}
+    if not listed or not any(can.values()):
+        return ["ftp", "http"]
+    return [p for p in ("ftp", "http") if can[p]]
+
+
 async def drive(run: CaseRun) -> None:
-    mark = run.tail.seq
-    await run.command(
-        "GetDiagnostics",
-        {
-            "location": "{diagnostics_url}" if run.options.diagnostics == "ftp" else "{diagnostics_http_url}",
-            "startTime": "{hour_ago}",
-            "stopTime": "{now}",
-        },
-    )
-    await run.wait(
-        "DiagnosticsStatusNotification Uploaded (or UploadFailed)",
-        lambda: run.tail.call_since(
-            mark, "DiagnosticsStatusNotification", lambda p, a: p.get("status") in ("Uploaded", "UploadFailed")
-        ),
-        run.options.timeout,
-    )
+    """GetDiagnostics to our server over a protocol the charger speaks; after
+    UploadFailed the other protocol once, within the same attempt (the judge names
+    both)."""
+    tried = protocols(run.options.diagnostics, run.config.get("SupportedFileTransferProtocols"))
+    if len(tried) == 1 and run.options.diagnostics == "auto":
+        run.notes.append(
+            f"SupportedFileTransferProtocols {run.config.get('SupportedFileTransferProtocols')}: {tried[0].upper()} only"
+        )
+    for protocol in tried:
+        mark = run.tail.seq
+        answer = await run.command(
+            "GetDiagnostics", {"location": LOCATIONS[protocol], "startTime": "{hour_ago}", "stopTime": "{now}"}
+        )
+        if not (answer or {}).get("fileName"):
+            return  # refused, or nothing to upload: judged as it is
+        found = await run.wait(
+            f"DiagnosticsStatusNotification Uploaded (or UploadFailed) over {protocol.upper()}",
+            lambda m=mark: run.tail.call_since(
+                m, "DiagnosticsStatusNotification", lambda p, a: p.get("status") in ("Uploaded", "UploadFailed")
+            ),
+            run.options.timeout,
+        )
+        if not found or run.tail.call_since(
+            mark, "DiagnosticsStatusNotification", lambda p, a: p.get("status") == "Uploaded"
+        ):
+            return

@@ -217,32 +217,19 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
-    """The manufacturer's image (--firmware) or nothing: a charger must refuse to
-    install a dummy (§5.19), so without it the item is inconclusive. Sent once
-    every transaction ended; the download, installation and reboot are awaited
-    within the reboot budget."""
-    if not run.options.firmware:
-        run.cannot_test(
-            "No firmware image given: the run needs the manufacturer's image (--firmware FILE); a charger must "
-            "refuse to install anything else (§5.19)"
-        )
-    await run.idle("UpdateFirmware")
+    await run.idle()
     mark = run.tail.seq
     answer = await run.command("UpdateFirmware", {"location": "{firmware_url}", "retrieveDate": "{now}"})
     if answer is None:
         return
-    end = await run.wait(
+    done = await run.wait(
         "FirmwareStatusNotification Installed (or a failure)",
         lambda: run.tail.call_since(
             mark,
             "FirmwareStatusNotification",
             lambda p, a: p.get("status") in ("Installed", "InstallationFailed", "DownloadFailed"),
         ),
-        run.options.reboot_timeout,
-        own=True,
+        run.options.timeout,
     )
-    installed = end and run.tail.call_since(
-        mark, "FirmwareStatusNotification", lambda p, a: p.get("status") == "Installed"
-    )
-    if installed:
+    if done:
         await run.reboot(mark)

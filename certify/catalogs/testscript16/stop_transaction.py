@@ -190,15 +190,15 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
-    """Stops the transactions item 6 started: the remote one remotely, the local
-    one with its own card (--local-id-tag); then a local start stopped by unplugging."""
-    one, other, local = run.connectors[0], run.second, run.options.local_id_tag
+    one, other, ok = run.connectors[0], run.second, run.options.id_tag
     try:
         interval = int(run.config.get("MeterValueSampleInterval", "")) or run.options.interval
     except ValueError:
         interval = run.options.interval
-    if run.tail.started and "8" in run.cases:  # item 8: periodic samples of a few intervals first
-        first = min(run.tail.started.values())
+    running = [run.tail.started[tx] for tx in run.tail.transactions.values() if tx in run.tail.started]
+    if running and "8" in run.cases:  # item 8: one transaction with periodic samples of 2.5 intervals
+        # The longest running (on one connector, item 6's local start: its remote one had to end first).
+        first = min(running)
         await run.pause(first + interval * 2.5 - time.monotonic(), "letting periodic meter values come (item 8)")
     tx = run.tail.transactions.get(one)
     if tx and other != one:
@@ -208,7 +208,7 @@ async def drive(run: CaseRun) -> None:
         await run.freed(one)
     tx = run.tail.transactions.get(other)
     if tx:
-        await run.step("swipe", other, id_tag=local)  # a local stop, by the card that started it
+        await run.step("swipe", other, id_tag=ok)  # a local stop
         await run.transaction_ended(tx)
         await run.step("unplug", other)
         await run.freed(other)
@@ -216,7 +216,7 @@ async def drive(run: CaseRun) -> None:
     # second of the last one (a charger may still be settling the connector).
     await run.pause(3.0, "the next driver arrives")
     await run.plug(one)
-    await run.step("swipe", one, id_tag=local)
+    await run.step("swipe", one, id_tag=ok)
     tx = await run.transaction_on(one)
     if tx:
         await run.pause(1.0, "charging a moment")
