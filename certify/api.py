@@ -17,21 +17,45 @@ from chargers.api import COMMAND_HTTP_STATUS, CheckOut, CommandOut, ErrorOut, Fi
 from chargers.models import Frame
 from chargers.roles import can_operate
 
-from . import attempts, catalogs, evidence, report, session_findings, sessions, transfer
+from . import attempts, catalogs, evidence, page_runs, report, session_findings, sessions, transfer
 from .evaluation import evaluate_session, judge_log
 from .log_file import LogError, read
-from .models import CertSession, ItemResult
+from .models import ABANDONED, INCONCLUSIVE, CertSession, ItemResult
 
 router = Router(tags=["sessions"])
 judge_router = Router(tags=["judge"])
 
 
 class SessionIn(Schema):
+    """A session to open. `catalog` names the test cases it works: "ocpp16-testscript" (the default, the
+    seed script's 18 items) or "octt16" (the OCA OCTT 1.6 charger cases by TC id). For octt16, `options`
+    may carry `declaration` (the charger's PICS: profiles, connectors, fixed_cable, ...; prefilled from
+    its configuration) and `test_data` (tags, intervals, manual_step_seconds, ...)."""
+
     charge_point_id: str
     engineer_name: str = ""
     lab: str = ""
     options: dict = {}
     catalog: str = catalogs.DEFAULT  # the catalog's name (certify.catalogs.CATALOGS), e.g. "octt16"
+
+
+class RunIn(Schema):
+    """What to run: the cases by key (TC ids), or the cases of these profiles (groups, e.g. "core",
+    "remote-trigger"), or, with neither, every case the declaration makes applicable."""
+
+    keys: list[str] = []
+    profiles: list[str] = []
+
+
+class RunOut(Schema):
+    state: str  # running, done, stopped
+    keys: list[str]  # the cases of the run, in order
+    current: str  # the case being worked ("" when the run is over)
+    said: list[str]  # the last things it said
+
+
+class StepDoneIn(Schema):
+    step: int  # the row number of the step by hand the item prompts for (its waiting.prompt.step)
 
 
 class AttemptOut(Schema):
@@ -52,6 +76,7 @@ class ItemOut(Schema):
     function: str
     group: str = ""  # the catalog's group it is listed under (an OCTT case: its feature profile)
     verdict: str
+    verdict_label: str = ""  # the verdict in words ("Not supported"), as the pages and the report print it
     auto_verdict: str
     reason: str
     remark: str
@@ -201,6 +226,7 @@ def _items(session: CertSession) -> list[dict]:
                 "function": item.title,
                 "group": item.group,
                 "verdict": result.verdict,
+                "verdict_label": result.verdict_label,
                 "auto_verdict": result.auto_verdict,
                 "reason": result.auto_reason,
                 "remark": result.override_remark or result.remark,
@@ -321,15 +347,18 @@ def start_attempt(request, pk: int, key: str):
 
 class AbandonIn(Schema):
     reason: str = ""  # why, e.g. the physical step the headless run could not have done
+    inconclusive: bool = False  # the bench or the rig could not test the item (a step the rig cannot do)
 
 
 @router.post("/{pk}/items/{key}/attempts/abandon", response={200: ItemOut, 403: ErrorOut, 404: ErrorOut})
 def abandon_attempt(request, pk: int, key: str, body: AbandonIn | None = None):
-    """End the item's running attempt without a verdict (the item stays open)."""
+    """End the item's running attempt without a verdict (the item stays open), or
+    as inconclusive: the bench or the rig could not test it, the charger was not wrong."""
     _require_engineer(request)
     session = _session(pk)
     why = (body.reason.strip()[:400] if body else "") or "abandoned"
-    attempts.abandon_attempt(session, key, caller(request), why)
+    verdict = INCONCLUSIVE if body is not None and body.inconclusive else ABANDONED
+    attempts.abandon_attempt(session, key, caller(request), why, verdict)
     evaluate_session(session)
     return _item_out(session, key)
 
@@ -466,3 +495,61 @@ def judge(request, catalog: str | None = None, file: File[UploadedFile] = None):
         return 200, {"items": judge_log(read(data), catalog)}
     except LogError as error:
         return 400, {"detail": str(error)}
+
+
+# -- runs: the server works cases one after the other (certify.page_runs) ----------------------
+
+
+def _run_out(run) -> dict:
+    return {"state": run.state, "keys": run.keys, "current": run.current, "said": run.said}
+
+
+@router.post("/{pk}/run", response={202: RunOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+async def run_cases(request, pk: int, body: RunIn):
+    """Run cases by key, by profile, or all that apply (octt16): the server works them one after the
+    other in this process, sending what their steps send; each step by hand is the engineer's (the
+    session page prompts it with Done and a countdown; `POST .../items/{key}/steps/done` confirms it).
+    Each case's verdict comes with its attempt, as `GET /api/sessions/{id}` shows; `GET .../run` follows."""
+
+    def check():
+        _require_engineer(request)
+        session = _session(pk)
+        return session, page_runs.keys_to_run(session, body.keys, body.profiles), caller(request)
+
+    try:
+        session, keys, who = await sync_to_async(check)()
+        run = page_runs.start(session, keys, who)
+    except ValidationError as exc:
+        raise HttpError(400, "; ".join(exc.messages)) from None
+    return 202, _run_out(run)
+
+
+@router.get("/{pk}/run", response={200: RunOut, 404: ErrorOut})
+def run_state(request, pk: int):
+    """What the session's run (started here or on its page, in this server process) is doing."""
+    run = page_runs.run_of(_session(pk).pk)
+    if run is None:
+        raise HttpError(404, "No run of this session in this server process.")
+    return _run_out(run)
+
+
+@router.post("/{pk}/run/stop", response={200: RunOut, 403: ErrorOut, 404: ErrorOut})
+async def stop_run(request, pk: int):
+    """Stop the session's run; the case it works is abandoned."""
+    who = await sync_to_async(lambda: (_require_engineer(request), _session(pk), caller(request))[2])()
+    run = await page_runs.stop(pk, who)
+    if run is None:
+        raise HttpError(404, "No run of this session in this server process.")
+    return _run_out(run)
+
+
+@router.post("/{pk}/items/{key}/steps/done", response={200: ItemOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+async def step_done(request, pk: int, key: str, body: StepDoneIn):
+    """Confirm the step by hand the item prompts for as done (the page's Done button): a step-done event
+    in the evidence log; the case goes on from it."""
+    session, who = await sync_to_async(lambda: (_require_engineer(request), _session(pk), caller(request))[1:])()
+    try:
+        await sessions.confirm_step(session, key, body.step, who)
+    except ValidationError as exc:
+        raise HttpError(400, "; ".join(exc.messages)) from None
+    return await sync_to_async(_item_out)(session, key)

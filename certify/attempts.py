@@ -63,12 +63,15 @@ def ensure_attempt(session: CertSession, key: str, started_by: str) -> Attempt:
     return current_attempt(session, key) or start_attempt(session, key, started_by)
 
 
-def abandon_attempt(session: CertSession, key: str, by: str, why: str = "abandoned") -> Attempt | None:
-    """End the running attempt without a verdict."""
+def abandon_attempt(
+    session: CertSession, key: str, by: str, why: str = "abandoned", verdict: str = ABANDONED
+) -> Attempt | None:
+    """End the running attempt without a verdict of the charger's: abandoned, or
+    inconclusive when the bench or the rig could not test the item (OCTT's INCONC)."""
     attempt = current_attempt(session, key)
     if attempt is None:
         return None
-    attempt.verdict = ABANDONED
+    attempt.verdict = verdict
     attempt.ended_at = timezone.now()
     attempt.end_seq = _last_seq(session)
     attempt.reason = f"{why} by {by}"[:500] if by else why

@@ -27,7 +27,16 @@ from chargers.protocol import VERSIONS
 
 from . import catalogs, firmware, parsed_sessions
 from .judging.scope import Scope, case_of, sender_of
-from .judging.verdict import FAILED, FINAL_VERDICTS, NOT_APPLICABLE, NOT_SUPPORTED, OPEN, PASSED, Verdict
+from .judging.verdict import (
+    FAILED,
+    FINAL_VERDICTS,
+    INCONCLUSIVE,
+    NOT_APPLICABLE,
+    NOT_SUPPORTED,
+    OPEN,
+    PASSED,
+    Verdict,
+)
 from .log_file import LogFile
 from .models import ABANDONED, Attempt, CertSession, ItemResult, SessionFile, TransferEvent
 
@@ -391,8 +400,11 @@ def judge_log(log_file: LogFile, catalog_name: str | None = None) -> list[dict]:
             continue
         if marker.outcome == ABANDONED:
             current.verdict, current.ended_at = ABANDONED, marker.ts
-        else:
-            current.end(case.judge(scope.narrow(current.start_seq, None, case.key, current.started_at)), marker.ts)
+            continue
+        judged = case.judge(scope.narrow(current.start_seq, None, case.key, current.started_at))
+        if marker.outcome == INCONCLUSIVE and judged.status != INCONCLUSIVE:  # the bench could not test it
+            judged = Verdict(INCONCLUSIVE, marker.reason or "the bench could not test it")
+        current.end(judged, marker.ts)
     upto(log.last_seq + 10**12, log_file.last_ts)
     unsupported = options.get("not_supported") or options.get("not_applicable") or {}
     items = []

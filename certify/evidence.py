@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from chargers.frames.lines import REDACTED, frame_line, redact
 from chargers.timestamps import utc_iso
 
-from .models import CertSession
+from .models import ABANDONED, INCONCLUSIVE, CertSession
 
 __all__ = ["REDACTED", "charger_secrets", "export", "frame_line", "lines", "redact", "restore_secrets", "secrets_of"]
 
@@ -119,11 +119,14 @@ def _transfer_event(record, secrets) -> dict:
 
 def _bench_events(session: CertSession) -> Iterator[tuple[int, object, dict]]:
     """(after seq, time, event) of every attempt's start and end; an end's outcome is
-    its verdict, or "abandoned"."""
+    its verdict, or "abandoned" (with the reason, as for inconclusive: a replay of the
+    frames alone cannot know why the bench ended it)."""
     for attempt in session.attempts.all():
         yield attempt.start_seq, attempt.started_at, {"event": "attempt-started", "item": attempt.case}
         if attempt.ended_at is not None:
             end = {"event": "attempt-ended", "item": attempt.case, "outcome": attempt.verdict}
+            if attempt.verdict in (ABANDONED, INCONCLUSIVE):  # the bench's word may be all there is
+                end["reason"] = attempt.reason
             yield (attempt.end_seq if attempt.end_seq is not None else attempt.start_seq), attempt.ended_at, end
 
 

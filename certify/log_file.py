@@ -48,6 +48,7 @@ class Marker:
     after: int
     ts: datetime
     outcome: str = ""  # for ENDED: the verdict it ended with, or "abandoned"
+    reason: str = ""  # for ENDED: why, where the bench ended it (abandoned, inconclusive)
 
 
 @dataclass
@@ -158,4 +159,5 @@ def _keep(log: LogFile, event: dict, line: dict, after: int, number: int) -> Non
     case = event.get("item")
     if not isinstance(case, str | int) or isinstance(case, bool) or str(case) == "":
         raise LogError(f"{kind} without an item", number)
-    log.markers.append(Marker(kind, str(case), after, line["_ts"], str(event.get("outcome") or "")))
+    outcome, reason = str(event.get("outcome") or ""), str(event.get("reason") or "")
+    log.markers.append(Marker(kind, str(case), after, line["_ts"], outcome, reason))

@@ -253,15 +253,16 @@ def scripted_answer(charger_pk: int, action: str, payload: dict) -> dict | None:
 
 def session_card(charger_pk: int, action: str, payload: dict) -> dict | None:
     """An answer source (chargers.hooks.answer_sources): the cards of the
-    charger's open sessions (options id_tag and refused_id_tag) answer the same
-    whatever the lab's list and its default for unknown tags say."""
+    charger's open sessions (options id_tag and local_id_tag Accepted,
+    refused_id_tag Invalid) answer the same whatever the lab's list and its
+    default for unknown tags say."""
     id_tag = payload.get("idTag")
     if id_tag is None:
         return None
     for options in CertSession.objects.filter(charger_id=charger_pk, state=CertSession.STATE_OPEN).values_list(
         "options", flat=True
     ):
-        if id_tag == (options or {}).get("id_tag"):
+        if id_tag in ((options or {}).get("id_tag"), (options or {}).get("local_id_tag")):
             return {"idTagInfo": {"status": "Accepted"}}
         if id_tag == (options or {}).get("refused_id_tag"):
             return {"idTagInfo": {"status": "Invalid"}}

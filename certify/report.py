@@ -30,7 +30,7 @@ from chargers.models import Frame
 
 from . import catalogs, charts, evidence, firmware, heap, parsed_sessions, session_findings, signing
 from .evaluation import evaluate_session, session_scope
-from .models import FAILED, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
+from .models import FAILED, INCONCLUSIVE, OPEN, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .open_sessions import forget
 
 COUNT_ORDER = ("passed", "failed", "not_supported", "not_applicable", "inconclusive", "open")
@@ -56,9 +56,12 @@ def result_text(result: ItemResult, item: catalogs.Case) -> str:
         remark = result.remark or "ok"
         prefix = item.result_prefix
         return remark if not prefix or remark.lower().startswith(prefix.lower()) else prefix + remark
-    if result.verdict == OPEN:
-        return "Not tested" + (f": {item.manual}" if not item.automatic and item.manual else "")
-    return result.auto_reason
+    if result.verdict == OPEN:  # printed after "Open: "; an open item was worked, or is being
+        if not item.automatic:
+            return "awaiting the engineer's verdict" + (f": {item.manual}" if item.manual else "")
+        what = (result.waiting or {}).get("for")
+        return f"awaiting {what}" if what else result.auto_reason or "awaiting its evidence"
+    return result.auto_reason  # failed, inconclusive (why the bench could not test it), not supported
 
 
 def person(user) -> str:
@@ -140,13 +143,17 @@ def _verdicts_outcome(results: dict[str, ItemResult], noun: str = "item") -> str
     ordered = sorted(results.items(), key=lambda kv: (kv[1].number or 0, kv[0]))
     failed = [n for n, r in ordered if r.verdict == FAILED]
     open_ = [n for n, r in ordered if r.verdict == OPEN]
+    untested = [n for n, r in ordered if r.verdict == INCONCLUSIVE]
     not_run = f"; {len(open_)} {noun}s not run" if noun == "case" and open_ else ""
     if failed:
         return f"Failed: {noun}{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))}{not_run}"
     if open_ and noun == "case":
         return f"Incomplete: {len(open_)} case{'s' if len(open_) > 1 else ''} not run (listed after the evidence)"
-    if open_:
-        return f"Incomplete: {noun}{'s' if len(open_) > 1 else ''} {', '.join(map(str, open_))} not tested"
+    if open_ or untested:
+        parts = [f"{noun}{'s' if len(open_) > 1 else ''} {', '.join(map(str, open_))} open"] if open_ else []
+        if untested:
+            parts.append(f"{noun}{'s' if len(untested) > 1 else ''} {', '.join(map(str, untested))} inconclusive")
+        return "Incomplete: " + "; ".join(parts)
     return f"Passed: every {noun} passed, is not supported or does not apply"
 
 

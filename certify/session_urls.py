@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import declaration_views, findings_views, offline_views, step_views, views
+from . import declaration_views, findings_views, offline_views, run_views, step_views, views
 
 urlpatterns = [
     path("", views.session_list, name="session-list"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/header/", views.session_header, name="session-header"),
     path("<int:pk>/summary/", views.session_summary, name="session-summary"),
     path("<int:pk>/checklist/", views.session_checklist, name="session-checklist"),
+    path("<int:pk>/run/", run_views.session_run, name="session-run"),
+    path("<int:pk>/run/start/", run_views.session_run_start, name="session-run-start"),
+    path("<int:pk>/run/stop/", run_views.session_run_stop, name="session-run-stop"),
     path("<int:pk>/declaration/", declaration_views.session_declaration, name="session-declaration"),
     path("<int:pk>/frames/", views.session_frames, name="session-frames"),
     path("<int:pk>/findings/", findings_views.session_findings_list, name="session-findings"),

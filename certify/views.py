@@ -30,6 +30,7 @@ from .evaluation import evaluate_session
 from .findings_views import findings_context
 from .models import OVERRIDE_VERDICTS, VERDICT_LABELS, CertSession, ItemResult, SessionFile
 from .offline_views import offline_context
+from .run_views import run_context
 from .session_findings import violations
 
 SESSIONS_PER_PAGE = 100
@@ -374,6 +375,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_operate": can_operate(request.user),
         **_frame_context(session, request.GET),
         **declaration_context(session),
+        **run_context(session),
         **findings_context(session, request.GET),
     }
     key = request.GET.get("item", "")

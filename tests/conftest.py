@@ -48,7 +48,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     if not port_open("127.0.0.1", 6379):
@@ -56,7 +56,7 @@ def redis_url() -> str:
     return url
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
     url = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not port_open("127.0.0.1", 5432):
@@ -109,13 +109,22 @@ def _use_test_database() -> None:
     open_sessions.forget()
 
 
+# Django's default hasher spends about a second of CPU per password on a loaded 2-core box,
+# and every live-server test makes a user (and every browser test logs in): tests hash the
+# way Django's testing docs advise. The lab's own hashing is not under test here.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def media_root(tmp_path_factory):
-    """Uploads, reports and the lab's signing key of a test run stay out of var/."""
+    """Uploads, reports and the lab's signing key of a test run stay out of var/; passwords
+    are hashed fast (the live server is forked after this and keeps it)."""
     from django.test import override_settings
 
     var = tmp_path_factory.mktemp("var")
-    with override_settings(MEDIA_ROOT=var / "media", VAR_DIR=var, CERTIFY_FTP_ROOT=var / "ftp"):
+    with override_settings(
+        MEDIA_ROOT=var / "media", VAR_DIR=var, CERTIFY_FTP_ROOT=var / "ftp", PASSWORD_HASHERS=FAST_PASSWORD_HASHERS
+    ):
         yield var
 
 

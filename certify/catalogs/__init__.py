@@ -84,9 +84,13 @@ class Case:
     presets: Mapping[str, tuple[str, dict]] = field(default_factory=dict)
     rate_limits: Mapping[str, float] = field(default_factory=dict)  # chargingRateUnit -> {rate_limit}
     on_boot: Command | None = None  # sent by the bench after every BootNotification in a session
-    rides_on: str | None = None  # judged from what another case causes: its attempt begins before that one's
+    # Judged from what another case causes: its attempt begins before that one's (of
+    # several, the first a run works).
+    rides_on: str | tuple[str, ...] | None = None
     judge: Callable[[Scope], Verdict] | None = None
     drive: Callable[[Any], Awaitable[None]] | None = None  # a headless run's procedure
+    # How the server works the case when the page or the API runs it (certify.page_runs); None: by hand only.
+    serve: Callable[[Any], Awaitable[None]] | None = None
     rule: str = ""  # the name of its judging rule, as the pages print it (its module's)
     group: str = ""  # the catalog's group it is listed under (Catalog.groups), e.g. an OCTT feature profile
     # The case's own placeholders filled from the session's options: (payload, options) -> payload,
@@ -95,6 +99,11 @@ class Case:
     # Our answers the case scripts while its attempt runs (chargers.hooks.answer_sources):
     # (session options, action, payload, boots since the attempt began) -> answer fields, or None.
     answers: Callable[[Mapping, str, dict, int], dict | None] | None = None
+
+    @property
+    def served(self) -> bool:
+        """The server can work it (a run from the page or the API), not only the engineer by hand."""
+        return self.serve is not None
 
 
 @dataclass(frozen=True)

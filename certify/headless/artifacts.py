@@ -1,10 +1,14 @@
 """What a headless run leaves behind for a pipeline: the verdict table on
 stdout, a JUnit XML file, a JSON result, and the exit status (issue 16):
 
-    0  no item failed and every automatic item has a final verdict
+    0  nothing failed, open or inconclusive
     1  an item failed
-    2  an automatic item is still open at the end
+    2  none failed, but an automatic item is open or inconclusive at the end
     3  could not run (server unreachable, bad token, charger never connected)
+
+Open: still awaiting something (said); inconclusive: the bench or the rig could
+not test the item (a step the rig cannot do, no firmware image); failed: the
+charger was wrong.
 """
 
 from __future__ import annotations
@@ -15,16 +19,25 @@ from .run import CaseRun
 
 EXIT_OK, EXIT_FAILED, EXIT_OPEN, EXIT_COULD_NOT_RUN = 0, 1, 2, 3
 SEVERITIES = ("violation", "deviation", "note")  # as GET /api/sessions/{id}/findings counts them
-SKIPPED = {"not_supported": "Not supported", "not_applicable": "Not applicable", "open": "Still open"}
+SKIPPED = ("not_supported", "not_applicable", "open", "inconclusive")  # JUnit: skipped, with the reason
+
+
+def label(item: dict) -> str:
+    """The verdict in words, as the server words it ("Not supported")."""
+    return item.get("verdict_label") or item["verdict"].replace("_", " ").capitalize()
 
 
 def result_text(item: dict, run: CaseRun | None) -> str:
-    """The Result column: the remark of a pass, else the reason; why a step
-    could not be done for an item left open; the run's notes after."""
+    """The Result column: the remark of a pass, else the reason; for an item
+    left open, why the run left it (a step not done, a command not sent, no
+    verdict in time) or what it awaits; the run's notes after."""
+    waiting = item.get("waiting") or {}
     if item["verdict"] == "passed" and item.get("remark"):
         text = item["remark"]
     elif item["verdict"] == "open" and run is not None and run.blocked:
         text = run.blocked
+    elif item["verdict"] == "open" and waiting.get("for"):
+        text = f"awaiting {waiting['for']}"
     else:
         text = item.get("reason", "")
     if run is not None and run.notes:
@@ -35,6 +48,8 @@ def result_text(item: dict, run: CaseRun | None) -> str:
 def exit_code(items: dict[str, dict]) -> int:
     if any(item["verdict"] == "failed" for item in items.values()):
         return EXIT_FAILED
+    if any(item["verdict"] == "inconclusive" for item in items.values()):
+        return EXIT_OPEN
     if any(item["verdict"] == "open" and item.get("automatic", True) for item in items.values()):
         return EXIT_OPEN
     return EXIT_OK
@@ -49,8 +64,8 @@ def table(items: dict[str, dict], runs: dict[str, CaseRun]) -> str:
     rows = [f"{'#':>2}  {'Function':<58} {'Verdict':<14} Result"]
     for key, item in in_order(items):
         text = result_text(item, runs.get(key))
-        label = item["key"] if item.get("group") else f"{item['number']:>2}"  # a grouped catalog: its case ids
-        rows.append(f"{label}  {item['function'][:58]:<58} {item['verdict']:<14} {text}")
+        name = item["key"] if item.get("group") else f"{item['number']:>2}"  # a grouped catalog: its case ids
+        rows.append(f"{name}  {item['function'][:58]:<58} {label(item):<14} {text}")
     return "\n".join(rows)
 
 
@@ -62,13 +77,20 @@ def testcase_name(item: dict) -> str:
 
 
 def junit(
-    items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int, findings: dict | None = None
+    items: dict[str, dict],
+    runs: dict[str, CaseRun],
+    charger: str,
+    session: int,
+    elapsed: float,
+    findings: dict | None = None,
 ) -> str:
     """One testsuite, one testcase per item: failure for Failed (with the
-    reason), skipped with a message for Not supported, Not applicable and open.
-    With the session's findings (GET /api/sessions/{id}/findings), both suites in
+    reason), skipped with "<verdict>: <why>" for Not supported, Not applicable,
+    Open and Inconclusive. A case's time is its item's wall clock; the suite's
+    is the run's (`elapsed`), not their sum: items run side by side. With the
+    session's findings (GET /api/sessions/{id}/findings), both suites in
     <testsuites>, the second "findings" (findings_suite)."""
-    suite = _items_suite(items, runs, charger, session)
+    suite = _items_suite(items, runs, charger, session, elapsed)
     root = suite
     if findings is not None:
         root = ET.Element("testsuites", name=f"OCPP certification of {charger}")
@@ -107,14 +129,14 @@ def findings_suite(findings: dict, session: int) -> ET.Element:
     return suite
 
 
-def _items_suite(items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int) -> ET.Element:
+def _items_suite(
+    items: dict[str, dict], runs: dict[str, CaseRun], charger: str, session: int, elapsed: float
+) -> ET.Element:
     suite = ET.Element("testsuite", name=f"OCPP certification of {charger}")
     counts = {"tests": 0, "failures": 0, "skipped": 0}
-    total = 0.0
     for key, item in in_order(items):
         run = runs.get(key)
         duration = (run.duration if run else None) or 0.0
-        total += duration
         case = ET.SubElement(
             suite,
             "testcase",
@@ -130,14 +152,14 @@ def _items_suite(items: dict[str, dict], runs: dict[str, CaseRun], charger: str,
             failure.text = text
         elif item["verdict"] in SKIPPED:
             counts["skipped"] += 1
-            ET.SubElement(case, "skipped", message=f"{SKIPPED[item['verdict']]}: {text}"[:500])
+            ET.SubElement(case, "skipped", message=f"{label(item)}: {text}"[:500])
         out = ET.SubElement(case, "system-out")
         out.text = f"session {session}; verdict {item['verdict']}; evidence seqs {item.get('evidence_seqs', [])}"
     suite.set("tests", str(counts["tests"]))
     suite.set("failures", str(counts["failures"]))
     suite.set("errors", "0")
     suite.set("skipped", str(counts["skipped"]))
-    suite.set("time", f"{total:.1f}")
+    suite.set("time", f"{elapsed:.1f}")
     return suite
 
 
@@ -161,6 +183,7 @@ def result(
                 "number": item["number"],
                 "function": item["function"],
                 "verdict": item["verdict"],
+                "label": label(item),
                 "reason": run.blocked if run and run.blocked and item["verdict"] == "open" else item.get("reason", ""),
                 "remark": item.get("remark", ""),
                 "notes": run.notes if run else [],

@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NoReturn, Protocol
 from urllib.parse import quote
 
 from .api import Api, ApiError
@@ -34,7 +34,9 @@ class Case(Protocol):
     number: int
     commands: Sequence[Command]
     drive: Callable[[CaseRun], Awaitable[None]] | None  # None: judged from what other cases cause
-    rides_on: str | None  # begins just before that case is worked (its evidence is that case's doing)
+    # Begins just before that case is worked (its evidence is that case's doing); of
+    # several, the first the run works.
+    rides_on: str | tuple[str, ...] | None
 
 
 class Catalog(Protocol):
@@ -43,7 +45,13 @@ class Catalog(Protocol):
 
 
 class Blocked(Exception):
-    """A physical step could not be done: the case stops here and stays open."""
+    """A physical step could not be done, or doing the next one would be unsafe:
+    the case stops here and stays open, saying why."""
+
+
+class Inconclusive(Blocked):
+    """The bench or the rig cannot test the case (a step the rig cannot do, no
+    firmware image): its attempt ends inconclusive, as OCTT's INCONC."""
 
 
 @dataclass
@@ -55,13 +63,21 @@ class RunOptions:
     max_minutes: float = 30.0
     interval: int = 10  # the first interval tried for HeartbeatInterval, MeterValueSampleInterval, ConnectionTimeOut
     offline_seconds: float = 60.0
-    id_tag: str = "CERTIFY-OK"
-    refused_id_tag: str = "CERTIFY-REFUSED"
+    id_tag: str = "CERTIFY-OK"  # the remote start's card, answered Accepted
+    local_id_tag: str = "CERTIFY-LOCAL"  # a second card for the local start, answered Accepted
+    refused_id_tag: str = "CERTIFY-REFUSED"  # answered Invalid
     error_code: str = "GroundFailure"
     # The diagnostics upload: "auto" (FTP first unless the charger lists only HTTP(S), then the
     # other after UploadFailed), "ftp" (the built-in FTP server) or "http" (the session's HTTP URL)
     diagnostics: str = "auto"
-    reboot_timeout: float = 180.0
+    reboot_timeout: float = 300.0  # a reboot's own budget, beside the item's
+    firmware: str = ""  # the name of the image hosted for the firmware update; "" none (inconclusive)
+
+
+def hosts(case: Case, keys: Sequence[str]) -> str | None:
+    """The case of the run a case rides on: the first of its rides_on the run works."""
+    ride = case.rides_on
+    return next((key for key in ((ride,) if isinstance(ride, str) else ride or ()) if key in keys), None)
 
 
 def reads_configuration(case: Case) -> bool:
@@ -92,12 +108,18 @@ class Run:
         self.config_known = False
         self._config_lock = asyncio.Lock()
         self.began = time.monotonic()
+        self.ended: float | None = None
         self.deadline = self.began + options.max_minutes * 60
         self.attempts_api = True
         self.reboot_required: set[str] = set()  # keys answered RebootRequired
 
     def say(self, text: str) -> None:
         self.progress(f"[{time.monotonic() - self.began:6.1f} s] {text}")
+
+    @property
+    def elapsed(self) -> float:
+        """The run's wall clock, in seconds (so far, or in all once it ended)."""
+        return round((self.ended or time.monotonic()) - self.began, 1)
 
     async def items(self) -> dict[str, dict]:
         """The session's items as the server judges them, by key."""
@@ -160,7 +182,9 @@ class CaseRun:
         self.started_at: float | None = None
         self.ended_at: float | None = None
         self.notes: list[str] = []  # e.g. "HeartbeatInterval 10 s rejected; 15 s used"
-        self.blocked = ""  # a step that could not be done: the case stays open with this reason
+        self.blocked = ""  # why the case has no verdict: a step not done, an unsafe command not sent, no time left
+        self.inconclusive = False  # the bench or the rig could not test it (its attempt ended so)
+        self.extra = 0.0  # seconds spent on reboots and on ending transactions: added to its deadline
         self.deferred = False  # its verdict comes with a later case (a key applied after a reboot)
         self.riding = False  # begun before the case it rides on
         self.driven = False
@@ -213,18 +237,30 @@ class CaseRun:
         self.run.say(f"item {self.key}: {text}")
 
     def left(self) -> float:
-        """Seconds this case may still take: its own deadline and the run's."""
-        case_end = (self.started_at or time.monotonic()) + self.options.timeout
+        """Seconds this case may still take: its own deadline (stretched by its
+        reboots and transactions ended, which have budgets of their own) and the run's."""
+        case_end = (self.started_at or time.monotonic()) + self.options.timeout + self.extra
         return max(0.0, min(case_end, self.run.deadline) - time.monotonic())
 
     # -- what a drive does --------------------------------------------------------------------
 
     async def command(self, action: str, payload: dict | None = None) -> dict | None:
-        """Send one of the case's commands; the answer's payload, or None."""
+        """Send one of the case's commands; the answer's payload, or None. Refused
+        with 409 (the charger reconnecting, or still kept offline): sent again once
+        it is back, within the reboot budget."""
         self.say(f"{action} {json.dumps(payload or {}, separators=(',', ':'))[:120]}")
-        status, body = await self.run.api.call(
-            "POST", f"/sessions/{self.run.session}/items/{quote(self.key, safe='')}/commands/{action}", payload or {}
-        )
+        path = f"/sessions/{self.run.session}/items/{quote(self.key, safe='')}/commands/{action}"
+        mark = self.tail.seq
+        status, body = await self.run.api.call("POST", path, payload or {})
+        if status == 409:
+            self.say(f"{action} refused: the charger is not connected; sending it again once it is back")
+            await self.wait(
+                "the charger connected again",
+                lambda: self.tail.event_since(mark, "connected"),
+                self.options.reboot_timeout,
+                own=True,
+            )
+            status, body = await self.run.api.call("POST", path, payload or {})
         body = body if isinstance(body, dict) else {}
         answer = body.get("payload") if status == 200 else None
         outcome = (answer or {}).get("status", "answered") if status == 200 else body.get("message") or f"HTTP {status}"
@@ -234,22 +270,40 @@ class CaseRun:
             self.run.learn_configuration(answer)
         return answer
 
+    def cannot_test(self, why: str) -> NoReturn:
+        """The bench cannot test the case here (no firmware image): it ends inconclusive."""
+        raise Inconclusive(why)
+
     async def step(self, name: str, connector: int = 1, id_tag: str = "", error_code: str = "") -> None:
-        """A physical step; raises Blocked when it could not be done."""
+        """A physical step; raises Blocked when it could not be done, Inconclusive
+        when the rig cannot do it at all."""
         step = Step(name, self.key, connector, id_tag, error_code)
         outcome: Outcome = await self.run.performer.perform(step)
         if not outcome.done:
             self.run.say(f"{step.describe()}: could not be done: {outcome.reason}")
+            if outcome.inconclusive:
+                raise Inconclusive(f"The rig cannot do step {name} (connector {connector}): {outcome.reason}")
             raise Blocked(f"Step {name} (connector {connector}) could not be done: {outcome.reason}")
 
-    async def wait(self, what: str, test: Callable[[], object], timeout: float | None = None) -> object:
-        """Wait for evidence; a progress line says for what."""
-        limit = min(self.options.step_timeout if timeout is None else timeout, self.left())
+    async def wait(
+        self, what: str, test: Callable[[], object], timeout: float | None = None, own: bool = False
+    ) -> object:
+        """Wait for evidence; a progress line says for what. A wait with a budget
+        of its own (`own`: a reboot, a transaction ended first) is not cut short
+        by the case's deadline, and moves it on by the time it took."""
+        limit = self.options.step_timeout if timeout is None else timeout
+        if own:
+            limit = min(limit, max(0.0, self.run.deadline - time.monotonic()))
+        else:
+            limit = min(limit, self.left())
         found = test()
         if found:
             return found
         self.say(f"waiting up to {limit:.0f} s for {what}")
+        began = time.monotonic()
         found = await self.tail.until(test, limit)
+        if own:
+            self.extra += time.monotonic() - began
         if not found:
             self.say(f"no {what} within {limit:.0f} s")
         return found
@@ -302,20 +356,36 @@ class CaseRun:
         """Configuration keys the charger applies only after a reboot."""
         return self.run.reboot_required
 
-    async def idle(self) -> None:
-        """No Reset or UpdateFirmware while a transaction runs."""
-        if busy := self.tail.busy():
+    async def idle(self, before: str) -> None:
+        """Every transaction ended before a command that reboots the charger (a
+        Reset, UpdateFirmware): each stopped with RemoteStopTransaction, then its
+        cable unplugged. One still running: the command is not sent (Blocked)."""
+        for connector in self.tail.busy():
+            tx = self.tail.transactions.get(connector)
+            if tx:
+                await self.command("RemoteStopTransaction", {"transactionId": tx})
+                await self.wait(f"the end of transaction {tx}", lambda t=tx: t in self.tail.stopped, own=True)
+            await self.step("unplug", connector)
             await self.wait(
-                f"the transactions on connector{'s' if len(busy) > 1 else ''} {', '.join(map(str, busy))} to end",
-                lambda: not self.tail.busy(),
-                self.options.timeout,
+                f"connector {connector} free",
+                lambda c=connector: c not in self.tail.busy(),
+                own=True,
             )
+        if busy := self.tail.busy():
+            running = ", ".join(
+                f"connector {c}"
+                + (f" (transaction {self.tail.transactions[c]})" if c in self.tail.transactions else "")
+                for c in busy
+            )
+            raise Blocked(f"{before} not sent: a transaction still runs on {running}; it would be cut short")
 
     async def reboot(self, mark: int) -> bool:
+        """The charger back after a reboot, awaited within --reboot-timeout (not the case's)."""
         found = await self.wait(
             "the charger back after its reboot (BootNotification accepted, connector statuses)",
             lambda: self.tail.back_after(mark, self.connectors),
             self.options.reboot_timeout,
+            own=True,
         )
         return bool(found)
 
@@ -353,15 +423,24 @@ class CaseRun:
             self.run.attempts_api = False
 
     async def settle(self) -> dict:
-        """Wait until the case's verdict is no longer open, or its time is up."""
+        """Wait until the case's verdict is no longer open, or its time is up:
+        then its attempt is abandoned, saying what it awaited, so no later case's
+        frames enter it and it gives no verdict."""
         if self.notes and self.run.attempts_api:  # the item's remark says how the run got there
             await self.run.api.call("POST", self._path("notes"), {"notes": self.notes})
         shown = ""
         while True:
             item = (await self.run.items())[self.key]
-            if item["verdict"] != "open" or self.left() <= 0:
-                return item
             waiting = item.get("waiting") or {}
+            if item["verdict"] == "open" and self.left() <= 0:
+                what = waiting.get("for") or item.get("reason", "").rstrip(".") or "its evidence"
+                self.blocked = (
+                    f"No verdict within the item's time (--timeout {self.options.timeout:g} s): awaiting {what}"
+                )
+                await self.abandon()
+                return item
+            if item["verdict"] != "open":
+                return item
             text = waiting.get("person") or waiting.get("for") or item.get("reason", "")
             if text and text != shown:
                 self.say(f"open: {text}")
@@ -384,8 +463,24 @@ class CaseRun:
                 await drive(self)
         except Blocked as exc:
             self.blocked = str(exc)
-            if self.run.attempts_api:  # the item's page says why it stays open
-                await self.run.api.call("POST", self._path("attempts/abandon"), {"reason": self.blocked})
+            self.inconclusive = isinstance(exc, Inconclusive)
+            await self.abandon()
+
+    async def abandon(self) -> None:
+        """End the attempt without a verdict of the charger's, saying why: the
+        item's page shows it (inconclusive: the bench or the rig could not test it)."""
+        if self.run.attempts_api:
+            body = {"reason": self.blocked, "inconclusive": self.inconclusive}
+            await self.run.api.call("POST", self._path("attempts/abandon"), body)
+
+
+async def ride(run: Run, key: str) -> None:
+    """The cases riding on a case begin before it (their own riders first)."""
+    for rider in run.catalog.cases:
+        if rider.key in run.runs and hosts(rider, list(run.runs)) == key and run.runs[rider.key].started_at is None:
+            await ride(run, rider.key)
+            run.runs[rider.key].riding = True
+            await run.runs[rider.key].begin()
 
 
 async def work(run: Run, key: str) -> None:
@@ -396,10 +491,7 @@ async def work(run: Run, key: str) -> None:
         case_run.blocked = "Not worked: the run's --max-minutes ran out first"
         return
     await run.know_configuration(run.catalog_cases[key])
-    for rider in run.catalog.cases:
-        if rider.rides_on == key and rider.key in run.runs and run.runs[rider.key].started_at is None:
-            run.runs[rider.key].riding = True
-            await run.runs[rider.key].begin()
+    await ride(run, key)
     await case_run.begin()
     if not case_run.blocked and not case_run.deferred:
         item = await case_run.settle()
@@ -425,6 +517,7 @@ async def drive(run: Run, start_seq: int) -> dict[str, dict]:
     finally:
         stop.set()
         await follower
+        run.ended = time.monotonic()
     status, body = await run.api.call("GET", f"/sessions/{run.session}?evaluate=true")
     if status != 200:
         raise ApiError(f"Could not read session {run.session}: HTTP {status}")

@@ -4,10 +4,12 @@ reading stderr, or the built-in simulator. The headless run asks a Performer
 for each step and then waits for the charger's evidence, whoever did it, so a
 simulated run takes the same path as a rig.
 
-The hook's contract (issue 16) is its environment: CERTIFY_STEP, CERTIFY_CHARGER,
+The hook's contract (issues 16, 20) is its environment: CERTIFY_STEP, CERTIFY_CHARGER,
 CERTIFY_CONNECTOR (0: the station), CERTIFY_ID_TAG (swipe), CERTIFY_ERROR_CODE
-(fault), CERTIFY_ITEM. Exit status 0 means done; anything else, or no exit
-within HOOK_LIMIT seconds, means the step could not be done.
+(fault), CERTIFY_ITEM. Exit status 0 means done; 3 means the rig cannot do this
+step at all (the item is inconclusive); anything else, or no exit within
+HOOK_LIMIT seconds, means the step could not be done this time (the item stays
+open). README's "Headless runs" says what each step must mean.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ STEP_NAMES = ("plug", "unplug", "swipe", "fault", "clear-fault", "power-cycle", 
 # Steps only some cases ask for, which a rig may provide (else they cannot be done).
 RIG_STEPS = ("plug-unlockable", "block-unlock", "fail-local-list")
 HOOK_LIMIT = 60.0
+RIG_CANNOT = 3  # the hook's exit status for "the rig cannot do this step"
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Step:
 class Outcome:
     done: bool
     reason: str = ""  # why it could not be done
+    inconclusive: bool = False  # the rig cannot do it at all: the item cannot be tested here
 
 
 class Performer(Protocol):
@@ -102,6 +106,8 @@ class HookPerformer:
         if process.returncode != 0:
             tail = output.decode(errors="replace").strip().splitlines()[-1:] if output else []
             said = f": {tail[0][:200]}" if tail else ""
+            if process.returncode == RIG_CANNOT:
+                return Outcome(False, f"the hook says the rig cannot {step.name} (exit status 3){said}", True)
             return Outcome(False, f"the hook could not {step.name} (exit status {process.returncode}){said}")
         return Outcome(True)
 

@@ -17,18 +17,28 @@ from playwright.sync_api import expect
 
 from chargers.protocol.v16.findings import CHECKS
 from tests import browser
+from tests.certify.test_full_session import RUN_WITH_THEIR_FINDINGS, TOUCHES
 from tests.conftest import chromium_binary
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 
-FAST = ["--interval", "2", "--timeout", "60", "--step-timeout", "15", "--max-minutes", "4", "--effect-timeout", "10"]
-# profile: (the items a run works, short ones in which the fault shows; the one check it breaks)
+FAST = ["--interval", "2", "--offline-seconds", "4", "--timeout", "60", "--step-timeout", "15", "--max-minutes", "4"]
+FAST += ["--effect-timeout", "10"]
+# profile: (the items a run works, the one check it breaks). The items are those its
+# behaviour touches (test_full_session.TOUCHES, whose run this one is, with item 17 as a
+# control): each passes, since a finding changes no verdict.
 PROFILES = {
-    "meter-backwards": ("6,7,8", "meter-backwards"),  # transactions sampled (item 8 judges those of 6 and 7)
-    "double-call": ("1", "call-before-answer"),  # item 1's boot, after which the two CALLs go
-    "naive-timestamps": ("10", "timestamp-no-zone"),  # the fault's StatusNotifications
-    "bad-transition": ("6,7", "state-table"),  # a stop that is not an unplug
+    "meter-backwards": ("6,7,8,17", "meter-backwards"),  # transactions sampled
+    "double-call": ("1,17", "call-before-answer"),  # item 1's boot, after which the two CALLs go
+    "naive-timestamps": ("6,7,8,16,17", "timestamp-no-zone"),
+    "bad-transition": ("6,7,11,17", "state-table"),  # a stop that is not an unplug
 }
+
+
+def test_each_run_works_the_items_its_profile_touches():
+    """The profiles test_full_session leaves to this module get their items worked here."""
+    for name in RUN_WITH_THEIR_FINDINGS:
+        assert set(PROFILES[name][0].split(",")) >= {str(n) for n in TOUCHES[name]} | {"17"}, name
 
 
 # Our central system reads a connection's frames one at a time and answers each before it
@@ -64,6 +74,7 @@ def test_a_misbehaviour_shows_as_exactly_its_finding(live_server_ocpp, tmp_path,
     data = json.loads(result.read_text())
     # Findings never change a verdict: the items pass, the run exits 0.
     assert done.value.code == 0, (out.getvalue(), data["items"])
+    assert {i["key"]: i["verdict"] for i in data["items"]} == dict.fromkeys(items.split(","), "passed")
     assert {f["check"] for f in data["findings"]} == {check_id}, data["findings"]
     assert all(f["clause"] == check.clause and f["seqs"] for f in data["findings"])
     violations = data["findings_counts"]["violation"]
@@ -88,7 +99,7 @@ def test_a_misbehaviour_shows_as_exactly_its_finding(live_server_ocpp, tmp_path,
     assert f"seq {first['seqs'][0]}" in section, section
     for other in set(CHECKS) - {check_id}:
         assert CHECKS[other].title not in section
-    assert f"not tested; protocol findings: {violations or 'no'} violation" in words  # the outcome line
+    assert f"; protocol findings: {violations or 'no'} violation" in words  # the outcome line
 
     # The session page: its Findings panel lists just this check, its frames linked to the log.
     with browser.logged_in(live_server_ocpp, chromium_binary()) as page:

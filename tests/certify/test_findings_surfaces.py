@@ -235,7 +235,7 @@ def test_the_junit_findings_suite_fails_a_check_only_on_a_violation():
     ]
     findings = {"counts": {"violation": 1, "deviation": 1, "note": 0}, "findings": found, "checks": checks}
     items = {"17": {"key": "17", "number": 17, "function": "Clear cache", "verdict": "passed"}}
-    root = ET.fromstring(artifacts.junit(items, {}, "CP", 7, findings))
+    root = ET.fromstring(artifacts.junit(items, {}, "CP", 7, 0.0, findings))
     assert root.tag == "testsuites" and [s.get("name") for s in root] == ["OCPP certification of CP", "findings"]
     suite = root[1]
     assert (suite.get("tests"), suite.get("failures")) == ("3", "1")

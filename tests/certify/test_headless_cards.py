@@ -33,3 +33,14 @@ async def test_the_session_cards_are_only_for_its_charger(live_server_ocpp):
         await boot(cp)
         await server.aapi("POST", "/sessions", {"charge_point_id": "CP-CARDS-B"})
         assert (await cp.call(call.Authorize(id_tag="CERTIFY-REFUSED"))).id_tag_info["status"] == "Accepted"
+
+
+def test_the_local_card_is_accepted_whatever_the_default_for_unknown_tags():
+    """--local-id-tag: the second card, for the local starts, is the session's too."""
+    from certify.reactions import session_card
+    from certify.sessions import create_session
+
+    session = create_session("CP-CARDS-LOCAL", options={"local_id_tag": "LOCAL-7"})
+    charger = session.charger.pk
+    assert session_card(charger, "Authorize", {"idTag": "LOCAL-7"}) == {"idTagInfo": {"status": "Accepted"}}
+    assert session_card(charger, "Authorize", {"idTag": "SOMEONE"}) is None  # the lab's default decides

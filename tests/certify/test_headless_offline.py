@@ -16,8 +16,12 @@ from tests.chargers.client import boot, connected
 from tests.servers import Daphne, base_env, prepare, scratch_database
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def two_servers(request, tmp_path, redis_url):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def two_servers(request, tmp_path_factory, redis_url):
+    """Two server processes on one database, per database kind, for the module
+    (each start migrates a database and costs seconds); the tests use charger ids
+    of their own."""
+    tmp_path = tmp_path_factory.mktemp(f"offline-{request.param}")
     extra = {"REDIS_URL": redis_url}
     with contextlib.ExitStack() as stack:
         if request.param == "postgres":

@@ -58,6 +58,7 @@ def walk(module_server, db_access) -> dict:
             seen["core heading"] = seen_text(page.locator("tr.group-heading[data-group=core]"), "Core")
             seen["first case id"] = seen_text(page.locator("tr[data-item='TC_001_CS'] td").first, "TC_001_CS")
             seen["rows"] = page.locator("tr.item-row").count()
+            seen["checklist credit"] = seen_text(page.locator("[data-role=catalog-credit]"), "OCA OCTT")
 
             # TC_040_1_CS from its button: ChangeConfiguration of an unknown key, NotSupported.
             open_case(page, "TC_040_1_CS")
@@ -74,7 +75,7 @@ def walk(module_server, db_access) -> dict:
             seen["countdown"] = seen_text(page.locator("#item-status [data-role=waiting] time.countdown"), "s left")
             page.locator("#item-status [data-role=step-done]").click()
             seen["confirmed"] = seen_text(page.locator("#item-status [data-role=steps]"), "confirmed")
-            seen["after done"] = seen_text(page.locator("#item-status [data-role=waiting]"), "Waiting for")
+            seen["after done"] = seen_text(page.locator("#item-status [data-role=waiting]"), "awaiting")
             loop.run(act(sim, "plug", {"connector": 1}))
             seen["second prompt"] = seen_text(page.locator("#item-status [data-role=waiting]"), "Present the valid tag")
             loop.run(act(sim, "swipe", {"connector": 1, "tag": "CERTIFY-OK"}))
@@ -83,6 +84,33 @@ def walk(module_server, db_access) -> dict:
             )
             seen["TC_003_CS steps"] = seen_text(page.locator("#item-status [data-role=steps]"), "StartTransaction")
             session_pk = int(page.url.split("/sessions/")[1].split("/")[0])
+            loop.run(act(sim, "unplug", {"connector": 1}))  # the EV leaves: TC_003_CS's transaction ends
+
+            # A profile run from the page: the server works Remote Trigger's two cases one after the other.
+            page.select_option("#session-run select[name=what]", "group:remote-trigger")
+            page.locator("#session-run [data-role=run-start]").click()
+            seen["profile run"] = seen_attribute(
+                page.locator("#session-run"), "data-state", "done", timeout=2 * WAIT_MS
+            )
+            seen["profile run said"] = seen_text(page.locator("#session-run [data-role=run-said]"), "TC_055_CS")
+            seen["trigger verdicts"] = [
+                page.locator(f"tr[data-item='{key}']").get_attribute("data-verdict")
+                for key in ("TC_054_CS", "TC_055_CS")
+            ]
+
+            # One case run from its panel: the server sends the remote start once the engineer's plug is done.
+            open_case(page, "TC_010_CS")
+            page.locator("#item-status [data-role=run-case]").click()
+            seen["run prompt"] = seen_text(page.locator("#item-status [data-role=prompt]"), "Plug the EV in")
+            seen["run state"] = seen_text(page.locator("#session-run [data-role=run-state]"), "TC_010_CS")
+            page.locator("#item-status [data-role=step-done]").click()
+            loop.run(act(sim, "plug", {"connector": 1}))
+            seen["TC_010_CS verdict"] = seen_attribute(
+                page.locator("tr[data-item='TC_010_CS']"), "data-verdict", "passed", timeout=WAIT_MS
+            )
+            seen["TC_010_CS steps"] = seen_text(page.locator("#item-status [data-role=steps]"), "confirmed")
+            loop.run(act(sim, "unplug", {"connector": 1}))  # the way back waits for the connector to be free
+            seen["case run"] = seen_attribute(page.locator("#session-run"), "data-state", "done", timeout=2 * WAIT_MS)
 
             # TC_041_CS: its first step by hand left undone until the countdown ends.
             with ThreadPoolExecutor(1) as pool:  # Playwright's loop owns this thread: the ORM goes to another
@@ -125,6 +153,7 @@ def test_the_cases_are_listed_by_feature_profile_with_their_ids(walk) -> None:
 
 def test_a_case_credits_the_oca_document(walk) -> None:
     assert "Derived from the OCA OCTT test case document, FINAL 2024-04" in walk["credit"]
+    assert walk["checklist credit"] == "Derived from the OCA OCTT test case document, FINAL 2024-04."
 
 
 def test_a_case_run_from_its_button_passes_live(walk) -> None:
@@ -142,7 +171,7 @@ def test_a_manual_step_counts_down_its_time(walk) -> None:
 
 def test_done_confirms_the_step_in_the_evidence_and_the_case_goes_on(walk) -> None:
     assert "Plug the EV in (at the EV and at the charger) (done by hand, confirmed)" in walk["confirmed"]
-    assert "Waiting for StatusNotification" in walk["after done"]
+    assert "awaiting StatusNotification with status Preparing" in walk["after done"]
     assert "To do by hand" not in walk["after done"]
 
 
@@ -150,6 +179,20 @@ def test_a_step_left_undone_past_its_countdown_ends_the_case_inconclusive(walk) 
     assert "Put the connector in a fault state" in walk["fault prompt"]
     assert walk["TC_041_CS verdict"] == "inconclusive"
     assert "not done within its time; not confirmed done by" in walk["TC_041_CS reason"]
+
+
+def test_a_profile_runs_from_the_page_case_after_case(walk) -> None:
+    assert walk["profile run"] == "done"
+    assert "TC_054_CS: passed" in walk["profile run said"] and "TC_055_CS: passed" in walk["profile run said"]
+    assert walk["trigger verdicts"] == ["passed", "passed"]
+
+
+def test_one_case_runs_from_its_panel_the_server_waiting_for_the_step_by_hand(walk) -> None:
+    assert "Done: Plug the EV in" in walk["run prompt"]
+    assert "running TC_010_CS (1 of 1)" in walk["run state"]
+    assert walk["TC_010_CS verdict"] == "passed"
+    assert "(done by hand, confirmed)" in walk["TC_010_CS steps"]
+    assert walk["case run"] == "done"
 
 
 def test_the_declaration_is_prefilled_from_the_configuration(walk) -> None:

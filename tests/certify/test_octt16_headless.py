@@ -10,7 +10,7 @@ import json
 import subprocess
 import xml.etree.ElementTree as ET
 
-from tests.certify.test_headless_run import FAST, rig  # noqa: F401 - the rig fixture
+from tests.certify.test_headless_run import FAST, lab, rig  # noqa: F401 - the rig fixture and its server
 from tests.servers import MANAGE, ROOT
 
 SLICE = "TC_001_CS,TC_003_CS,TC_012_CS,TC_040_1_CS"

@@ -119,7 +119,14 @@ async def drive(
             await sync_to_async(host)()
         keys = [str(n) for n in numbers]
         options = RunOptions(
-            cp_id, keys, timeout=40, step_timeout=15, interval=2, offline_seconds=4, id_tag="CERTIFY-OK"
+            cp_id,
+            keys,
+            timeout=40,
+            step_timeout=15,
+            interval=2,
+            offline_seconds=4,
+            reboot_timeout=30,
+            firmware="fw.bin" if firmware else "",
         )
         run = Run(api, session["id"], options, SimulatorPerformer(sim), catalogs.get(), progress=lambda line: None)
         if before:

@@ -61,6 +61,12 @@ class Script:
     def reply(self, payload: dict) -> Script:
         return self._add("in", [3, self.last_out, payload], None)
 
+    def noted(self, note: str) -> Script:
+        """The last frame as our central system noted it when it came."""
+        line = json.loads(self.lines[-1])
+        self.lines[-1] = json.dumps({**line, "note": note})
+        return self
+
     def reply_error(self, code: str) -> Script:
         return self._add("in", [4, self.last_out, code, "", {}], None)
 
@@ -128,14 +134,16 @@ ROWS = [
         s().cp("Authorize", {"idTag": "A"}, uid="a").cp("Authorize", {"idTag": "B"}, uid="b").ok(AUTH, uid="a"),
     ),
     (
-        "unique-id-reused",  # a new connection may use its ids again
+        "unique-id-reused",  # a new connection may use its ids again, and the same CALL may be sent again
         s()
         .cp("Authorize", {"idTag": "A"}, uid="x")
         .ok(AUTH)
-        .event("connected")
         .cp("Authorize", {"idTag": "A"}, uid="x")
+        .ok(AUTH)
+        .event("connected")
+        .cp("Authorize", {"idTag": "B"}, uid="x")
         .ok(AUTH),
-        s().cp("Authorize", {"idTag": "A"}, uid="x").ok(AUTH).cp("Authorize", {"idTag": "A"}, uid="x").ok(AUTH),
+        s().cp("Authorize", {"idTag": "A"}, uid="x").ok(AUTH).cp("Authorize", {"idTag": "B"}, uid="x").ok(AUTH),
     ),
     (
         "before-boot-accepted",  # while Pending, a status asked for with TriggerMessage is allowed (errata)
@@ -289,6 +297,20 @@ ROWS = [
         s().cs("UnlockConnector", {"connectorId": 1}).reply_error("NotImplemented"),
     ),
     (
+        "no-boot-seen",  # a charger that booted before the log began and only reconnects: nothing
+        Script().event("connected").status(1, "Available"),
+        Script()
+        .event("connected")
+        .cp("StatusNotification", {"connectorId": 1, "status": "Available", "errorCode": "NoError"})
+        .noted("sent before any BootNotification of this charger")
+        .ok(),
+    ),
+    (
+        "answer-unmatched",
+        s().cs("ClearCache", {}).reply({"status": "Accepted"}),
+        s().cs("ClearCache", {}).reply({"status": "Accepted"}).noted("answers no outstanding CALL of ours (ignored)"),
+    ),
+    (
         "schema",
         s().cp("Authorize", {"idTag": "TAG-1"}).ok({"idTagInfo": {"status": "Accepted"}}),
         s().cp("Authorize", {"idTag": 5}).error("TypeConstraintViolation"),
@@ -338,7 +360,7 @@ def test_fed_frame_by_frame_the_findings_are_those_of_a_scan():
     assert fed.counts() == {
         "violation": sum(f.severity == "violation" for f in whole),
         "deviation": sum(f.severity == "deviation" for f in whole),
-        "note": 0,
+        "note": sum(f.severity == "note" for f in whole),
     }
     assert {f.check for f in whole} >= {"state-table", "unique-id-reused", "schema"}
     # Fed what the reader reads (here JSON Lines lines), a few at a time: the same findings.

@@ -54,28 +54,40 @@ def listening(port: int) -> bool:
     return False
 
 
-@pytest.mark.parametrize("setting", ["PORT", "CERTIFY_FTP_PORT", "SIMULATOR_CONTROL_PORT"])
-def test_a_taken_port_stops_the_start_naming_the_port_and_its_setting(setting, tmp_path):
-    chosen = ports()
-    with occupied(chosen[setting]):
-        done = runlab(lab_env(tmp_path, **chosen))
+SETTINGS = ("PORT", "CERTIFY_FTP_PORT", "SIMULATOR_CONTROL_PORT")
+
+
+@pytest.fixture(scope="module")
+def taken(tmp_path_factory) -> dict:
+    """runlab started once with each of its ports taken by something else (a start
+    costs seconds): setting -> (the ports chosen, what runlab did, which of the
+    other ports listened once it had ended)."""
+    found = {}
+    for setting in SETTINGS:
+        chosen = ports()
+        with occupied(chosen[setting]):
+            done = runlab(lab_env(tmp_path_factory.mktemp(setting.lower()), **chosen))
+        found[setting] = (chosen, done, [name for name, port in chosen.items() if name != setting and listening(port)])
+    return found
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_a_taken_port_stops_the_start_naming_the_port_and_its_setting(taken, setting):
+    chosen, done, _ = taken[setting]
     assert done.returncode == 1
     assert f"port {chosen[setting]} on 127.0.0.1 is not available" in done.stderr
     assert f"{setting}=<port>" in done.stderr
 
 
-def test_a_taken_port_starts_no_service(tmp_path):
-    chosen = ports()
-    with occupied(chosen["CERTIFY_FTP_PORT"]):
-        runlab(lab_env(tmp_path, **chosen))
-    assert not listening(chosen["PORT"])
-    assert not listening(chosen["SIMULATOR_CONTROL_PORT"])
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_a_taken_port_starts_no_service(taken, setting):
+    _, _, listened = taken[setting]
+    assert listened == []
 
 
-def test_a_taken_port_prints_no_start_up_line(tmp_path):
-    chosen = ports()
-    with occupied(chosen["SIMULATOR_CONTROL_PORT"]):
-        done = runlab(lab_env(tmp_path, **chosen))
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_a_taken_port_prints_no_start_up_line(taken, setting):
+    _, done, _ = taken[setting]
     assert "OCPP Certify at" not in done.stdout
     assert "Diagnostics FTP server on" not in done.stdout
 

@@ -152,6 +152,11 @@ def as_case(number: int, case: OcttCase) -> Case:
 
         await drive_run(case, run)
 
+    async def serve(run) -> None:
+        from .serve import serve_case
+
+        await serve_case(case, run)
+
     return Case(
         key=case.id,
         number=number,
@@ -168,6 +173,7 @@ def as_case(number: int, case: OcttCase) -> Case:
         answers=lambda options, action, payload, boots, case=case: _answers(case, options, action, payload, boots),
         judge=lambda scope, case=case: judge_scope(case, scope),
         drive=drive,
+        serve=serve,
         rule="octt16 steps",
     )
 

@@ -54,20 +54,21 @@ CATALOG = Catalog(
     # cases in order. Lanes of a stage never spoil each other's evidence: the
     # connectors lane owns the connectors and transactions, the commands lane
     # sends only commands that change no connector, the heartbeat lane only
-    # waits. Items 4 and 1 come first: the configuration shapes the rest, and
-    # item 1's triggered boot hands out a new HeartbeatInterval (§4.2), which
-    # would end item 2's interval early. A fault and Inoperative (10, 3) wait
-    # for the commands lane (a charger may abort an upload for them). The
-    # offline item runs alone (a closed socket would break every other lane),
-    # ClearCache after it (the cache may be how the card is accepted offline),
-    # resets and firmware last.
+    # waits. Item 4 comes first: the configuration shapes the rest. A fault and
+    # Inoperative (10, 3) wait for the commands lane (a charger may abort an
+    # upload for them). The offline item runs alone (a closed socket would
+    # break every other lane), ClearCache after it (the cache may be how the
+    # card is accepted offline), resets and firmware last. Item 1 is judged on
+    # their reboot (it rides on them; its boot hands out a new HeartbeatInterval,
+    # §4.2, long after item 2), item 18 on the trigger after that boot.
     plan=(
-        (("4", "1"),),
-        (("5", "6", "7", "8", "11"), ("14", "13", "18"), ("2",)),
+        (("4",),),
+        (("5", "6", "7", "8", "11"), ("14", "13"), ("2",)),
         (("10", "3"),),
         (("16",),),
         (("17",),),
         (("9",),),
         (("12",),),
+        (("1", "18"),),
     ),
 )

@@ -25,6 +25,10 @@ CASE = Case(
     commands=(Command("Reset (Soft) to see a boot", "Reset", {"type": "Soft"}),),
     clauses=("4.2 Boot Notification", "6.3 BootNotification.req"),
     octt=("TC_001", "TC_002"),
+    # Judged on a boot the session sees: the reboot a reset or a firmware update causes
+    # anyway. Never TriggerMessage BootNotification once a boot was accepted (errata v4.0
+    # 3.40: the central system shall not).
+    rides_on=("9", "12"),
 )
 
 
@@ -74,4 +78,12 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
-    await run.command("TriggerMessage", {"requestedMessage": "BootNotification"})
+    """Riding on a reset or a firmware update, whose reboot is its boot: nothing
+    to do. Alone: the charger's power cut and restored (a power-cycle step), as
+    TriggerMessage BootNotification is forbidden after an accepted boot (errata
+    v4.0 3.40)."""
+    if run.riding:
+        return
+    mark = run.tail.seq
+    await run.step("power-cycle", 0)
+    await run.reboot(mark)

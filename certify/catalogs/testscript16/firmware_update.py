@@ -217,19 +217,32 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
-    await run.idle()
+    """The manufacturer's image (--firmware) or nothing: a charger must refuse to
+    install a dummy (§5.19), so without it the item is inconclusive. Sent once
+    every transaction ended; the download, installation and reboot are awaited
+    within the reboot budget."""
+    if not run.options.firmware:
+        run.cannot_test(
+            "No firmware image given: the run needs the manufacturer's image (--firmware FILE); a charger must "
+            "refuse to install anything else (§5.19)"
+        )
+    await run.idle("UpdateFirmware")
     mark = run.tail.seq
     answer = await run.command("UpdateFirmware", {"location": "{firmware_url}", "retrieveDate": "{now}"})
     if answer is None:
         return
-    done = await run.wait(
+    end = await run.wait(
         "FirmwareStatusNotification Installed (or a failure)",
         lambda: run.tail.call_since(
             mark,
             "FirmwareStatusNotification",
             lambda p, a: p.get("status") in ("Installed", "InstallationFailed", "DownloadFailed"),
         ),
-        run.options.timeout,
+        run.options.reboot_timeout,
+        own=True,
     )
-    if done:
+    installed = end and run.tail.call_since(
+        mark, "FirmwareStatusNotification", lambda p, a: p.get("status") == "Installed"
+    )
+    if installed:
         await run.reboot(mark)

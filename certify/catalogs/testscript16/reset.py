@@ -123,8 +123,10 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
+    """Each reset once every transaction ended (a reset would cut one short), the
+    soft one only after the hard one's reboot was seen or its budget ran out."""
     for kind in ("Hard", "Soft"):
-        await run.idle()
+        await run.idle(f"Reset {kind}")
         for attempt in range(3):  # Rejected is a legal answer (§5.14, §7.41): try again later
             mark = run.tail.seq
             answer = await run.command("Reset", {"type": kind})

@@ -235,7 +235,13 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
+    """The remote start with --id-tag, the local start with a second card
+    (--local-id-tag: with AuthorizeRemoteTxRequests true the remote start's own
+    Authorize is no local start, §5.11), the refused card before it."""
     one, other, ok, refused = run.connectors[0], run.second, run.options.id_tag, run.options.refused_id_tag
+    local = run.options.local_id_tag
+    if run.flag("AuthorizeRemoteTxRequests"):
+        run.notes.append("AuthorizeRemoteTxRequests is true: the remote start is authorized first (§5.11)")
     await run.plug(one)
     await run.command("RemoteStartTransaction", {"connectorId": one, "idTag": ok})
     tx = await run.transaction_on(one)
@@ -251,5 +257,5 @@ async def drive(run: CaseRun) -> None:
         f"the refused card {refused} (Authorize answered Invalid)",
         lambda: run.tail.call_since(mark, "Authorize", lambda p, a: p.get("idTag") == refused),
     )
-    await run.step("swipe", other, id_tag=ok)
+    await run.step("swipe", other, id_tag=local)
     await run.transaction_on(other)

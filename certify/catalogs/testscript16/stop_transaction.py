@@ -190,7 +190,9 @@ def judge(s: Scope) -> Verdict:
 
 
 async def drive(run: CaseRun) -> None:
-    one, other, ok = run.connectors[0], run.second, run.options.id_tag
+    """Stops the transactions item 6 started: the remote one remotely, the local
+    one with its own card (--local-id-tag); then a local start stopped by unplugging."""
+    one, other, local = run.connectors[0], run.second, run.options.local_id_tag
     try:
         interval = int(run.config.get("MeterValueSampleInterval", "")) or run.options.interval
     except ValueError:
@@ -208,7 +210,7 @@ async def drive(run: CaseRun) -> None:
         await run.freed(one)
     tx = run.tail.transactions.get(other)
     if tx:
-        await run.step("swipe", other, id_tag=ok)  # a local stop
+        await run.step("swipe", other, id_tag=local)  # a local stop, by the card that started it
         await run.transaction_ended(tx)
         await run.step("unplug", other)
         await run.freed(other)
@@ -216,7 +218,7 @@ async def drive(run: CaseRun) -> None:
     # second of the last one (a charger may still be settling the connector).
     await run.pause(3.0, "the next driver arrives")
     await run.plug(one)
-    await run.step("swipe", one, id_tag=ok)
+    await run.step("swipe", one, id_tag=local)
     tx = await run.transaction_on(one)
     if tx:
         await run.pause(1.0, "charging a moment")

@@ -1,7 +1,8 @@
 """`python manage.py certify --charger CP1 --url ws://127.0.0.1:8000/ocpp/`: a
 headless certification run for pipelines (certify.headless), its artifacts
-(certify.headless.artifacts) and its exit status: 0 passed, 1 an item failed, 2 an
-automatic item still open, 3 could not run."""
+(certify.headless.artifacts) and its exit status: 0 nothing failed, open or
+inconclusive, 1 an item failed, 2 an automatic item open or inconclusive, 3 could
+not run."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from certify.sessions import DEFAULT_ID_TAG, DEFAULT_REFUSED_ID_TAG
 from certify.transfer import store
 from chargers.models import ApiToken
 
+# The image the built-in simulator installs with --simulate (it installs anything); a real
+# charger gets only the manufacturer's image (--firmware), §5.19.
 TEST_FIRMWARE = b"OCPP Certify test firmware image\n" * 64
 SIGNER_ROLE = "automatic run"
 STATEMENT = "Signed by an automatic run of manage.py certify; the verdicts are the server's rules' own."
@@ -52,11 +55,12 @@ def pairs(text: str) -> dict:
 
 class Command(BaseCommand):
     findings: dict | None = None  # GET /api/sessions/{id}/findings after the run
+    elapsed = 0.0  # the run's wall clock: the JUnit suite's time
     report_error = ""  # --report could not be signed or fetched: exit 3, the other artifacts all the same
     help = (
         "Certify a charger headless against a running server: work the automatic items, print the verdict table, "
-        "write the signed report, JUnit and JSON if asked. Exit 0: passed; 1: an item failed; 2: an automatic item "
-        "is still open; 3: could not run."
+        "write the signed report, JUnit and JSON if asked. Exit 0: nothing failed, open or inconclusive; 1: an item "
+        "failed; 2: an automatic item is open or inconclusive; 3: could not run."
     )
 
     def add_arguments(self, parser):
@@ -96,14 +100,20 @@ class Command(BaseCommand):
             default="",
             metavar="CMD",
             help="run CMD through sh -c for each physical step (CERTIFY_STEP, CERTIFY_CHARGER, CERTIFY_CONNECTOR, "
-            "CERTIFY_ID_TAG, CERTIFY_ERROR_CODE, CERTIFY_ITEM); without it the steps are printed on stderr",
+            "CERTIFY_ID_TAG, CERTIFY_ERROR_CODE, CERTIFY_ITEM); exit 0 done, 3 the rig cannot do this step (the item "
+            "is inconclusive), else not done (the item stays open); without it the steps are printed on stderr",
         )
         parser.add_argument(
             "--step-timeout", type=float, default=defaults.step_timeout, help="seconds to wait for a step's evidence"
         )
         parser.add_argument("--simulate", action="store_true", help="run the built-in simulator as the charger")
         parser.add_argument("--profile", default="default", help="simulator behaviour profile (with --simulate)")
-        parser.add_argument("--id-tag", default=DEFAULT_ID_TAG, help="the card that is Accepted")
+        parser.add_argument("--id-tag", default=DEFAULT_ID_TAG, help="the card of the remote starts (Accepted)")
+        parser.add_argument(
+            "--local-id-tag",
+            default=defaults.local_id_tag,
+            help="a second card, presented for the local starts and stops (Accepted)",
+        )
         parser.add_argument("--refused-id-tag", default=DEFAULT_REFUSED_ID_TAG, help="the card answered Invalid")
         parser.add_argument("--timeout", type=float, default=defaults.timeout, help="seconds per case")
         parser.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="minutes for the run")
@@ -121,7 +131,16 @@ class Command(BaseCommand):
             help="how long a case that takes the charger offline keeps it away",
         )
         parser.add_argument(
-            "--firmware", default="", metavar="FILE", help="the image a firmware case installs (default: a test image)"
+            "--reboot-timeout",
+            type=float,
+            default=defaults.reboot_timeout,
+            help="seconds a reboot (Reset, firmware update) may take, beside the case's --timeout",
+        )
+        parser.add_argument(
+            "--firmware",
+            default="",
+            metavar="FILE",
+            help="the manufacturer's image a firmware case installs (without it that item is inconclusive)",
         )
         parser.add_argument(
             "--diagnostics",
@@ -146,6 +165,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
+            if options["firmware"] and not Path(options["firmware"]).is_file():
+                raise CouldNotRun(f"no firmware image at {options['firmware']} (--firmware)")
             catalog, keys = self._cases(options["catalog"], options["items"], options["profiles"])
             token = options["api_token"] or self._token()
             items, runs, session_pk, pdf = asyncio.run(self._run(catalog, keys, token, options))
@@ -246,7 +267,9 @@ class Command(BaseCommand):
                 "engineer_name": options["engineer"],
                 "options": {
                     "id_tag": options["id_tag"],
+                    "local_id_tag": options["local_id_tag"],
                     "refused_id_tag": options["refused_id_tag"],
+                    "reboot_timeout": options["reboot_timeout"],
                     **({"effect_timeout": options["effect_timeout"]} if options["effect_timeout"] else {}),
                     **({"declaration": pairs(options["declare"])} if options["declare"] else {}),
                     **({"test_data": test_data} if test_data else {}),
@@ -257,9 +280,10 @@ class Command(BaseCommand):
             raise CouldNotRun(f"could not open a session: HTTP {status} {body}")
         session_pk = body["id"]
         start_seq = body.get("start_seq", 0)
+        firmware = ""
         if needs_firmware(catalog, keys):
-            await sync_to_async(self._host_firmware)(
-                session_pk, options["firmware"], needs_firmware(catalog, keys, (BAD,))
+            firmware = await sync_to_async(self._host_firmware)(
+                session_pk, options["firmware"], options["simulate"], needs_firmware(catalog, keys, (BAD,))
             )
         run_options = RunOptions(
             charger=charger,
@@ -270,8 +294,11 @@ class Command(BaseCommand):
             interval=options["interval"],
             offline_seconds=options["offline_seconds"],
             id_tag=options["id_tag"],
+            local_id_tag=options["local_id_tag"],
             refused_id_tag=options["refused_id_tag"],
             diagnostics=options["diagnostics"],
+            reboot_timeout=options["reboot_timeout"],
+            firmware=firmware,
         )
         run = Run(api, session_pk, run_options, performer, catalog, progress=self._say)
         self._say(f"certify: session {session_pk} of {charger}, items {','.join(keys)}")
@@ -284,6 +311,7 @@ class Command(BaseCommand):
                 pdf = await self._report(api, session_pk, options["engineer"], statement)
             except (ApiError, CouldNotRun) as exc:  # the verdicts are still written
                 self.report_error = str(exc)
+        self.elapsed = run.elapsed
         # After the sign-off: the findings the report printed. Beside the items, they change no verdict.
         status, found = await api.call("GET", f"/sessions/{session_pk}/findings")
         self.findings = found if status == 200 else None
@@ -297,7 +325,8 @@ class Command(BaseCommand):
             Path(options["report"]).write_bytes(pdf)
             self._say(f"certify: signed report written to {options['report']} ({len(pdf)} bytes)")
         if options["junit"]:
-            Path(options["junit"]).write_text(artifacts.junit(items, runs, charger, session_pk, self.findings))
+            junit = artifacts.junit(items, runs, charger, session_pk, self.elapsed, self.findings)
+            Path(options["junit"]).write_text(junit)
         if options["json"]:
             text = json.dumps(artifacts.result(items, runs, charger, session_pk, code, self.findings), indent=2)
             if options["json"] == "-":
@@ -310,10 +339,13 @@ class Command(BaseCommand):
         ordered = artifacts.in_order(items)
         failed = [key for key, item in ordered if item["verdict"] == "failed"]
         still = [key for key, item in ordered if item["verdict"] == "open" and item.get("automatic", True)]
+        untested = [key for key, item in ordered if item["verdict"] == "inconclusive"]
         if failed:
             self._say(f"certify: failed items: {', '.join(failed)}")
         if still:
             self._say(f"certify: automatic items still open: {', '.join(still)}")
+        if untested:
+            self._say(f"certify: inconclusive items (the bench or the rig could not test them): {', '.join(untested)}")
         if self.report_error:
             self._say(f"certify: could not run: no report: {self.report_error}")
             return artifacts.EXIT_COULD_NOT_RUN
@@ -333,24 +365,30 @@ class Command(BaseCommand):
             raise CouldNotRun(f"could not fetch the report of session {session_pk}: HTTP {status}")
         return pdf
 
-    def _host_firmware(self, session_pk: int, path: str, bad: bool = False) -> None:
-        """The firmware image a case installs (--firmware, else a test image), when this
-        command shares the server's database (otherwise upload one on the
-        session's page); `bad`: also an empty image beside it, named as the OCTT
-        test data's invalid firmware location says ({firmware_url}.invalid), which
-        a charger downloads but cannot install (TC_044_3_CS)."""
+    def _host_firmware(self, session_pk: int, path: str, simulate: bool, bad: bool = False) -> str:
+        """Host the image a case installs (--firmware; with --simulate, a test image
+        the simulator installs), when this command shares the server's database;
+        its name, or "" when none is hosted (the case is then inconclusive: a dummy
+        file is no firmware a charger may install, §5.19). `bad`: also an empty
+        image beside it, named as the OCTT test data's invalid firmware location
+        says ({firmware_url}.invalid), which a charger downloads but cannot install
+        (TC_044_3_CS)."""
+        if not path and not simulate:
+            self._say("certify: no --firmware FILE given: the firmware update is inconclusive")
+            return ""
         session = CertSession.objects.filter(pk=session_pk).first()
         if session is None:
             self._say("certify: no firmware hosted (this database is not the server's)")
-            return
-        if SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).exists() and not path:
-            return  # the session's own
+            return ""
+        own = SessionFile.objects.filter(session=session, kind=SessionFile.FIRMWARE).order_by("-pk").first()
+        if own is not None and not path:
+            return own.name  # the session's own
         name, data = (
             (Path(path).name, Path(path).read_bytes()) if path else ("certify-test-firmware.bin", TEST_FIRMWARE)
         )
         if bad:  # stored first: the session's firmware URL is its latest file
             store(session, SessionFile.FIRMWARE, f"{name}.invalid", b"", "upload")
-        store(session, SessionFile.FIRMWARE, name, data, "upload")
+        return store(session, SessionFile.FIRMWARE, name, data, "upload").name
 
 
 def groups_text() -> str:

@@ -8,7 +8,7 @@ SHALL (the §4.9 table, a register that only grows) is a `deviation`.
 
 from __future__ import annotations
 
-from .model import DEVIATION, VIOLATION, register
+from .model import DEVIATION, NOTE, VIOLATION, register
 
 STATE_TABLE = register(
     "state-table",
@@ -133,4 +133,17 @@ SCHEMA = register(
     VIOLATION,
     "OCPP-J §4.2.3; OCPP 1.6 JSON schemas",
     "A frame from the charger that is malformed or breaks its action's schema (as noted when it was received)",
+)
+NO_BOOT_SEEN = register(
+    "no-boot-seen",
+    NOTE,
+    "OCPP 1.6 §4.2",
+    "The charger sent requests to this central system before it ever sent a BootNotification here (a charger "
+    "moved from another central system need not reboot; as noted when received)",
+)
+ANSWER_UNMATCHED = register(
+    "answer-unmatched",
+    NOTE,
+    "OCPP-J §4.2.2",
+    "The charger answered a CALL we were no longer waiting for, or never sent (as noted when received)",
 )

@@ -188,7 +188,9 @@ class Findings(TransactionChecks):
     def _charger_call(self, r: Record) -> None:
         conn = self.conn
         first = conn.used.get(r.unique_id)
-        if first is not None:
+        if first is not None and (first.action, first.payload) == (r.action, r.payload):
+            pass  # the same CALL sent again (its answer lost or late): not another CALL
+        elif first is not None:
             self._raise(
                 C.UNIQUE_ID_REUSED,
                 f"{r.action} reuses unique id {r.unique_id!r} of the {first.action} at #{first.seq} on this connection",
@@ -207,6 +209,8 @@ class Findings(TransactionChecks):
             conn.overlaps.pop(oldest, None)
         conn.open_in[r.unique_id] = r
         self._boot_order(r)
+        if "before any BootNotification" in r.note and self._once(C.NO_BOOT_SEEN, ""):
+            self._raise(C.NO_BOOT_SEEN, f"{r.action} sent before this charger's first BootNotification here", [r])
         self._readings = meter_values(r) if r.action in ("MeterValues", "StopTransaction") else []
         self._timestamps(r)
         handler = getattr(self, f"_on_{r.action}", None)
@@ -426,7 +430,9 @@ class Findings(TransactionChecks):
     def _charger_answer(self, r: Record) -> None:
         """The charger's CALLRESULT or CALLERROR to one of our CALLs."""
         call = self.conn.open_out.pop(r.unique_id, None) or r.call
-        if r.note and "answers no outstanding" not in r.note and self._once(C.SCHEMA, (r.action, r.note)):
+        if "answers no outstanding" in r.note:
+            self._raise(C.ANSWER_UNMATCHED, f"answer to unique id {r.unique_id!r}, which we were not waiting for", [r])
+        elif r.note and self._once(C.SCHEMA, (r.action, r.note)):
             self._raise(C.SCHEMA, f"{r.action or 'answer'}: {r.note}", [r])
         if call is None:
             return
