@@ -109,6 +109,7 @@ def walk(module_server, db_access) -> dict:
                 page.locator("tr[data-item='TC_010_CS']"), "data-verdict", "passed", timeout=WAIT_MS
             )
             seen["TC_010_CS steps"] = seen_text(page.locator("#item-status [data-role=steps]"), "confirmed")
+            seen["way back"] = seen_text(page.locator("#session-run [data-role=run-said]"), "unplug")
             loop.run(act(sim, "unplug", {"connector": 1}))  # the way back waits for the connector to be free
             seen["case run"] = seen_attribute(page.locator("#session-run"), "data-state", "done", timeout=2 * WAIT_MS)
 
@@ -192,6 +193,7 @@ def test_one_case_runs_from_its_panel_the_server_waiting_for_the_step_by_hand(wa
     assert "running TC_010_CS (1 of 1)" in walk["run state"]
     assert walk["TC_010_CS verdict"] == "passed"
     assert "(done by hand, confirmed)" in walk["TC_010_CS steps"]
+    assert "TC_010_CS: by hand, before the next case: unplug at connector 1" in walk["way back"]
     assert walk["case run"] == "done"
 
 

@@ -18,7 +18,7 @@ from certify.judging.sequence import Outcome
 from certify.judging.steps import Send, expand
 
 from .case import Declaration, OcttCase
-from .drive import leaves, restore
+from .drive import _connector, leaves, restore
 from .judge import case_data, fill, judge_case, steps_of
 
 POLL = 0.5
@@ -51,7 +51,7 @@ async def serve_case(case: OcttCase, run: ServerRun) -> Outcome | None:
     from .catalog import declaration_of, test_data_of
 
     outcome, records, sent, offline_done = None, [], set(), False
-    declaration, data = Declaration(), {}
+    declaration, data, steps = Declaration(), {}, []
     try:
         while run.left() > 0:
             scope = await run.scope()
@@ -67,9 +67,9 @@ async def serve_case(case: OcttCase, run: ServerRun) -> Outcome | None:
                 start=scope.began,
                 options=scope.options,
             )
+            steps = leaves(expand(steps_of(case), values))
             if outcome.final:
                 return outcome
-            steps = leaves(expand(steps_of(case), values))
             rows = outcome.steps
             current = next((i for i, row in enumerate(rows) if row["state"] == "open"), len(rows))
             undone = [
@@ -92,4 +92,12 @@ async def serve_case(case: OcttCase, run: ServerRun) -> Outcome | None:
         return outcome
     finally:
         if records:
-            await restore(case, run, records, [], run.charger_command, run.frames, declaration, data)
+            # What the engineer did by hand (a cable in, a fault raised) is theirs to undo: the way back says so.
+            values = case_data(declaration, data)
+            rows = outcome.steps if outcome is not None else []
+            by_hand = [
+                (step.action, _connector(step, values))
+                for step, row in zip(steps, rows, strict=False)
+                if row["state"] == "manual" and row["done"]
+            ]
+            await restore(case, run, records, by_hand, run.charger_command, run.frames, declaration, data)
