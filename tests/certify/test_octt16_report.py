@@ -15,10 +15,12 @@ import json
 import re
 import subprocess
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from asgiref.sync import async_to_sync
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.utils import timezone
 
 from certify import attempts, report, sessions
@@ -106,7 +108,10 @@ def _signed(tmp_path) -> dict:
         pages.append(run.stdout.decode())
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout.decode()
     done = Frame.objects.get(charger_id=session.charger_id, direction=Frame.EVENT).seq
-    return {"text": " ".join(text.split()), "page one": pages[0], "pdf": pdf, "done seq": done}
+    out = StringIO()
+    call_command("judge", str(path), "--json", stdout=out)
+    rejudged = {item["key"]: item["verdict"] for item in json.loads(out.getvalue())["items"]}
+    return {"text": " ".join(text.split()), "page one": pages[0], "pdf": pdf, "done seq": done, "rejudged": rejudged}
 
 
 def test_page_one_lists_the_cases_by_profile_with_id_title_and_verdict(signed) -> None:
@@ -155,3 +160,9 @@ def test_the_cases_not_worked_are_listed_with_their_verdict_not_printed_one_by_o
 def test_the_octt_report_is_signed_and_verifies(signed) -> None:
     result = verify(signed["pdf"])
     assert result.intact and result.covers_whole_file and result.evidence_matches, result
+
+
+def test_the_log_it_carries_judges_alike_with_the_done_in_it(signed) -> None:
+    """manage.py judge on the signed PDF: the engineer's Done is in the attached log, so TC_003_CS passes again."""
+    assert signed["rejudged"]["TC_003_CS"] == "passed"
+    assert signed["rejudged"]["TC_040_1_CS"] == "failed"
