@@ -13,12 +13,13 @@ from ninja import Body, File, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from chargers import findings as shown_findings
 from chargers.api import COMMAND_HTTP_STATUS, CheckOut, CommandOut, ErrorOut, FindingOut, caller, check_list
 from chargers.models import Frame
 from chargers.roles import can_operate
 
 from . import attempts, catalogs, evidence, page_runs, report, session_findings, sessions, transfer
-from .evaluation import evaluate_session, judge_log
+from .evaluation import evaluate_session, judge_log, lint_log
 from .log_file import LogError, read
 from .models import ABANDONED, INCONCLUSIVE, CertSession, ItemResult
 
@@ -481,18 +482,26 @@ class JudgedItemOut(Schema):
 
 class JudgedOut(Schema):
     items: list[JudgedItemOut]
+    findings: list[FindingOut] | None = None  # with ?findings=true: the log's protocol findings
+    findings_counts: dict[str, int] | None = None
 
 
 @judge_router.post("", response={200: JudgedOut, 400: ErrorOut})
-def judge(request, catalog: str | None = None, file: File[UploadedFile] = None):
+def judge(request, catalog: str | None = None, findings: bool = False, file: File[UploadedFile] = None):
     """Recompute the verdicts from a log alone, as `manage.py judge` does: the file (multipart
     field `file`, or the request body) is a session's JSON Lines evidence log, a signed report
-    PDF, or any OCPP-J log of {ts, direction, raw} lines. 400 says which line cannot be read."""
+    PDF, or any OCPP-J log of {ts, direction, raw} lines. 400 says which line cannot be read.
+    `findings=true` adds the log's protocol findings, as `manage.py judge --findings` does."""
     if catalog is not None and catalog not in catalogs.CATALOGS:
         return 400, {"detail": f"No catalog {catalog!r}; choose one of {', '.join(sorted(catalogs.CATALOGS))}."}
     data = file.read() if file is not None else request.body
     try:
-        return 200, {"items": judge_log(read(data), catalog)}
+        log_file = read(data)
+        judged = {"items": judge_log(log_file, catalog)}
+        if findings:  # as manage.py judge --findings
+            found = lint_log(log_file)
+            judged |= {"findings": found, "findings_counts": shown_findings.counts(found)}
+        return 200, judged
     except LogError as error:
         return 400, {"detail": str(error)}
 

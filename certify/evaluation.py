@@ -429,3 +429,10 @@ def judge_log(log_file: LogFile, catalog_name: str | None = None) -> list[dict]:
             }
         )
     return items
+
+
+def lint_log(log_file: LogFile) -> list[dict]:
+    """The protocol findings over a log alone (manage.py judge --findings, POST
+    /api/judge?findings=true), at the time of its last line."""
+    initial = (log_file.session.get("options") or {}).get("initial")
+    return findings.of_records(Log(log_file.frames), now=log_file.last_ts, initial=initial)

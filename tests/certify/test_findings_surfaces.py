@@ -201,11 +201,15 @@ def test_the_reports_findings_section_groups_a_repeated_check():
     assert "protocol findings: " in html.split('class="outcome">')[1].split("</td>")[0]
 
 
+# The conversation as a log from the field: {ts, direction, raw} lines.
+FIELD_LOG = [
+    json.dumps({"ts": f"2026-01-01T12:00:{n:02d}Z", "direction": d, "raw": json.dumps(m)})
+    for n, (d, m) in enumerate(CONVERSATION)
+]
+
+
 def test_judge_findings_lints_a_log_in_text_and_json(tmp_path):
-    lines = [
-        json.dumps({"ts": f"2026-01-01T12:00:{n:02d}Z", "direction": d, "raw": json.dumps(m)})
-        for n, (d, m) in enumerate(CONVERSATION)
-    ]
+    lines = FIELD_LOG
     path = tmp_path / "field.jsonl"
     path.write_text("\n".join(lines) + "\n")
     out = StringIO()
@@ -221,6 +225,16 @@ def test_judge_findings_lints_a_log_in_text_and_json(tmp_path):
     out = StringIO()
     call_command("judge", str(path), "--json", stdout=out)
     assert "findings" not in json.loads(out.getvalue())
+
+
+def test_post_api_judge_with_findings_lints_the_log_too():
+    client = api()
+    body = ("\n".join(FIELD_LOG) + "\n").encode()
+    linted = client.post("/api/judge?findings=true", body, content_type="application/jsonl").json()
+    assert {f["check"] for f in linted["findings"]} == {DOUBLE, NAIVE}
+    assert linted["findings_counts"] == shown.counts(linted["findings"]) and len(linted["items"]) == 18
+    plain = client.post("/api/judge", body, content_type="application/jsonl").json()
+    assert plain["findings"] is None and plain["items"] == linted["items"]
 
 
 def test_the_junit_findings_suite_fails_a_check_only_on_a_violation():

@@ -6,11 +6,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from certify import catalogs
-from certify.evaluation import judge_log
+from certify.evaluation import judge_log, lint_log
 from certify.judging.verdict import VERDICT_LABELS
 from certify.log_file import LogError, read
 from chargers import findings as protocol_findings
-from chargers.frames.reader import Log
 
 UNREADABLE = 3  # the exit status when the file cannot be judged
 
@@ -47,8 +46,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {error}", returncode=UNREADABLE) from error
         found = None
         if options["findings"]:
-            initial = (log_file.session.get("options") or {}).get("initial")
-            found = protocol_findings.of_records(Log(log_file.frames), now=log_file.last_ts, initial=initial)
+            found = lint_log(log_file)
         if options["json"]:
             extra = {"findings": found, "findings_counts": protocol_findings.counts(found)} if found is not None else {}
             self.stdout.write(json.dumps({"items": items, **extra}, indent=2))
