@@ -260,3 +260,22 @@ def test_the_junit_findings_suite_fails_a_check_only_on_a_violation():
     result = artifacts.result(items, {}, "CP", 7, 0, findings)
     assert result["findings"] == found and result["findings_counts"]["violation"] == 1
     assert artifacts.findings_line(findings) == "; protocol findings: 1 violation, 1 deviation, no notes"
+
+
+def test_a_chargers_kept_findings_stay_within_their_bounds(monkeypatch):
+    """chargers.findings keeps the looks of at most KEPT_CHARGERS chargers and KEPT_FRAMES
+    frames, the least recently looked at going first; a window past twice WINDOW_FRAMES
+    starts again from the newest frames."""
+    monkeypatch.setattr(shown, "KEPT_CHARGERS", 2)
+    chargers = [Charger.objects.create(charge_point_id=f"CP-BOUND-{n}") for n in range(3)]
+    for charger in chargers:
+        talk(charger)
+        shown.of_charger(charger.pk)
+    assert shown.kept() == {chargers[1].pk: 8, chargers[2].pk: 8}
+    monkeypatch.setattr(shown, "KEPT_FRAMES", 12)
+    shown.of_charger(chargers[0].pk)
+    assert shown.kept() == {chargers[0].pk: 8}
+    monkeypatch.setattr(shown, "WINDOW_FRAMES", 3)
+    talk(chargers[0], twice(3))  # its look held 8 frames, past twice the window of 3
+    _, from_seq, last_seq = shown.of_charger(chargers[0].pk)
+    assert (from_seq, last_seq) == (10, 12) and shown.kept() == {chargers[0].pk: 3}
