@@ -107,7 +107,9 @@ class HookPerformer:
             tail = output.decode(errors="replace").strip().splitlines()[-1:] if output else []
             said = f": {tail[0][:200]}" if tail else ""
             if process.returncode == RIG_CANNOT:
-                return Outcome(False, f"the hook says the rig cannot {step.name} (exit status 3){said}", True)
+                return Outcome(
+                    False, f"the hook says the rig cannot {step.name} (exit status 3){said}", inconclusive=True
+                )
             return Outcome(False, f"the hook could not {step.name} (exit status {process.returncode}){said}")
         return Outcome(True)
 

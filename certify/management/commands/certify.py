@@ -140,7 +140,7 @@ class Command(BaseCommand):
             "--firmware",
             default="",
             metavar="FILE",
-            help="the manufacturer's image a firmware case installs (without it that item is inconclusive)",
+            help="the manufacturer's image a firmware case installs (without it that case is inconclusive)",
         )
         parser.add_argument(
             "--diagnostics",
