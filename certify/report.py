@@ -60,7 +60,10 @@ def result_text(result: ItemResult, item: catalogs.Case) -> str:
         if not item.automatic:
             return "awaiting the engineer's verdict" + (f": {item.manual}" if item.manual else "")
         what = (result.waiting or {}).get("for")
-        return f"awaiting {what}" if what else result.auto_reason or "awaiting its evidence"
+        if what:
+            return f"awaiting {what}"
+        reason = result.auto_reason or "awaiting its evidence"
+        return "a" + reason[1:] if reason.startswith("Awaiting") else reason
     return result.auto_reason  # failed, inconclusive (why the bench could not test it), not supported
 
 

@@ -177,6 +177,8 @@ def test_a_signed_report_of_a_real_session(live_server_ocpp, tmp_path):
     for item in catalogs.get().cases:
         assert f"{item.number} {item.title.split(' (')[0][:20]}" in text, item.title
     assert "Passed: Ok, Configuration (" in text and "Support triggermessage" in text
+    # An item not worked is open, saying what it awaits: never "not tested" (issue 20.9).
+    assert "Open: awaiting " in text and "not tested" not in text.lower()
     for section in item_sections(text):
         assert EVIDENCE_HEADER in section, section[:200]
     # Headers and footers on every page; hashes on the last.
