@@ -213,7 +213,7 @@ TOUCHES = {
     "upload-fails": [],
     "install-fails": [],
     "meter-backwards": [6, 7, 8],
-    "double-call": [2, 4],  # not 1: its boot trigger would cut item 2's window short
+    "double-call": [2, 4],
     "naive-timestamps": [6, 7, 8, 16],
     "bad-transition": [6, 7, 11],
     "ignore-heartbeat-interval": [],
