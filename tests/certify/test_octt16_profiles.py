@@ -2,7 +2,8 @@
 simulator (`manage.py certify --catalog octt16 --profiles ... --simulate`): no
 case fails, and exactly the cases the simulator's declaration rules out are Not
 supported or Not applicable. One server for the module, one run per profile,
-short charger timings. Core's 48 cases take minutes: OCTT_CORE=1 runs them too."""
+short charger timings. Core's 48 cases take minutes: OCTT_CORE=1 runs them too.
+And each misbehaviour profile fails only cases resting on a clause it breaks."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ import subprocess
 
 import pytest
 
+from chargers.simulator import PROFILES
+from tests.certify.profile_cases import failing
 from tests.certify.test_headless_run import FAST, Rig
 from tests.servers import MANAGE, ROOT, Daphne, base_env, prepare
 
-# Short charger timings: the reservation that must expire lasts 6 s.
-TEST_DATA = "heartbeat_interval=5,rejected_interval=3,short_reservation_seconds=6"
+# Short charger timings: the reservation that must expire lasts 6 s, a cable is awaited 10 s.
+TEST_DATA = "heartbeat_interval=5,rejected_interval=3,short_reservation_seconds=6,connection_timeout=10"
 
 # profile -> (Not supported, Not applicable) for the default simulator: every feature
 # profile, one connector, no fixed cable, no back-up power, ReserveConnectorZeroSupported
@@ -83,3 +86,46 @@ def test_a_profile_passes_against_the_simulator_but_what_it_rules_out(bench, pro
     assert {k for k, (v, _) in verdicts.items() if v == "not_applicable"} == inapplicable, verdicts
     assert {v for k, (v, _) in verdicts.items() if k not in unsupported | inapplicable} <= {"passed"}, verdicts
     assert len(verdicts) > len(unsupported | inapplicable) or profile == "security"
+
+
+# -- misbehaviour: a fault fails cases resting on the clause it breaks, and no other -------------
+
+CONTROL = "TC_062_CS"  # DataTransfer to an unknown vendor (§5.6): no fault of the simulator touches it
+
+
+def faults_citing_octt() -> dict[str, list[str]]:
+    """Each fault whose broken clauses OCTT cases cite -> those cases (derived, not listed)."""
+    found = {}
+    for name, profile in PROFILES.items():
+        cases = [c.key for c in failing(profile, "octt16")]
+        if cases:
+            found[name] = cases
+    return found
+
+
+def test_each_misbehaviour_fails_only_cases_resting_on_the_clause_it_breaks(bench):
+    """Every fault whose clauses the OCTT cases cite, run at once (one run each) over
+    those cases and a control case: at least one of its cases fails, every failure is
+    among them, the control passes. A case citing the clause for a path the fault leaves
+    alone passes (TC_003_CS rests on §4.1 with an accepted tag; start-when-refused only
+    misbehaves on a refused one)."""
+    faults = faults_citing_octt()
+    assert {"ignore-remote-stop", "start-when-refused", "trigger-ignored", "upload-fails"} <= set(faults)
+    runs = {}
+    for name, cases in faults.items():
+        args = [*MANAGE, "certify", "--charger", f"SIM-FAULT-{name}", "--url", bench.ws_url]
+        args += ["--api-token", bench.token, "--simulate", "--profile", name, "--catalog", "octt16", *FAST]
+        args += ["--test-data", f"{TEST_DATA},reboot_timeout=10", "--items", ",".join([*cases, CONTROL]), "--json"]
+        runs[name] = subprocess.Popen(args, env=bench.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wrong = {}
+    for name, proc in runs.items():
+        out, err = proc.communicate(timeout=900)
+        try:
+            verdicts = {i["key"]: i["verdict"] for i in json.loads(out)["items"]}
+        except ValueError:
+            wrong[name] = err.decode()[-2000:]
+            continue
+        failed = {k for k, v in verdicts.items() if v == "failed"}
+        if not failed or not failed <= set(faults[name]) or verdicts.get(CONTROL) != "passed":
+            wrong[name] = verdicts
+    assert not wrong, wrong

@@ -195,6 +195,11 @@ async def restore(
     open_tx = _open_transactions(records)
     for transaction in open_tx:
         await command("RemoteStopTransaction", {"transactionId": transaction})
+    if open_tx and not await _stopped(open_tx, records, frames):
+        # A charger that keeps a transaction we asked it to stop: a hard reset ends it (§5.14),
+        # so that the next case does not start behind it.
+        run.say(f"transactions {open_tx} still running after RemoteStopTransaction: Reset Hard")
+        await command("Reset", {"type": "Hard"})
     plugged = _physical(done, "plug", ("unplug", "unplug-ev-side"))
     faulted = _physical(done, "fault", ("clear-fault",))
     for manual in (*case.cleanup,):
@@ -239,6 +244,19 @@ async def restore(
                 break
             await asyncio.sleep(POLL)
         await asyncio.sleep(1.0)  # a charger's own timers from the case (an automatic unplug) fire before the next
+
+
+async def _stopped(transactions: list, records: list[Record], frames, seconds: float = 10.0) -> bool:
+    """Whether StopTransaction came for each of the transactions within `seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        newer = Log(await frames(records[-1].seq if records else 0))
+        if not set(transactions) & set(_open_transactions([*records, *newer])):
+            return True
+        if loop.time() >= deadline:
+            return False
+        await asyncio.sleep(POLL)
 
 
 def _open_transactions(records: list[Record]) -> list:
