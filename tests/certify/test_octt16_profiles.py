@@ -1,8 +1,8 @@
 """Every OCTT 1.6 profile beyond Core, run headless against the default
 simulator (`manage.py certify --catalog octt16 --profiles ... --simulate`): no
 case fails, and exactly the cases the simulator's declaration rules out are Not
-supported or Not applicable. One server for the module, one run per profile,
-short charger timings. Core's 48 cases take minutes: OCTT_CORE=1 runs them too.
+supported or Not applicable. One server for the module, one run per profile
+(side by side), short charger timings. Core's 48 cases take minutes: OCTT_CORE=1 runs them too.
 And each misbehaviour profile fails only cases resting on a clause it breaks."""
 
 from __future__ import annotations
@@ -56,38 +56,6 @@ EXPECTED = {
 CORE = pytest.mark.skipif(not os.environ.get("OCTT_CORE"), reason="Core's 48 cases take minutes: set OCTT_CORE=1")
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("octt16-profiles")
-    env = base_env(tmp, OCPP_HEARTBEAT_INTERVAL="60")
-    token = prepare(env)
-    server = Daphne(env, token)
-    yield Rig(env, token, server.server.ws_url, tmp, tmp / "no-hook.py")
-    server.stop()
-
-
-def run(bench: Rig, profile: str) -> subprocess.CompletedProcess:
-    args = [*MANAGE, "certify", "--charger", f"SIM-OCTT-{profile}", "--url", bench.ws_url, "--api-token", bench.token]
-    args += ["--simulate", "--catalog", "octt16", *FAST, "--test-data", TEST_DATA, "--profiles", profile, "--json"]
-    if profile == "core":
-        args += ["--max-minutes", "20"]
-    return subprocess.run(args, env=bench.env, cwd=ROOT, capture_output=True, text=True, timeout=1500)
-
-
-@pytest.mark.parametrize(
-    "profile", [*(p for p in EXPECTED if p != "core"), pytest.param("core", marks=CORE)], ids=lambda p: p
-)
-def test_a_profile_passes_against_the_simulator_but_what_it_rules_out(bench, profile):
-    done = run(bench, profile)
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-4000:]
-    verdicts = {i["key"]: (i["verdict"], i.get("reason", "")) for i in json.loads(done.stdout)["items"]}
-    unsupported, inapplicable = EXPECTED[profile]
-    assert {k for k, (v, _) in verdicts.items() if v == "not_supported"} == unsupported, verdicts
-    assert {k for k, (v, _) in verdicts.items() if v == "not_applicable"} == inapplicable, verdicts
-    assert {v for k, (v, _) in verdicts.items() if k not in unsupported | inapplicable} <= {"passed"}, verdicts
-    assert len(verdicts) > len(unsupported | inapplicable) or profile == "security"
-
-
 # -- misbehaviour: a fault fails cases resting on the clause it breaks, and no other -------------
 
 CONTROL = "TC_062_CS"  # DataTransfer to an unknown vendor (§5.6): no fault of the simulator touches it
@@ -103,7 +71,71 @@ def faults_citing_octt() -> dict[str, list[str]]:
     return found
 
 
-def test_each_misbehaviour_fails_only_cases_resting_on_the_clause_it_breaks(bench):
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("octt16-profiles")
+    env = base_env(tmp, OCPP_HEARTBEAT_INTERVAL="60")
+    token = prepare(env)
+    server = Daphne(env, token)
+    yield Rig(env, token, server.server.ws_url, tmp, tmp / "no-hook.py")
+    server.stop()
+
+
+class Started:
+    """A headless run against the built-in simulator, going on beside the others; its
+    output goes to files (a pipe nobody reads yet would stall it)."""
+
+    def __init__(self, bench: Rig, charger: str, *extra: str) -> None:
+        args = [*MANAGE, "certify", "--charger", charger, "--url", bench.ws_url, "--api-token", bench.token]
+        args += ["--simulate", "--catalog", "octt16", *FAST, "--json", *extra]
+        self.out, self.err = bench.tmp / f"{charger}.json", bench.tmp / f"{charger}.log"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.proc = subprocess.Popen(args, env=bench.env, cwd=ROOT, stdout=out, stderr=err)
+
+    def result(self, timeout: float = 1500) -> tuple[int, str, str]:
+        """(exit status, stdout, stderr) once it ended."""
+        code = self.proc.wait(timeout)
+        return code, self.out.read_text(), self.err.read_text()
+
+
+@pytest.fixture(scope="module")
+def runs(bench) -> dict[str, Started]:
+    """One run per profile beyond Core and one per misbehaviour (below), all at once:
+    the module waits for the longest run, not for their sum."""
+    started = {
+        p: Started(bench, f"SIM-OCTT-{p}", "--test-data", TEST_DATA, "--profiles", p) for p in EXPECTED if p != "core"
+    }
+    for name, cases in faults_citing_octt().items():
+        started[f"fault:{name}"] = Started(
+            bench,
+            f"SIM-FAULT-{name}",
+            *("--profile", name, "--test-data", f"{TEST_DATA},reboot_timeout=10"),
+            *("--items", ",".join([*cases, CONTROL])),
+        )
+    yield started
+    for run in started.values():
+        if run.proc.poll() is None:
+            run.proc.kill()
+
+
+@pytest.mark.parametrize(
+    "profile", [*(p for p in EXPECTED if p != "core"), pytest.param("core", marks=CORE)], ids=lambda p: p
+)
+def test_a_profile_passes_against_the_simulator_but_what_it_rules_out(bench, runs, profile):
+    run = runs.get(profile) or Started(
+        bench, "SIM-OCTT-core", "--test-data", TEST_DATA, "--profiles", profile, "--max-minutes", "20"
+    )
+    code, out, err = run.result()
+    assert code == 0, out[-6000:] + err[-4000:]
+    verdicts = {i["key"]: (i["verdict"], i.get("reason", "")) for i in json.loads(out)["items"]}
+    unsupported, inapplicable = EXPECTED[profile]
+    assert {k for k, (v, _) in verdicts.items() if v == "not_supported"} == unsupported, verdicts
+    assert {k for k, (v, _) in verdicts.items() if v == "not_applicable"} == inapplicable, verdicts
+    assert {v for k, (v, _) in verdicts.items() if k not in unsupported | inapplicable} <= {"passed"}, verdicts
+    assert len(verdicts) > len(unsupported | inapplicable) or profile == "security"
+
+
+def test_each_misbehaviour_fails_only_cases_resting_on_the_clause_it_breaks(runs):
     """Every fault whose clauses the OCTT cases cite, run at once (one run each) over
     those cases and a control case: at least one of its cases fails, every failure is
     among them, the control passes. A case citing the clause for a path the fault leaves
@@ -111,19 +143,13 @@ def test_each_misbehaviour_fails_only_cases_resting_on_the_clause_it_breaks(benc
     misbehaves on a refused one)."""
     faults = faults_citing_octt()
     assert {"ignore-remote-stop", "start-when-refused", "trigger-ignored", "upload-fails"} <= set(faults)
-    runs = {}
-    for name, cases in faults.items():
-        args = [*MANAGE, "certify", "--charger", f"SIM-FAULT-{name}", "--url", bench.ws_url]
-        args += ["--api-token", bench.token, "--simulate", "--profile", name, "--catalog", "octt16", *FAST]
-        args += ["--test-data", f"{TEST_DATA},reboot_timeout=10", "--items", ",".join([*cases, CONTROL]), "--json"]
-        runs[name] = subprocess.Popen(args, env=bench.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wrong = {}
-    for name, proc in runs.items():
-        out, err = proc.communicate(timeout=900)
+    for name in faults:
+        _, out, err = runs[f"fault:{name}"].result()
         try:
             verdicts = {i["key"]: i["verdict"] for i in json.loads(out)["items"]}
         except ValueError:
-            wrong[name] = err.decode()[-2000:]
+            wrong[name] = err[-2000:]
             continue
         failed = {k for k, v in verdicts.items() if v == "failed"}
         if not failed or not failed <= set(faults[name]) or verdicts.get(CONTROL) != "passed":
