@@ -716,7 +716,10 @@ class Charger:
         if conn.tx is not None and code != "EVCommunicationError":
             return
         if code == "EVCommunicationError":
-            self.set_status(c, conn.status, code)  # a warning: the status stays (§4.9)
+            # A warning: the status stays; it SHALL only go with Preparing, SuspendedEV,
+            # SuspendedEVSE and Finishing (§4.9), so in other statuses there is none to report.
+            if conn.status in ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing"):
+                self.set_status(c, conn.status, code)
         else:
             self.set_status(c, "Faulted", code)
 

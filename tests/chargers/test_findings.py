@@ -84,8 +84,9 @@ class Script:
         payload = {"connectorId": connector, "status": status, "errorCode": "NoError", **extra}
         return self.cp("StatusNotification", payload).ok()
 
-    def start(self, connector: int, tx: int, meter: int = 1000, tag: str = "TAG-1") -> Script:
+    def start(self, connector: int, tx: int, meter: int = 1000, tag: str = "TAG-1", **extra) -> Script:
         payload = {"connectorId": connector, "idTag": tag, "meterStart": meter, "timestamp": stamp(self.clock + 1)}
+        payload.update(extra)
         return self.cp("StartTransaction", payload).ok({"transactionId": tx, "idTagInfo": {"status": "Accepted"}})
 
     def meter(self, connector: int, tx: int | None, value, unit: str = "Wh", measurand: str = "") -> Script:
@@ -267,12 +268,42 @@ ROWS = [
         .cs("ReserveNow", {"connectorId": 1, "expiryDate": stamp(900), "idTag": "TAG-1", "reservationId": 7})
         .reply({"status": "Accepted"})
         .status(1, "Reserved")
-        .start(1, 1, tag="tag-1"),
+        .start(1, 1, tag="tag-1", reservationId=7),
         s()
         .cs("ReserveNow", {"connectorId": 1, "expiryDate": stamp(900), "idTag": "TAG-1", "reservationId": 7})
         .reply({"status": "Accepted"})
         .status(1, "Reserved")
         .start(1, 1, tag="TAG-2"),
+    ),
+    (
+        "start-without-reservation",  # the reserved idTag's start names the reservation it ends
+        s()
+        .cs("ReserveNow", {"connectorId": 1, "expiryDate": stamp(900), "idTag": "TAG-1", "reservationId": 7})
+        .reply({"status": "Accepted"})
+        .status(1, "Reserved")
+        .start(1, 1, reservationId=7),
+        s()
+        .cs("ReserveNow", {"connectorId": 1, "expiryDate": stamp(900), "idTag": "TAG-1", "reservationId": 7})
+        .reply({"status": "Accepted"})
+        .status(1, "Reserved")
+        .start(1, 1),
+    ),
+    (
+        "status-order",  # across a reconnect too; a triggered status may carry when its state began
+        s()
+        .status(1, "Available", timestamp=stamp(10))
+        .event("disconnected")
+        .event("connected")
+        .status(1, "Preparing", timestamp=stamp(20))
+        .cs("TriggerMessage", {"requestedMessage": "StatusNotification", "connectorId": 1})
+        .reply({"status": "Accepted"})
+        .status(1, "Preparing", timestamp=stamp(15)),
+        s().status(1, "Available", timestamp=stamp(10)).status(1, "Preparing", timestamp=stamp(5)),
+    ),
+    (
+        "error-code-status",
+        s().status(1, "Preparing", errorCode="EVCommunicationError"),
+        s().status(1, "Charging", errorCode="EVCommunicationError"),
     ),
     (
         "tx-not-open",
@@ -286,7 +317,13 @@ ROWS = [
     ),
     (
         "heartbeat-pace",  # other messages may take a heartbeat's place (§4.6)
-        s().heartbeat(at=100).heartbeat(at=400).status(1, "Available").heartbeat(at=410).heartbeat(at=700),
+        s()
+        .heartbeat(at=100)
+        .heartbeat(at=400)
+        .status(1, "Available")
+        .heartbeat(at=410)
+        .heartbeat(at=700)
+        .heartbeat(at=5000),  # fewer are allowed: OCPP-J heartbeats are not mandatory (§4.6)
         s().heartbeat(at=100).heartbeat(at=110),
     ),
     (

@@ -83,7 +83,21 @@ TIMESTAMP_BACKWARDS = register(
     "timestamp-backwards",
     DEVIATION,
     "OCPP 1.6 §3.7",
-    "Consecutive transaction messages (or live statuses) of a connection whose timestamps go backwards",
+    "Consecutive transaction messages of a connection whose timestamps go backwards",
+)
+STATUS_ORDER = register(
+    "status-order",
+    VIOLATION,
+    "OCPP 1.6 §4.9",
+    "StatusNotifications whose timestamps go backwards: they MUST be sent in the order the events occurred "
+    "(a triggered one, or one after the charger's clock was set, excepted)",
+)
+ERROR_CODE_STATUS = register(
+    "error-code-status",
+    VIOLATION,
+    "OCPP 1.6 §4.9",
+    "errorCode EVCommunicationError with a status other than Preparing, SuspendedEV, SuspendedEVSE or Finishing "
+    "(SHALL only be used with those)",
 )
 CONNECTOR_ABOVE_NUMBER = register(
     "connector-above-number",
@@ -104,6 +118,13 @@ START_ON_UNAVAILABLE = register(
     "OCPP 1.6 §4.9, §5.13",
     "A live StartTransaction on a connector last reported Unavailable or Faulted, or Reserved for another idTag",
 )
+START_WITHOUT_RESERVATION = register(
+    "start-without-reservation",
+    VIOLATION,
+    "OCPP 1.6 §4.8",
+    "A StartTransaction that ends a reservation (its idTag on the connector reserved for it) without that "
+    "reservationId (MUST contain it)",
+)
 TX_NOT_OPEN = register(
     "tx-not-open",
     DEVIATION,
@@ -120,7 +141,8 @@ HEARTBEAT_PACE = register(
     "heartbeat-pace",
     DEVIATION,
     "OCPP 1.6 §4.6, §9.1.10",
-    "Heartbeats while idle (nothing else exchanged) far off the configured interval (once per interval and connection)",
+    "Heartbeats while idle (nothing else exchanged) far more often than the configured interval (fewer are "
+    "allowed: with OCPP-J heartbeats are not mandatory; once per interval and connection)",
 )
 CALLERROR_CORE = register(
     "callerror-core",

@@ -22,8 +22,8 @@ from .rules import (
     BACKWARDS,
     CORE_COMMANDS,
     EPOCH,
+    EV_COMMUNICATION_STATUSES,
     FUTURE,
-    HEARTBEAT_HIGH,
     HEARTBEAT_LOW,
     QUEUED,
     SCHEMA_CODES,
@@ -75,6 +75,9 @@ class Findings(TransactionChecks):
         self.txs: dict[object, Tx] = {}
         self.boot = ""  # "", "booting", or the status of the last boot's answer
         self.boot_answer: Record | None = None
+        # The last status's own time, kept across reconnects: statuses of an offline period MUST come in
+        # the order their events occurred (§4.9).
+        self.status_stamps: dict[str, tuple[datetime, Record]] = {}
         self.triggered: dict[str, Record] = {}  # a requested message -> our TriggerMessage
         self._new: list[Finding] = []
         self._readings: list = []  # the meter readings of the frame at hand, read once
@@ -267,16 +270,22 @@ class Findings(TransactionChecks):
         first = parse_time(stamps[0]) if stamps and isinstance(stamps[0], str) else None
         if first is None:
             return
-        previous = self.conn.stamps.get(category)
+        stamps_of = self.status_stamps if category == "status" else self.conn.stamps
+        previous = stamps_of.get(category)
         if previous is not None and first < previous[0] - BACKWARDS:
             back = (previous[0] - first).total_seconds()
             self._raise(
-                C.TIMESTAMP_BACKWARDS,
+                C.STATUS_ORDER if category == "status" else C.TIMESTAMP_BACKWARDS,
                 f"{r.action} timestamp {stamps[0]} is {back:.0f} s before that of the {previous[1].action} before it",
                 [previous[1], r],
                 r.connector,
             )
-        self.conn.stamps[category] = (max(first, latest or first), r)
+        stamps_of[category] = (max(first, latest or first), r)
+
+    def _clock_may_be_set(self) -> None:
+        """A boot's or a heartbeat's answer may set the charger's clock (§4.2, §4.6): a jump after it is no finding."""
+        self.conn.stamps.clear()
+        self.status_stamps.clear()
 
     def _on_BootNotification(self, r: Record) -> None:
         answer = self.boot_answer
@@ -291,17 +300,17 @@ class Findings(TransactionChecks):
                 )
         self.boot = "booting"
         self._forget_statuses()
-        self.conn.stamps.clear()
+        self._clock_may_be_set()
         self.triggered.pop("BootNotification", None)
 
     def _on_Heartbeat(self, r: Record) -> None:
-        self.conn.stamps.clear()  # its answer may set the charger's clock (§4.6): a jump after it is no finding
+        self._clock_may_be_set()
         previous, self.conn.heartbeat = self.conn.heartbeat, r
         interval = self._interval()
         if previous is None or not interval or r.ts == EPOCH:
             return
         gap = (r.ts - previous.ts).total_seconds()
-        if HEARTBEAT_LOW * interval <= gap <= HEARTBEAT_HIGH * interval:
+        if gap >= HEARTBEAT_LOW * interval:
             return
         if self._once(C.HEARTBEAT_PACE, interval):
             self._raise(
@@ -326,6 +335,13 @@ class Findings(TransactionChecks):
             self._raise(
                 C.CONNECTOR_ABOVE_NUMBER,
                 f"StatusNotification for connector {number}; NumberOfConnectors is {count}",
+                [r],
+                number,
+            )
+        if r.get("errorCode") == "EVCommunicationError" and status not in EV_COMMUNICATION_STATUSES:
+            self._raise(
+                C.ERROR_CODE_STATUS,
+                f"connector {number}: errorCode EVCommunicationError with status {status}",
                 [r],
                 number,
             )
@@ -380,6 +396,16 @@ class Findings(TransactionChecks):
             reason = f"last reported {status} (#{connector.last.seq})"
         elif status == "Reserved" and connector.reservation is not None:
             reserved = connector.reservation
+            if same_tag(reserved.get("idTag"), r.get("idTag")) and reserved.get("reservationId") != r.get(
+                "reservationId"
+            ):
+                self._raise(
+                    C.START_WITHOUT_RESERVATION,
+                    f"StartTransaction for {r.get('idTag')!r} on connector {number} ends reservation "
+                    f"{reserved.get('reservationId')} (#{connector.last.seq}) without its reservationId",
+                    [connector.last, r],
+                    number,
+                )
             if (
                 not reserved.get("parentIdTag")
                 and not same_tag(reserved.get("idTag"), r.get("idTag"))

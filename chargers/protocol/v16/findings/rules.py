@@ -69,7 +69,11 @@ QUEUED = timedelta(seconds=5)
 TRIGGERED = timedelta(
     seconds=60
 )  # how long after our TriggerMessage its message counts as asked for  # a start this much older than its connection came from the offline queue
-HEARTBEAT_LOW, HEARTBEAT_HIGH = 0.5, 3.0  # idle heartbeats closer or farther apart than this times the interval
+# Idle heartbeats closer than this times the interval; none farther: with OCPP-J heartbeats are not
+# mandatory (§4.6), so fewer is allowed.
+HEARTBEAT_LOW = 0.5
+# The statuses EVCommunicationError may go with (§4.9: SHALL only be used with these).
+EV_COMMUNICATION_STATUSES = frozenset({"Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing"})
 EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
