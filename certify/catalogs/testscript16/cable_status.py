@@ -281,11 +281,15 @@ async def drive(run: CaseRun) -> None:
         f"Preparing on connector {one} (card presented, no cable)",
         lambda: run.tail.status_since(mark, one, lambda s, e: s == "Preparing"),
     )
-    await run.wait(
+    back = await run.wait(
         f"connector {one} back to Available after ConnectionTimeOut ({timeout} s)",
         lambda: run.tail.status_since(mark, one, lambda s, e: s not in ("Preparing", "")),
-        timeout * 1.5 + held + run.options.step_timeout,
+        timeout * 2 + held + 5,  # past the judge's tolerance (1.5 x the timeout, 2 s, MinimumStatusDuration)
     )
+    if not back:
+        # Still Preparing counts only from a charger heard from since (not silently away):
+        # a Core request whose answer says so, and what ConnectionTimeOut reads.
+        await run.command("GetConfiguration", {"key": ["ConnectionTimeOut"]})
 
 
 def _idle(run: CaseRun) -> int | None:
