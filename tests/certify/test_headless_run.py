@@ -205,23 +205,36 @@ def test_a_misbehaving_charger_fails_exactly_its_items(rig, profile, numbers):
     assert broken and verdicts == {int(n): ("Failed" if int(n) in broken else "Passed") for n in numbers.split(",")}
 
 
-@pytest.mark.parametrize(
-    ("profile", "numbers", "code", "says"),
-    [
-        ("no-plugged-timeout", "11,17", 0, {11: "card first (§9.1.6, OCTT TC_004_2_CS)"}),
-        ("ftp-only", "13", 0, {13: "tried: FTP: Uploaded"}),
-        ("http-only", "13", 0, {13: "tried: HTTP: Uploaded"}),
-        ("no-connection-timeout", "11", 1, {11: "§9.1.6 asks the charger to cancel"}),
-    ],
-)
-def test_card_first_and_the_transfer_protocol_end_as_the_specification_says(rig, profile, numbers, code, says):
-    """Item 11 card first (a plugged cable may wait for a card; an identified driver may
-    not wait forever, §9.1.6) and item 13 over what the charger speaks (--diagnostics auto)."""
-    rig.simulate(f"SIM-P-{profile}", profile)
-    done = rig.certify(f"SIM-P-{profile}", "--items", numbers, "--json")
-    assert done.returncode == code, done.stdout[-3000:] + done.stderr[-3000:]
-    reasons = {i["number"]: i["reason"] for i in json.loads(done.stdout)["items"]}
-    assert {n: reasons[n] for n, text in says.items() if text not in reasons[n]} == {}
+# The procedures of issue 20.1-3 and 20.7 through the hook: the items each profile touches,
+# the exit status the specification gives, and what the item's reason must say.
+PROCEDURES = {
+    # A plugged cable may wait for a card: item 11 goes card first (§9.1.6, OCTT TC_004_2_CS).
+    "no-plugged-timeout": ("11,17", 0, {11: "card first (§9.1.6, OCTT TC_004_2_CS)"}),
+    # An identified driver may not wait forever (§9.1.6).
+    "no-connection-timeout": ("11", 1, {11: "§9.1.6 asks the charger to cancel"}),
+    # Statuses held MinimumStatusDuration: ConnectionTimeOut above it; Operative after every Unavailable.
+    "min-status-duration": ("3,11", 0, {11: "card first"}),
+    # Item 8 sets the measurands it judges (the default samples energy only).
+    "energy-only-default": ("6,7,8", 0, {8: "with voltage, current and power"}),
+    # One connector: the local start's transaction runs 2.5 intervals; card first on it.
+    "one-connector": ("3,6,7,8,11", 0, {8: "periodic samples", 11: "card first"}),
+    # --diagnostics auto: over what the charger speaks.
+    "ftp-only": ("13", 0, {13: "tried: FTP: Uploaded"}),
+    "http-only": ("13", 0, {13: "tried: HTTP: Uploaded"}),
+}
+
+
+def test_card_first_the_sampled_data_and_the_transfer_protocol_end_as_the_specification_says(rig):
+    runs = {}
+    for profile, (numbers, _, _) in PROCEDURES.items():
+        port = rig.simulate(f"SIM-P-{profile}", profile)
+        runs[profile] = rig.start_certify(f"SIM-P-{profile}", "--items", numbers, "--json", control_port=port)
+    for profile, proc in runs.items():
+        stdout, stderr = proc.communicate(timeout=600)
+        _, code, says = PROCEDURES[profile]
+        assert proc.returncode == code, f"{profile}: {stdout[-3000:]}{stderr[-3000:]}"
+        reasons = {i["number"]: i["reason"] for i in json.loads(stdout)["items"]}
+        assert {n: reasons[n] for n, text in says.items() if text not in reasons[n]} == {}, profile
 
 
 def test_a_charger_that_never_connects_exits_3(rig):
