@@ -251,6 +251,28 @@ ROWS = [
         s().status(0, "Charging"),
     ),
     (
+        "unavailable-not-persistent",  # made Operative again before the reboot: any status after it
+        s()
+        .cs("ChangeAvailability", {"connectorId": 0, "type": "Inoperative"})
+        .reply({"status": "Accepted"})
+        .status(1, "Unavailable")
+        .cs("ChangeAvailability", {"connectorId": 1, "type": "Inoperative"})
+        .reply({"status": "Accepted"})
+        .boot()
+        .status(1, "Unavailable")
+        .cs("ChangeAvailability", {"connectorId": 0, "type": "Operative"})
+        .reply({"status": "Accepted"})
+        .status(1, "Available")
+        .boot()
+        .status(1, "Available"),
+        s()
+        .cs("ChangeAvailability", {"connectorId": 1, "type": "Inoperative"})
+        .reply({"status": "Accepted"})
+        .status(1, "Unavailable")
+        .boot()
+        .status(1, "Available"),
+    ),
+    (
         "start-on-unavailable",  # a start from the offline queue happened before the status it follows
         s()
         .cp(

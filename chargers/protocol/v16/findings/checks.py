@@ -112,6 +112,13 @@ CONNECTOR_ZERO_STATUS = register(
     "A StatusNotification for connector 0 (the charger as a whole) with a status other than Available, "
     "Unavailable or Faulted",
 )
+UNAVAILABLE_NOT_PERSISTENT = register(
+    "unavailable-not-persistent",
+    VIOLATION,
+    "OCPP 1.6 §4.9",
+    "After a reboot, a connector ChangeAvailability had made Unavailable reports another status (but Faulted): "
+    "Unavailable MUST persist across reboot",
+)
 START_ON_UNAVAILABLE = register(
     "start-on-unavailable",
     DEVIATION,

@@ -58,6 +58,7 @@ class _Connector:
     reservation: dict | None = None  # our accepted ReserveNow
     register: tuple[float, Record] | None = None  # the last energy register (Wh) and the frame that read it
     tx_id: object = None  # the transaction last started on it
+    rebooted: Record | None = None  # the BootNotification its first status since answers to
 
 
 class Findings(TransactionChecks):
@@ -75,6 +76,7 @@ class Findings(TransactionChecks):
         self.txs: dict[object, Tx] = {}
         self.boot = ""  # "", "booting", or the status of the last boot's answer
         self.boot_answer: Record | None = None
+        self.inoperative: dict[int, Record] = {}  # connector (0: all) -> our accepted ChangeAvailability Inoperative
         # The last status's own time, kept across reconnects: statuses of an offline period MUST come in
         # the order their events occurred (§4.9).
         self.status_stamps: dict[str, tuple[datetime, Record]] = {}
@@ -300,6 +302,8 @@ class Findings(TransactionChecks):
                 )
         self.boot = "booting"
         self._forget_statuses()
+        for number in {*self.connectors, *self.inoperative}:
+            self._connector(number).rebooted = r
         self._clock_may_be_set()
         self.triggered.pop("BootNotification", None)
 
@@ -350,6 +354,7 @@ class Findings(TransactionChecks):
                 self._raise(C.CONNECTOR_ZERO_STATUS, f"StatusNotification for connector 0 with status {status}", [r], 0)
             return
         connector = self._connector(number)
+        self._after_reboot(connector, number, status, r)
         before = connector.status
         if before in TRANSITIONS and status in TRANSITIONS and not self._may_follow(before, status):
             between = [f"{b.action} #{b.seq}" for b in connector.between]
@@ -366,6 +371,20 @@ class Findings(TransactionChecks):
         connector.status, connector.last, connector.between, connector.samples = status, r, [], 0
         if status != "Reserved":
             connector.reservation = None
+
+    def _after_reboot(self, connector: _Connector, number: int, status: str, r: Record) -> None:
+        """§4.9: Unavailable set by ChangeAvailability MUST persist across a reboot (a fault may show instead)."""
+        boot, connector.rebooted = connector.rebooted, None
+        made = self.inoperative.get(number) or self.inoperative.get(0)
+        if boot is None or made is None or status in ("Unavailable", "Faulted"):
+            return
+        self._raise(
+            C.UNAVAILABLE_NOT_PERSISTENT,
+            f"connector {number} reported {status} after the reboot (#{boot.seq}), though ChangeAvailability "
+            f"(#{made.seq}) had made it Unavailable",
+            [made, boot, r],
+            number,
+        )
 
     def _may_follow(self, before: str, status: str) -> bool:
         """Whether the table lists the change; with MinimumStatusDuration set, a state that lasted
@@ -485,6 +504,13 @@ class Findings(TransactionChecks):
             for entry in r.get("configurationKey") or []:
                 if isinstance(entry, dict) and isinstance(entry.get("key"), str) and entry.get("value") is not None:
                     self.config[entry["key"]] = str(entry["value"])
+        elif call.action == "ChangeAvailability" and status == "Accepted" and call.connector is not None:
+            if call.connector == 0:
+                self.inoperative.clear()
+            if call.get("type") == "Inoperative":
+                self.inoperative[call.connector] = call
+            else:
+                self.inoperative.pop(call.connector, None)
         elif call.action == "ReserveNow" and status == "Accepted" and call.connector:
             self._connector(call.connector).reservation = dict(call.payload or {})
         elif call.action == "CancelReservation" and status == "Accepted":
