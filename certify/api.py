@@ -455,11 +455,13 @@ class SessionFindingsOut(Schema):
 
 
 @router.get("/{pk}/findings", response=SessionFindingsOut)
-def findings(request, pk: int):
+def findings(request, pk: int, severity: str = "", check: str = ""):
     """Protocol findings over the session's whole log, beside the items (they never
-    change a verdict): as kept at sign-off, else worked out from the log now."""
+    change a verdict): as kept at sign-off, else worked out from the log now. `severity`
+    (violation, deviation, note) and `check` (an id) narrow them; `counts` counts those given."""
     session = _session(pk)
-    return {**session_findings.api_out(session, session_findings.of(session)), "checks": check_list()}
+    found = shown_findings.filtered(session_findings.of(session), severity, check)
+    return {**session_findings.api_out(session, found), "checks": check_list()}
 
 
 @router.get("/{pk}/summary")

@@ -194,14 +194,15 @@ def check_list() -> list[dict]:
 
 
 @api.get("/chargers/{cp_id}/findings", response={200: ChargerFindingsOut, 400: ErrorOut}, tags=["chargers"])
-def charger_findings(request, cp_id: str, since: str = ""):
+def charger_findings(request, cp_id: str, since: str = "", severity: str = "", check: str = ""):
     """Protocol findings over the charger's recent log (its newest frames, at most
     chargers.findings.WINDOW_FRAMES back from the first look; `from_seq` says where they
     begin), oldest first. `since`: a frame seq (findings whose last frame is after it: pass
     the previous answer's `last_seq`) or an ISO 8601 time (findings at or after it; no zone
-    is UTC)."""
+    is UTC). `severity` (violation, deviation, note) and `check` (an id) narrow them."""
     charger = _charger(cp_id)
     found, from_seq, last_seq = findings.of_charger(charger.pk)
+    found = findings.filtered(found, severity, check)
     if since:
         try:
             found = findings.since(found, since)

@@ -75,7 +75,7 @@ def login(role: str = "engineer") -> Client:
 
 def api(role: str = "viewer") -> Client:
     """A client of the JSON API with a token of a user of this role."""
-    user = User.objects.create_user(f"api-{role}")
+    user, _ = User.objects.get_or_create(username=f"api-{role}")
     user.groups.add(Group.objects.get_or_create(name=role)[0])
     return Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(user)[1]}")
 
@@ -116,6 +116,12 @@ def test_the_session_api_lists_each_finding_with_its_clause_and_frames():
     assert found[NAIVE]["seqs"] == [7] and "§3.14" in found[NAIVE]["clause"]
     assert body["counts"] == shown.counts(body["findings"])
     assert {c["id"] for c in body["checks"]} >= {DOUBLE, NAIVE}
+    narrowed = api().get(f"/api/sessions/{session.pk}/findings?check={NAIVE}").json()
+    assert [f["check"] for f in narrowed["findings"]] == [NAIVE]
+    severity = found[DOUBLE]["severity"]
+    by_severity = api().get(f"/api/sessions/{session.pk}/findings?severity={severity}").json()
+    assert DOUBLE in {f["check"] for f in by_severity["findings"]}
+    assert {f["severity"] for f in by_severity["findings"]} == {severity}
 
 
 def test_the_charger_api_gives_the_findings_since_a_seq_or_a_time():
@@ -127,6 +133,9 @@ def test_the_charger_api_gives_the_findings_since_a_seq_or_a_time():
     after_double = client.get("/api/chargers/CP-SINCE/findings?since=5").json()
     assert [f["check"] for f in after_double["findings"]] == [NAIVE]
     assert client.get("/api/chargers/CP-SINCE/findings?since=8").json()["findings"] == []
+    assert [f["check"] for f in client.get(f"/api/chargers/CP-SINCE/findings?check={DOUBLE}").json()["findings"]] == [
+        DOUBLE
+    ]
     at = (T0 + timedelta(seconds=5)).isoformat()
     assert [f["check"] for f in client.get("/api/chargers/CP-SINCE/findings", {"since": at}).json()["findings"]] == [
         NAIVE
@@ -144,7 +153,7 @@ def test_the_openapi_document_describes_both_findings_routes():
     paths = login("viewer").get("/api/openapi.json").json()["paths"]
     assert "get" in paths["/api/sessions/{pk}/findings"]
     charger = paths["/api/chargers/{cp_id}/findings"]["get"]
-    assert [p["name"] for p in charger["parameters"]] == ["cp_id", "since"]
+    assert [p["name"] for p in charger["parameters"]] == ["cp_id", "since", "severity", "check"]
     assert "ISO 8601" in charger["description"]
 
 
