@@ -10,6 +10,7 @@ lacks Not supported or Not applicable; every other case must pass."""
 from __future__ import annotations
 
 from certify.catalogs import Case, get
+from chargers.frames.reader import Log
 from chargers.simulator.profiles import Profile, clause_number
 
 
@@ -35,3 +36,17 @@ def lacking(profile: Profile, catalog: str = "ocpp16-testscript") -> list[Case]:
         for c in get(catalog).cases
         if (c.profile and c.profile not in profile.feature_profiles) or lacks & clause_numbers(c.clauses)
     ]
+
+
+def reboots_during_transactions(log: Log) -> list[str]:
+    """Each Reset or UpdateFirmware of ours sent while a transaction of the charger
+    ran (started, not yet stopped): what a run must never do (issue 20.5)."""
+    starts = {r.seq: r.answer.payload.get("transactionId") for r in log.calls("StartTransaction", "in") if r.ok}
+    stops = {r.seq: r.payload.get("transactionId") for r in log.calls("StopTransaction", "in")}
+    found = []
+    for command in [*log.calls("Reset", "out"), *log.calls("UpdateFirmware", "out")]:
+        running = {tx for seq, tx in starts.items() if seq < command.seq}
+        running -= {tx for seq, tx in stops.items() if seq < command.seq}
+        if running:
+            found.append(f"{command.action} at seq {command.seq} while transaction(s) {sorted(running)} ran")
+    return found

@@ -24,7 +24,7 @@ from certify.models import CertSession, SessionFile
 from certify.transfer import store
 from chargers.simulator import PROFILES, SimulatedCharger, SimulatorOptions
 from chargers.simulator.control import act
-from tests.certify.profile_cases import failing, lacking
+from tests.certify.profile_cases import failing, lacking, reboots_during_transactions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,14 +89,7 @@ async def certify(server, cp_id: str, numbers: list[int], profile: str = "defaul
 def assert_no_reboot_during_a_transaction(pk: int) -> None:
     """No Reset or UpdateFirmware was ever sent while a transaction of the charger
     ran: the run ends every transaction first (issue 20.5)."""
-    log = session_log(CertSession.objects.get(pk=pk))
-    starts = {r.seq: r.answer.payload.get("transactionId") for r in log.calls("StartTransaction", "in") if r.ok}
-    stops = {r.seq: r.payload.get("transactionId") for r in log.calls("StopTransaction", "in")}
-    for command in [*log.calls("Reset", "out"), *log.calls("UpdateFirmware", "out")]:
-        running = {tx for seq, tx in starts.items() if seq < command.seq} - {
-            tx for seq, tx in stops.items() if seq < command.seq
-        }
-        assert not running, f"{command.action} at seq {command.seq} while transaction(s) {running} ran"
+    assert reboots_during_transactions(session_log(CertSession.objects.get(pk=pk))) == []
 
 
 def assert_rejudged(pk: int) -> None:

@@ -13,11 +13,13 @@ import time
 import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
+from chargers.frames.reader import Log
 from chargers.simulator import PROFILES
-from tests.certify.profile_cases import failing
+from tests.certify.profile_cases import failing, reboots_during_transactions
 from tests.conftest import free_port
 from tests.servers import MANAGE, ROOT, Daphne, base_env, prepare, wait_for_port
 
@@ -73,18 +75,23 @@ def rig(lab, tmp_path):
     rig = Rig(env, token, server.server.ws_url, tmp_path, hook)
     rig.api = server.server.api
     yield rig
-    rig.stop()
+    try:  # over every charger a test ran: never a reboot while one of its transactions ran
+        assert rig.reboots_during_transactions() == []
+    finally:
+        rig.stop()
 
 
 class Rig:
     def __init__(self, env: dict, token: str, ws_url: str, tmp: Path, hook: Path) -> None:
         self.env, self.token, self.ws_url, self.tmp, self.hook = env, token, ws_url, tmp, hook
         self.simulators: list[subprocess.Popen] = []
+        self.chargers: list[str] = []  # the ids simulated
         self.control_port = 0
 
     def simulate(self, cp_id: str, profile: str = "default", *extra: str) -> int:
         """Start a simulator; its control port (the hook's, until the next one starts)."""
         self.control_port = free_port()
+        self.chargers.append(cp_id)
         args = [*MANAGE, "simulate_charger", "--url", self.ws_url, "--id", cp_id, "--profile", profile]
         args += ["--control-port", str(self.control_port), *extra]
         self.simulators.append(
@@ -112,6 +119,21 @@ class Rig:
         args = [*MANAGE, "certify", "--charger", cp_id, "--url", self.ws_url, "--api-token", self.token]
         args += ["--physical-hook", f"{sys.executable} {self.hook}", *FAST, *extra]
         return subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def reboots_during_transactions(self) -> list[str]:
+        """Over every charger this rig simulated: a Reset or UpdateFirmware sent while
+        one of its transactions ran (issue 20.5), read from the server's frames."""
+        found = []
+        for cp_id in self.chargers:
+            log = Log()
+            for _ in range(100):  # a page of 1000 frames at a time
+                path = f"/chargers/{quote(cp_id, safe='')}/frames?after_seq={log.last_seq}&limit=1000"
+                status, frames = self.api("GET", path)
+                assert status == 200
+                if not log.extend(frames) or len(frames) < 1000:
+                    break
+            found += [f"{cp_id}: {what}" for what in reboots_during_transactions(log)]
+        return found
 
     def hook_calls(self) -> list[dict]:
         log = self.tmp / "hook.log"
