@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test fuzz lint format bench clean
+.PHONY: setup run test fuzz octt lint format bench clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: setup
 fuzz: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} FUZZ_STEPS=$${FUZZ_STEPS:-80} FUZZ_FAULT_EXAMPLES=$${FUZZ_FAULT_EXAMPLES:-60} \
 		$(PY) -m pytest -p no:randomly tests/certify/test_generated_behaviour.py
+
+## The OCTT 1.6 catalogue against the simulator, every profile, Core's 48 cases included (some 10 minutes).
+octt: setup
+	OCTT_CORE=1 $(PY) -m pytest -p no:randomly tests/certify/test_octt16_profiles.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
