@@ -27,6 +27,7 @@ class Station(ChargePoint):
     sim: SimulatedCharger
     reset_accepted: bool = True
     trigger_accepted: bool = True
+    security_change: str = ""  # the answer to a ChangeConfiguration of AuthorizationKey or SecurityProfile
 
     @classmethod
     def of(cls, sim: SimulatedCharger, connection) -> Station:
@@ -55,10 +56,16 @@ class Station(ChargePoint):
     @on(Action.change_configuration)
     async def on_change_configuration(self, key: str, value: str, **_):
         await self._slow()
+        if key in ("AuthorizationKey", "SecurityProfile") and self.sim.options.password:
+            self.security_change = self.sim.change_security(key, value)
+            return call_result.ChangeConfiguration(status=self.security_change)
         return call_result.ChangeConfiguration(status=self.sim.config.change(key, value))
 
     @after(Action.change_configuration)
     async def after_change_configuration(self, key: str, value: str, **_):
+        if key == "AuthorizationKey" and self.sim.options.password and self.security_change == "Accepted":
+            self.sim.spawn(self.sim.rekey(value))
+            return
         self.sim.config_changed(key)
 
     @on(Action.change_availability)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .answers import Station
-from .config import VENDOR_KEYS, ConfigStore
+from .config import VENDOR_KEYS, ConfigStore, Key
 from .connection import Connection
 from .connectors import Connector, Connectors
 from .files import Files
@@ -83,6 +83,8 @@ class SimulatedCharger(Connection, Connectors, Transactions, Metering, SmartChar
             read_only=self.profile.read_only,
             reboot_keys=self.profile.reboot_keys,
         )
+        if self.options.password:  # Basic auth: security profile 1 of the security white paper
+            self.config.keys["SecurityProfile"] = Key("SecurityProfile", "1")
         self.connectors = {n: Connector(n) for n in range(1, count + 1)}
         self.station_status = Connector(0)
         self.firmware = self.options.firmware

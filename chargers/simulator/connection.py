@@ -338,6 +338,23 @@ class Connection:
             with contextlib.suppress(Exception):
                 await self.station._connection.close(code=1000, reason="rebooting")
 
+    def change_security(self, key: str, value: str) -> str:
+        """ChangeConfiguration of the white paper's keys: a new AuthorizationKey (16 to 40
+        characters: 16 to 20 bytes, or their hex) is taken; SecurityProfile never goes
+        down and goes up only with the TLS certificates the simulator has not: Rejected."""
+        if key == "AuthorizationKey":
+            return "Accepted" if 16 <= len(value) <= 40 else "Rejected"
+        return "Rejected"
+
+    async def rekey(self, key: str) -> None:
+        """The new AuthorizationKey: reconnect with it at once (security white paper)."""
+        self.note("AuthorizationKey changed: reconnecting with the new password")
+        self.options.password = key
+        self._drop.set()
+        if self.station is not None:
+            with contextlib.suppress(Exception):
+                await self.station._connection.close(code=1000, reason="new AuthorizationKey")
+
     async def go_offline(self, seconds: float) -> None:
         """Drop the connection and stay away; transaction messages queue meanwhile."""
         self.offline_until = time.monotonic() + seconds

@@ -16,7 +16,7 @@ import pytest
 from chargers.simulator import PROFILES
 from tests.certify.profile_cases import failing
 from tests.certify.test_headless_run import FAST, Rig
-from tests.servers import MANAGE, ROOT, Daphne, base_env, prepare
+from tests.servers import MANAGE, ROOT, Daphne, base_env, manage, prepare
 
 # Short charger timings: the reservation that must expire lasts 6 s, a cable is awaited 10 s.
 TEST_DATA = "heartbeat_interval=5,rejected_interval=3,short_reservation_seconds=6,connection_timeout=10"
@@ -155,3 +155,30 @@ def test_each_misbehaviour_fails_only_cases_resting_on_the_clause_it_breaks(runs
         if not failed or not failed <= set(faults[name]) or verdicts.get(CONTROL) != "passed":
             wrong[name] = verdicts
     assert not wrong, wrong
+
+
+def test_basic_auth_is_played_against_a_charger_on_security_profile_1(bench):
+    """White paper, security profile 1: a charger we know by its AuthorizationKey
+    reconnects after a hard reset with Basic credentials we accept (TC_085_CS passes);
+    its declaration, read from SecurityProfile=1, leaves the profile 2 case Not applicable."""
+    key = "0123456789abcdef0123"
+    manage(
+        bench.env,
+        "shell",
+        "-c",
+        "from chargers.models import Charger; c = Charger.objects.create(charge_point_id='SIM-SP1'); "
+        f"c.set_authorization_key('{key}'); c.save()",
+    )
+    args = [*MANAGE, "simulate_charger", "--url", bench.ws_url, "--id", "SIM-SP1", "--password", key]
+    simulator = subprocess.Popen(args, env=bench.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        args = [*MANAGE, "certify", "--charger", "SIM-SP1", "--url", bench.ws_url, "--api-token", bench.token]
+        args += ["--catalog", "octt16", *FAST, "--test-data", f"{TEST_DATA},reboot_timeout=30"]
+        args += ["--items", "TC_085_CS,TC_084_CS", "--json"]
+        done = subprocess.run(args, env=bench.env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    finally:
+        simulator.terminate()
+        simulator.wait(10)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    verdicts = {i["key"]: i["verdict"] for i in json.loads(done.stdout)["items"]}
+    assert verdicts == {"TC_085_CS": "passed", "TC_084_CS": "not_applicable"}
