@@ -363,14 +363,10 @@ class CaseRun:
         for connector in self.tail.busy():
             tx = self.tail.transactions.get(connector)
             if tx:
-                await self.command("RemoteStopTransaction", {"transactionId": tx})
-                await self.wait(f"the end of transaction {tx}", lambda t=tx: t in self.tail.stopped, own=True)
-            await self.step("unplug", connector)
-            await self.wait(
-                f"connector {connector} free",
-                lambda c=connector: c not in self.tail.busy(),
-                own=True,
-            )
+                await self.stop_remotely(connector, tx, own=True)
+            else:  # a cable left in a connector still charging or finishing
+                await self.step("unplug", connector)
+                await self.freed(connector, own=True)
         if busy := self.tail.busy():
             running = ", ".join(
                 f"connector {c}"
@@ -406,11 +402,21 @@ class CaseRun:
             f"Preparing on connector {connector}", lambda: self.tail.status(connector) in ("Preparing", *CHARGING)
         )
 
-    async def freed(self, connector: int) -> None:
+    async def freed(self, connector: int, own: bool = False) -> None:
         await self.wait(
             f"connector {connector} free (Available)",
             lambda: self.tail.status(connector) in ("Available", "Preparing", "Unavailable", ""),
+            own=own,
         )
+
+    async def stop_remotely(self, connector: int, tx: int, own: bool = False) -> None:
+        """A transaction ended from here: RemoteStopTransaction, its StopTransaction,
+        then the cable unplugged and the connector free (`own`: waits with budgets
+        of their own, as before a reboot)."""
+        await self.command("RemoteStopTransaction", {"transactionId": tx})
+        await self.wait(f"the end of transaction {tx}", lambda: tx in self.tail.stopped, own=own)
+        await self.step("unplug", connector)
+        await self.freed(connector, own)
 
     # -- what the run does around a drive -------------------------------------------------------
 

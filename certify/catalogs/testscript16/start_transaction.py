@@ -246,10 +246,7 @@ async def drive(run: CaseRun) -> None:
     await run.command("RemoteStartTransaction", {"connectorId": one, "idTag": ok})
     tx = await run.transaction_on(one)
     if other == one and tx:  # one connector: free it for the local start
-        await run.command("RemoteStopTransaction", {"transactionId": tx})
-        await run.transaction_ended(tx)
-        await run.step("unplug", one)
-        await run.freed(one)
+        await run.stop_remotely(one, tx)
     await run.plug(other)
     mark = run.tail.seq
     await run.step("swipe", other, id_tag=refused)

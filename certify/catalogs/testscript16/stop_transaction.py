@@ -204,10 +204,7 @@ async def drive(run: CaseRun) -> None:
         await run.pause(first + interval * 2.5 - time.monotonic(), "letting periodic meter values come (item 8)")
     tx = run.tail.transactions.get(one)
     if tx and other != one:
-        await run.command("RemoteStopTransaction", {"transactionId": tx})
-        await run.transaction_ended(tx)
-        await run.step("unplug", one)
-        await run.freed(one)
+        await run.stop_remotely(one, tx)
     tx = run.tail.transactions.get(other)
     if tx:
         await run.step("swipe", other, id_tag=local)  # a local stop, by the card that started it
