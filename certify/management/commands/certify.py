@@ -255,8 +255,9 @@ class Command(BaseCommand):
     async def _certify(self, api: Api, catalog: catalogs.Catalog, keys: list[str], options: dict, performer) -> tuple:
         charger = options["charger"]
         test_data = pairs(options["test_data"])
-        if options["diagnostics"] == "http" and catalog.name == "octt16":
-            # --diagnostics picks the upload's location for the OCTT cases too (unless the test data does).
+        if options["diagnostics"] in ("http", "auto") and catalog.name == "octt16":
+            # --diagnostics picks the upload's location for the OCTT cases too (unless the test data does);
+            # their one GetDiagnostics goes over HTTP unless it says ftp.
             test_data.setdefault("diagnostics_location", "{diagnostics_http_url}")
         status, body = await api.call(
             "POST",
