@@ -306,15 +306,14 @@ async def _idle_connector(run: CaseRun) -> int | None:
         return found
     one = run.connectors[-1]
     tx = run.tail.transactions.get(one)
-    if tx is None:
+    if tx is not None:
+        await run.stop_remotely(one, tx)
+    else:
         found = await run.wait("an idle connector (Available)", lambda: _idle(run))
         if isinstance(found, int):
             return found
-    else:
-        await run.command("RemoteStopTransaction", {"transactionId": tx})
-        await run.transaction_ended(tx)
-    if run.tail.status(one) not in ("Available", ""):
-        await run.step("unplug", one)
+        if run.tail.status(one) not in ("Available", ""):  # Finishing: the driver has not left
+            await run.step("unplug", one)
     if not await run.wait(f"connector {one} idle (Available)", lambda: run.tail.status(one) in ("Available", "")):
         run.notes.append(f"no idle connector for the card: connector {one} is {run.tail.status(one) or 'unknown'}")
         return None
