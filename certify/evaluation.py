@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils import timezone
 
 from chargers import findings
+from chargers.frames.lines import redact
 from chargers.frames.reader import Log
 from chargers.protocol import VERSIONS
 
@@ -135,12 +136,13 @@ def evaluate_session(session: CertSession) -> list[ItemResult]:
         attempts[attempt.case].append(attempt)
     options = session.options or {}
     unsupported = options.get("not_supported") or options.get("not_applicable") or {}
+    secrets = [s for s in (session.ftp_password, session.upload_secret) if s and len(s) >= 8]
     for case in catalogs.get(session.catalog).cases:
         result = results.get(case.key) or ItemResult(session=session, case=case.key, number=case.number)
         for attempt in attempts[case.key]:
             if attempt.is_open:
-                _judge_attempt(scope, case.judge, attempt)
-        whole = complete(scope, case.judge(scope))
+                _judge_attempt(scope, case.judge, attempt, secrets)
+        whole = _masked(complete(scope, case.judge(scope)), secrets)
         verdict, source, origin = _choose(scope, case.key, attempts[case.key], whole)
         verdict = _preflight(verdict, unsupported.get(case.key), scope)
         _store(result, verdict, source, origin, whole if whole.status == FAILED else None)
@@ -157,9 +159,19 @@ def _preflight(verdict: Verdict, why: str | None, scope: Scope) -> Verdict:
     return Verdict(NOT_SUPPORTED, why, f"Not supported by {scope.state.vendor()}", steps=verdict.steps)
 
 
-def _judge_attempt(whole: Scope, judge: Callable[[Scope], Verdict], attempt: Attempt) -> None:
+def _masked(verdict: Verdict, secrets: list[str]) -> Verdict:
+    """The verdict with the session's secrets masked in its words: a reason may
+    quote a location we sent (an upload URL carries the session's secret), and
+    reasons are shown to viewers, exported and printed in the report."""
+    if not secrets:
+        return verdict
+    words = {k: redact(getattr(verdict, k), secrets) for k in ("reason", "remark", "expected", "actual")}
+    return replace(verdict, **words) if any(words[k] != getattr(verdict, k) for k in words) else verdict
+
+
+def _judge_attempt(whole: Scope, judge: Callable[[Scope], Verdict], attempt: Attempt, secrets: list[str]) -> None:
     scope = whole.narrow(attempt.start_seq, None, attempt.case, attempt.started_at)
-    verdict = complete(scope, judge(scope))
+    verdict = _masked(complete(scope, judge(scope)), secrets)
     fields = {
         "reason": verdict.reason[:500],
         "remark": verdict.remark[:200],
