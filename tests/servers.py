@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -106,7 +107,10 @@ class Daphne:
             args = [*args[:-1], *extra_args, args[-1]]
         else:
             args = [*args, *extra_args]
-        self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # Its log goes to a file, not a pipe: a pipe read only at stop would block
+        # the server once 64 KB of log filled it; a file can be read mid-test (`log`).
+        self._log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self._log)
         self.server = LiveServer(self.port, token=token)
         try:
             wait_for_port(self.port, time.monotonic() + 30)
@@ -114,13 +118,18 @@ class Daphne:
             self.stop()
             raise
 
+    def log(self) -> str:
+        """What it has written to stderr (its log) so far."""
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace")
+
     def stop(self) -> str:
         """Stop it and return what it wrote to stderr (its log)."""
         if self.proc.poll() is None:
             self.proc.terminate()
         try:
-            _, err = self.proc.communicate(timeout=10)
+            self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            _, err = self.proc.communicate()
-        return err.decode(errors="replace") if err else ""
+            self.proc.wait()
+        return self.log()

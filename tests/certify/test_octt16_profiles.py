@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -77,8 +78,18 @@ def bench(tmp_path_factory):
     env = base_env(tmp, OCPP_HEARTBEAT_INTERVAL="60")
     token = prepare(env)
     server = Daphne(env, token)
+    SERVERS[:] = [server]
     yield Rig(env, token, server.server.ws_url, tmp, tmp / "no-hook.py")
     server.stop()
+    SERVERS.clear()
+
+
+SERVERS: list[Daphne] = []  # the module's server, whose log a failure's message quotes
+
+
+def server_log_tail(chars: int = 4000) -> str:
+    """The end of the module's server log, to say why a run could not go on."""
+    return SERVERS[0].log()[-chars:] if SERVERS else ""
 
 
 class Started:
@@ -106,6 +117,7 @@ def runs(bench) -> dict[str, Started]:
         p: Started(bench, f"SIM-OCTT-{p}", "--test-data", TEST_DATA, "--profiles", p) for p in EXPECTED if p != "core"
     }
     for name, cases in faults_citing_octt().items():
+        time.sleep(0.5)  # the runs open their sessions a moment apart, as a lab would, not in one burst
         started[f"fault:{name}"] = Started(
             bench,
             f"SIM-FAULT-{name}",
@@ -149,7 +161,7 @@ def test_each_misbehaviour_fails_only_cases_resting_on_the_clause_it_breaks(runs
         try:
             verdicts = {i["key"]: i["verdict"] for i in json.loads(out)["items"]}
         except ValueError:
-            wrong[name] = err[-2000:]
+            wrong[name] = f"{err[-2000:]}\nserver log:\n{server_log_tail()}"
             continue
         failed = {k for k, v in verdicts.items() if v == "failed"}
         if not failed or not failed <= set(faults[name]) or verdicts.get(CONTROL) != "passed":
