@@ -22,11 +22,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from chargers import findings
-from chargers.frames.lines import redact
 from chargers.frames.reader import Log
 from chargers.protocol import VERSIONS
 
 from . import catalogs, firmware, parsed_sessions
+from .evidence import own_secrets, redact
 from .judging.scope import Scope, case_of, sender_of
 from .judging.verdict import (
     FAILED,
@@ -136,7 +136,7 @@ def evaluate_session(session: CertSession) -> list[ItemResult]:
         attempts[attempt.case].append(attempt)
     options = session.options or {}
     unsupported = options.get("not_supported") or options.get("not_applicable") or {}
-    secrets = [s for s in (session.ftp_password, session.upload_secret) if s and len(s) >= 8]
+    secrets = own_secrets(session)
     for case in catalogs.get(session.catalog).cases:
         result = results.get(case.key) or ItemResult(session=session, case=case.key, number=case.number)
         for attempt in attempts[case.key]:

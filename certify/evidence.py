@@ -18,7 +18,17 @@ from chargers.timestamps import utc_iso
 
 from .models import ABANDONED, INCONCLUSIVE, CertSession
 
-__all__ = ["REDACTED", "charger_secrets", "export", "frame_line", "lines", "redact", "restore_secrets", "secrets_of"]
+__all__ = [
+    "REDACTED",
+    "charger_secrets",
+    "export",
+    "frame_line",
+    "lines",
+    "own_secrets",
+    "redact",
+    "restore_secrets",
+    "secrets_of",
+]
 
 FIELDS = ("seq", "ts", "direction", "message_type", "action", "unique_id", "raw", "note", "sent_by")
 
@@ -28,9 +38,14 @@ def secrets_of(session: CertSession) -> list[str]:
     diagnostics upload and the secret of its file URLs (both appear in the
     GetDiagnostics and UpdateFirmware frames we sent), and those of every other
     session of its charger, whose frames may fall in its range."""
-    own = [s for s in (session.ftp_password, session.upload_secret) if s and len(s) >= 8]
     others = charger_secrets(session.charger_id) if session.charger_id else []
-    return list(dict.fromkeys([*own, *others]))
+    return list(dict.fromkeys([*own_secrets(session), *others]))
+
+
+def own_secrets(session: CertSession) -> list[str]:
+    """The session's own secrets (its FTP password, its file URLs' secret), without
+    a query: what its verdicts' words are masked with when they are stored."""
+    return [s for s in (session.ftp_password, session.upload_secret) if s and len(s) >= 8]
 
 
 def charger_secrets(charger_pk: int) -> list[str]:
