@@ -70,13 +70,22 @@ def create_session(
         ItemResult(session=session, case=c.key, number=c.number) for c in catalogs.get(catalog_name).cases
     )
     forget(charger.pk)
-    evaluate_session(session)
+    # The session exists from here: a first judgement or read of the configuration that
+    # fails is logged and done again later (by the page, the reactions, the next command),
+    # never a failed request for a session that was opened.
+    try:
+        evaluate_session(session)
+    except Exception:
+        log.exception("Session %s: the first judgement failed; its items are judged again later", session.pk)
     if charger.connected:
         # Read the charger's configuration now, so the first commands and verdicts
         # know its profiles and limits; the reactions, seeing the mark, do not read twice.
         session.options["preflight_at"] = timezone.now().isoformat()
         session.save(update_fields=["options"])
-        async_to_sync(preflight)(session)
+        try:
+            async_to_sync(preflight)(session)
+        except Exception:
+            log.exception("Session %s: reading the charger's configuration failed", session.pk)
         session.refresh_from_db()
     return session
 

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import time
+from datetime import datetime
 from urllib.parse import unquote
 
 from channels.consumer import get_handler_name
@@ -77,6 +78,38 @@ def _release_charger(charger_pk: int, channel_name: str) -> bool:
 
 class OcppConsumer(AsyncWebsocketConsumer):
     """One charger's WebSocket."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        """As Channels runs a consumer, but a reader takes each message off the server
+        the moment it arrives and notes when (`arrived`), while the frames are handled
+        one at a time: a frame stored after our answer to an earlier CALL still shows
+        it reached us before that answer left (OCPP-J §4.1.1, the findings' call-before-answer)."""
+        arrivals: asyncio.Queue = asyncio.Queue()  # as unbounded as the server's own queue it drains
+
+        async def read() -> None:
+            try:
+                while True:
+                    message = await receive()
+                    if message.get("type") == "websocket.receive":
+                        message = {**message, "arrived": timezone.now()}
+                    arrivals.put_nowait(message)
+                    if message.get("type") == "websocket.disconnect":
+                        return
+            except Exception as exc:  # handed to the consumer, which would otherwise wait forever
+                arrivals.put_nowait(exc)
+
+        async def next_message() -> dict:
+            message = await arrivals.get()
+            if isinstance(message, Exception):
+                raise message
+            await asyncio.sleep(0)  # the reader first notes what arrived with it, before it is handled
+            return message
+
+        reader = asyncio.ensure_future(read())
+        try:
+            await super().__call__(scope, next_message, send)
+        finally:
+            reader.cancel()
 
     charger: Charger | None = None
     cs: protocol.CentralSystem | None = None
@@ -152,14 +185,19 @@ class OcppConsumer(AsyncWebsocketConsumer):
     async def send_text(self, raw: str) -> None:
         await self.send(text_data=raw)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+    async def websocket_receive(self, message: dict) -> None:
+        await self.receive(message.get("text"), message.get("bytes"), arrived=message.get("arrived"))
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, arrived: datetime | None = None
+    ) -> None:
         if self.cs is None:
             return
         if text_data is None:
             # OCPP-J uses text frames only; keep what came, readable.
             text_data = (bytes_data or b"").decode("utf-8", errors="replace")
         await self._throttle()
-        await self.cs.handle_frame(text_data)
+        await self.cs.handle_frame(text_data, arrived=arrived)
 
     async def _throttle(self) -> None:
         """A token bucket: a charger sending faster than the limit is slowed

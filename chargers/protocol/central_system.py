@@ -23,8 +23,10 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 from ocpp.messages import Call
 from ocpp.routing import create_route_map
 
@@ -120,8 +122,9 @@ class CentralSystem:
         await self._send_text(raw)
         return frame
 
-    async def handle_frame(self, raw: str) -> None:
-        """Store a received frame, then answer or route it."""
+    async def handle_frame(self, raw: str, arrived: datetime | None = None) -> None:
+        """Store a received frame, then answer or route it. Its time is when it
+        `arrived` (taken off the socket), else now."""
         parsed = parse_frame(raw, self.version.format_violation)
         note = ""
         if parsed.message_type in (3, 4) and parsed.error is None:
@@ -144,6 +147,7 @@ class CentralSystem:
             unique_id=parsed.unique_id,
             error_code=parsed.payload[0] if parsed.message_type == 4 and parsed.payload else "",
             note=note,
+            ts=arrived or timezone.now(),
         )
         if parsed.message_type == 2 and parsed.error is None:
             await self._answer_call(parsed, incoming)

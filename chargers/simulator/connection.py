@@ -125,8 +125,9 @@ class Connection:
         self.need_boot = False
         self.boots += 1
         await self._status_all()
-        if not self.profile.heartbeat_on_idle:
-            # As many chargers do: a Heartbeat at once, to set the clock from its answer.
+        if not self.profile.heartbeat_on_idle and not self.profile.double_call:
+            # As many chargers do: a Heartbeat at once, to set the clock from its answer
+            # (double-call's two at once below stand for it).
             await self.send(call.Heartbeat())
         self.booted = True
         self._booted_event.set()
@@ -143,8 +144,13 @@ class Connection:
         if station is None:
             return
         async with station._call_lock:
+            # Both frames in one write, so that they reach the central system together, as from
+            # a charger that did not wait: two writes can be read one by one, the first answered
+            # between them, and the log could not tell them from CALLs sent one at a time.
+            connection = station._connection
             for _ in range(2):
-                await station._send(json.dumps([2, str(uuid.uuid4()), "Heartbeat", {}]))
+                connection.protocol.send_text(json.dumps([2, str(uuid.uuid4()), "Heartbeat", {}]).encode())
+            connection.transport.write(b"".join(connection.protocol.data_to_send()))
             for _ in range(2):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(station._response_queue.get(), 30)

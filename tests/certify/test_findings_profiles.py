@@ -41,25 +41,7 @@ def test_each_run_works_the_items_its_profile_touches():
         assert set(PROFILES[name][0].split(",")) >= {str(n) for n in TOUCHES[name]} | {"17"}, name
 
 
-# Our central system reads a connection's frames one at a time and answers each before it
-# reads the next, so the log holds CALL, answer, CALL: the overlap the charger made on the
-# wire never shows in it (the two Heartbeats show as off pace instead). Until the log keeps
-# when a frame arrived apart from when it was handled, this row fails; strict, so that it
-# says when that changes.
-LOG_CANNOT_SHOW = {
-    "double-call": "the log stores the first CALL's answer before the second CALL is read (consumers.receive)"
-}
-
-
-@pytest.mark.parametrize(
-    "profile",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=LOG_CANNOT_SHOW[name]))
-        if name in LOG_CANNOT_SHOW
-        else name
-        for name in sorted(PROFILES)
-    ],
-)
+@pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_a_misbehaviour_shows_as_exactly_its_finding(live_server_ocpp, tmp_path, profile):
     items, check_id = PROFILES[profile]
     check = CHECKS[check_id]

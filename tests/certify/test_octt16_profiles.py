@@ -88,8 +88,10 @@ SERVERS: list[Daphne] = []  # the module's server, whose log a failure's message
 
 
 def server_log_tail(chars: int = 4000) -> str:
-    """The end of the module's server log, to say why a run could not go on."""
-    return SERVERS[0].log()[-chars:] if SERVERS else ""
+    """The server's tracebacks (or the end of its log), to say why a run could not go on."""
+    log = SERVERS[0].log() if SERVERS else ""
+    start = log.find("Traceback")
+    return log[start : start + chars] if start >= 0 else log[-chars:]
 
 
 class Started:
@@ -166,7 +168,8 @@ def test_each_misbehaviour_fails_only_cases_resting_on_the_clause_it_breaks(runs
         failed = {k for k, v in verdicts.items() if v == "failed"}
         if not failed or not failed <= set(faults[name]) or verdicts.get(CONTROL) != "passed":
             wrong[name] = verdicts
-    assert not wrong, wrong
+    if wrong:  # in full: an assertion's message would be cut short, the server's traceback with it
+        pytest.fail("\n\n".join(f"{name}: {what}" for name, what in wrong.items()), pytrace=False)
 
 
 def test_basic_auth_is_played_against_a_charger_on_security_profile_1(bench):

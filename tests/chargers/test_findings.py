@@ -135,6 +135,12 @@ ROWS = [
         s().cp("Authorize", {"idTag": "A"}, uid="a").cp("Authorize", {"idTag": "B"}, uid="b").ok(AUTH, uid="a"),
     ),
     (
+        "call-before-answer",  # as our consumer stores it: the second CALL after our answer, with the time it
+        # reached us, which was before that answer left (OCPP-J §4.1.1); the legal one came after it left
+        s().cp("Authorize", {"idTag": "A"}, at=20).ok(AUTH, at=21).cp("Authorize", {"idTag": "B"}, at=21.5).ok(AUTH),
+        s().cp("Authorize", {"idTag": "A"}, at=20).ok(AUTH, at=21).cp("Authorize", {"idTag": "B"}, at=20.5).ok(AUTH),
+    ),
+    (
         "unique-id-reused",  # a new connection may use its ids again, and the same CALL may be sent again
         s()
         .cp("Authorize", {"idTag": "A"}, uid="x")

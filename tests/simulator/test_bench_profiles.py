@@ -11,9 +11,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from chargers.simulator import PROFILES
-from tests.simulator.live import acalls, alast_seq, calls, command, running, until
+from tests.simulator.live import acalls, alast_seq, calls, command, frames, running, until
 from tests.simulator.recorder import Recorder
 
 ENERGY = "Energy.Active.Import.Register"
@@ -270,9 +271,15 @@ async def test_bad_transition_goes_from_charging_to_preparing_after_a_stop(charg
 async def test_double_call_is_answered_by_our_central_system_and_goes_on(live_server_ocpp):
     cp_id = "BENCH-DOUBLE"
     async with running(live_server_ocpp, cp_id, "double-call"):
-        await until(lambda: len(calls(cp_id, "Heartbeat")) == 3)
+        await until(lambda: len(calls(cp_id, "Heartbeat")) == 2)
         _, answer = await command(live_server_ocpp, cp_id, "GetConfiguration", {"key": ["HeartbeatInterval"]})
     assert answer["payload"]["configurationKey"][0]["key"] == "HeartbeatInterval"
+    # Stored one after the other, the second CALL keeps the time it reached us: before our
+    # first answer left (what the findings' call-before-answer reads).
+    logged = await sync_to_async(frames)(cp_id)
+    first, second = [f for f in logged if f.action == "Heartbeat" and f.message_type == 2]
+    (answer,) = [f for f in logged if f.unique_id == first.unique_id and f.direction == "out"]
+    assert first.seq < answer.seq < second.seq and second.ts < answer.ts
 
 
 async def test_reject_boot_trigger_refuses_a_second_boot_but_not_other_triggers(live_server_ocpp):

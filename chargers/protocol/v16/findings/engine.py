@@ -43,6 +43,9 @@ class _Connection:
     open_out: dict[str, Record] = field(default_factory=dict)  # our CALLs it has not answered
     used: dict[str, Record] = field(default_factory=dict)  # the charger's CALL unique ids -> its first CALL
     overlaps: dict[str, list[Record]] = field(default_factory=dict)  # unique id -> CALLs sent before its answer
+    # Our last answers (the CALL, our answer): a CALL stored after one but that arrived
+    # before it left (its time earlier than the answer's) was sent before that answer.
+    answered: list[tuple[Record, Record]] = field(default_factory=list)
     last_in: Record | None = None
     stamps: dict[str, tuple[datetime, Record]] = field(default_factory=dict)  # category -> last timestamp
     raised: set = field(default_factory=set)  # (check, key) raised once per connection
@@ -83,6 +86,7 @@ class Findings(TransactionChecks):
         self.triggered: dict[str, Record] = {}  # a requested message -> our TriggerMessage
         self._new: list[Finding] = []
         self._readings: list = []  # the meter readings of the frame at hand, read once
+        self._burst = 0  # the seq of the last CALL found sent before an earlier one's answer
         self._log: Log | None = None  # the reader, when fed frames rather than Records
 
     # -- the interface ----------------------------------------------------------------
@@ -213,6 +217,15 @@ class Findings(TransactionChecks):
             conn.open_in.pop(oldest)
             conn.overlaps.pop(oldest, None)
         conn.open_in[r.unique_id] = r
+        for call, answer in conn.answered:
+            if call.unique_id != r.unique_id and answer.seq < r.seq and call.ts <= r.ts < answer.ts:
+                self._burst = r.seq
+                if self._once(C.CALL_BEFORE_ANSWER, answer.seq):
+                    self._raise(
+                        C.CALL_BEFORE_ANSWER,
+                        f"{r.action} (#{r.seq}) reached us before our answer to {call.action} (#{call.seq}) left",
+                        [call, r, answer],
+                    )
         self._boot_order(r)
         if "before any BootNotification" in r.note and self._once(C.NO_BOOT_SEEN, ""):
             self._raise(C.NO_BOOT_SEEN, f"{r.action} sent before this charger's first BootNotification here", [r])
@@ -311,8 +324,8 @@ class Findings(TransactionChecks):
         self._clock_may_be_set()
         previous, self.conn.heartbeat = self.conn.heartbeat, r
         interval = self._interval()
-        if previous is None or not interval or r.ts == EPOCH:
-            return
+        if previous is None or not interval or r.ts == EPOCH or self._burst == r.seq:
+            return  # (a Heartbeat sent before the last one was answered is that finding, not a pace)
         gap = (r.ts - previous.ts).total_seconds()
         if gap >= HEARTBEAT_LOW * interval:
             return
@@ -443,6 +456,8 @@ class Findings(TransactionChecks):
         """Our CALLRESULT or CALLERROR to one of the charger's CALLs."""
         call = self.conn.open_in.pop(r.unique_id, None)
         sent_before = self.conn.overlaps.pop(r.unique_id, [])
+        if call is not None:
+            self.conn.answered = [*self.conn.answered[-2:], (call, r)]
         if call is not None and sent_before:
             later = sent_before[0]
             self._raise(
