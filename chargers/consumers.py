@@ -270,6 +270,23 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
+    async def _new_password(self, action: str, payload: dict, answer) -> None:
+        """A new AuthorizationKey the charger accepted from us is the password we admit it with
+        from now on (security white paper, profile 1): it reconnects with it at once."""
+        if action != "ChangeConfiguration" or (payload or {}).get("key") != "AuthorizationKey":
+            return
+        if not isinstance(answer, dict) or answer.get("status") != "Accepted" or not payload.get("value"):
+            return
+        charger_pk = self.charger.pk
+
+        def save() -> None:
+            charger = Charger.objects.get(pk=charger_pk)
+            charger.set_authorization_key(str(payload["value"]))
+            charger.save(update_fields=["auth_key_hash", "security_profile"])
+
+        await database_sync_to_async(save)()
+        log.warning("%s accepted a new AuthorizationKey: admitted with it from now on", self.charger)
+
     async def _run_command(self, event: dict) -> None:
         reply: dict = {"type": "command.reply"}
         try:
@@ -277,6 +294,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 event["action"], event["payload"], sent_by=event.get("sent_by", ""), timeout=event.get("timeout")
             )
             reply["status"] = "ok"
+            await self._new_password(event["action"], event["payload"], reply["payload"])
         except protocol.CallFailed as exc:
             reply.update(status=exc.kind, message=exc.message, code=exc.code, details=exc.details)
         except Exception as exc:

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from chargers.simulator import PROFILES
-from tests.certify.profile_cases import failing
+from tests.certify.profile_cases import failing, lacking
 from tests.certify.test_headless_run import FAST, Rig
 from tests.servers import MANAGE, ROOT, Daphne, base_env, manage, prepare
 
@@ -72,6 +72,16 @@ def faults_citing_octt() -> dict[str, list[str]]:
     return found
 
 
+def variants_lacking_cases() -> dict[str, list[str]]:
+    """Each legal variant that cannot do some OCTT cases (a feature profile it does not
+    declare, an optional key it leaves out) -> those cases (derived, not listed)."""
+    return {
+        name: [c.key for c in lacking(profile, "octt16")]
+        for name, profile in PROFILES.items()
+        if profile.legal and lacking(profile, "octt16")
+    }
+
+
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("octt16-profiles")
@@ -126,6 +136,13 @@ def runs(bench) -> dict[str, Started]:
             *("--profile", name, "--test-data", f"{TEST_DATA},reboot_timeout=10"),
             *("--items", ",".join([*cases, CONTROL])),
         )
+    for name, cases in variants_lacking_cases().items():
+        time.sleep(0.5)
+        started[f"legal:{name}"] = Started(
+            bench,
+            f"SIM-LEGAL-{name}",
+            *("--profile", name, "--test-data", TEST_DATA, "--items", ",".join([*cases, CONTROL])),
+        )
     yield started
     for run in started.values():
         if run.proc.poll() is None:
@@ -172,10 +189,33 @@ def test_each_misbehaviour_fails_only_cases_resting_on_the_clause_it_breaks(runs
         pytest.fail("\n\n".join(f"{name}: {what}" for name, what in wrong.items()), pytrace=False)
 
 
+def test_a_legal_variant_has_the_cases_it_cannot_do_not_supported_and_passes_the_rest(runs):
+    """Each legal variant lacking a feature profile or an optional key (§3, chapter 9: absent is
+    not a failure) over the cases that need them and a control case: exactly those are Not
+    supported, the control passes, the run exits 0."""
+    variants = variants_lacking_cases()
+    assert {"core-only", "no-cache", "no-smart-charging"} <= set(variants)
+    wrong = {}
+    for name, cases in variants.items():
+        code, out, err = runs[f"legal:{name}"].result()
+        try:
+            verdicts = {i["key"]: i["verdict"] for i in json.loads(out)["items"]}
+        except ValueError:
+            wrong[name] = f"{err[-2000:]}\nserver log:\n{server_log_tail()}"
+            continue
+        expected = {**dict.fromkeys(cases, "not_supported"), CONTROL: "passed"}
+        if code != 0 or verdicts != expected:
+            wrong[name] = {k: v for k, v in verdicts.items() if expected.get(k) != v} or f"exit {code}"
+    if wrong:
+        pytest.fail("\n\n".join(f"{name}: {what}" for name, what in wrong.items()), pytrace=False)
+
+
 def test_basic_auth_is_played_against_a_charger_on_security_profile_1(bench):
-    """White paper, security profile 1: a charger we know by its AuthorizationKey
-    reconnects after a hard reset with Basic credentials we accept (TC_085_CS passes);
-    its declaration, read from SecurityProfile=1, leaves the profile 2 case Not applicable."""
+    """White paper, security profile 1: a charger we know by its AuthorizationKey takes
+    the new key we set and reconnects with it, admitted (TC_073_CS passes; the key we hold
+    is the new one), then reconnects after a hard reset with Basic credentials we accept
+    (TC_085_CS passes); its declaration, read from SecurityProfile=1, leaves the profile 2
+    case Not applicable."""
     key = "0123456789abcdef0123"
     manage(
         bench.env,
@@ -189,11 +229,20 @@ def test_basic_auth_is_played_against_a_charger_on_security_profile_1(bench):
     try:
         args = [*MANAGE, "certify", "--charger", "SIM-SP1", "--url", bench.ws_url, "--api-token", bench.token]
         args += ["--catalog", "octt16", *FAST, "--test-data", f"{TEST_DATA},reboot_timeout=30"]
-        args += ["--items", "TC_085_CS,TC_084_CS", "--json"]
+        args += ["--items", "TC_073_CS,TC_085_CS,TC_084_CS", "--json"]
         done = subprocess.run(args, env=bench.env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     finally:
         simulator.terminate()
         simulator.wait(10)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     verdicts = {i["key"]: i["verdict"] for i in json.loads(done.stdout)["items"]}
-    assert verdicts == {"TC_085_CS": "passed", "TC_084_CS": "not_applicable"}
+    assert verdicts == {"TC_073_CS": "passed", "TC_085_CS": "passed", "TC_084_CS": "not_applicable"}
+    new_key = b"OCA_OCTT_admin_test".hex()
+    held = manage(
+        bench.env,
+        "shell",
+        "-c",
+        "from chargers.models import Charger; c = Charger.objects.get(charge_point_id='SIM-SP1'); "
+        f"print(c.check_authorization_key(b'{new_key}'), c.check_authorization_key(b'{key}'))",
+    )
+    assert held.splitlines()[-1] == "True False"

@@ -21,7 +21,7 @@ CASE = OcttCase(
     criteria=("AuthorizationKey accepted; the charger reconnects, admitted with the new password.",),
     clauses=("Security white paper: Security profile 1", "Security white paper: AuthorizationKey"),
     data=("reboot_timeout",),
-    differs="That the new password is the one used shows in the admission (a wrong password is refused and logged); "
-    "the bench must know the new key (set it on the charger's page).",
-    automatic=False,
+    differs="Once the charger accepts the new key, our central system admits it with that key only (the old one "
+    "goes, as the white paper has it); a reconnect with the old key is refused and logged. The bench keeps the new "
+    "key after the case: set another on the charger's page to go back.",
 )
