@@ -123,7 +123,8 @@ def fill_payload(
         tx = session.charger.transactions.filter(stopped_at__isnull=True).first()
         active = tx.pk if tx else None
     # The charging rate unit the charger allows (§9.4.2), and the case's limit in it.
-    unit = session_scope(session).state.allowed_rate_units()[0] if session.charger_id else "A"
+    state = session_scope(session).state if session.charger_id else None
+    unit = state.allowed_rate_units()[0] if state is not None else "A"
     values = {
         "{rate_unit}": unit,
         "{connector}": session.options.get("connector", 1),
@@ -132,6 +133,11 @@ def fill_payload(
         "{firmware_url}": transfer.firmware_url(session, request_host) or "http://upload-a-firmware-file-first/",
         "{diagnostics_url}": transfer.diagnostics_url(session, request_host),
         "{diagnostics_http_url}": transfer.diagnostics_http_url(session, request_host),
+        "{diagnostics_auto_url}": (
+            transfer.diagnostics_url(session, request_host)
+            if _ftp_only(state)
+            else transfer.diagnostics_http_url(session, request_host)
+        ),
         "{now}": utc_iso(now, timespec="seconds"),
         "{hour_ago}": utc_iso(now - timedelta(hours=1), timespec="seconds"),
     }
@@ -151,6 +157,15 @@ def fill_payload(
         return value
 
     return fill(payload)
+
+
+def _ftp_only(state) -> bool:
+    """The charger's SupportedFileTransferProtocols (as last read) lists FTP and no HTTP(S):
+    its upload goes to our FTP server; otherwise to our HTTP location, which the app itself
+    serves (the FTP server is a process of its own, `runlab` starts it)."""
+    listed = (state.config().get("SupportedFileTransferProtocols") or "") if state is not None else ""
+    protocols = {p.strip().upper() for p in listed.split(",") if p.strip()}
+    return "FTP" in protocols and not protocols & {"HTTP", "HTTPS"}
 
 
 async def run_command(

@@ -21,6 +21,8 @@ from chargers.frames.reader import CALL, CALLERROR, GONE_EVENTS, Record
 from . import by_hand
 from .steps import (
     MISSING,
+    SEND_TRIES,
+    UNKNOWN,
     Absent,
     AnyOrder,
     Check,
@@ -31,16 +33,18 @@ from .steps import (
     Send,
     Step,
     Var,
+    actual_of,
+    describe,
     expand,
     label_of,
-    text_of,
+    last_exchange,
+    literal,
 )
 from .verdict import FAILED, INCONCLUSIVE, NOT_SUPPORTED, OPEN, PASSED, iso
 
 EFFECT_TIMEOUT = 60.0  # s for a charger's message or answer to follow, unless the step or options say otherwise
 SLACK = 2.0  # s a timed step may be early or late, plus SLACK_FRACTION of its time
 SLACK_FRACTION = 0.1
-_UNKNOWN = object()  # a Var or Ref that cannot be resolved: the field is not checked
 
 
 # -- outcome --------------------------------------------------------------------
@@ -244,7 +248,7 @@ class _Walk:
     # -- our CALL and the charger's answer --------------------------------------------
 
     def _find_send(self, step: Send) -> _Found:
-        literal = _literal(step.payload)
+        ours = literal(step.payload)
         budget_end = self.person_deadline if self.person else None
         for index in range(self.cursor + 1, len(self.records)):
             record = self.records[index]
@@ -255,7 +259,7 @@ class _Walk:
                 or record.message_type != CALL
                 or record.direction != "out"
                 or record.action != step.action
-                or not self._agrees(literal, record.payload)
+                or not self._agrees(ours, record.payload)
             ):
                 continue
             answer = record.answer
@@ -274,6 +278,9 @@ class _Walk:
                 status = NOT_SUPPORTED if code in step.unsupported else step.otherwise
                 raise _Stop(status, what, f"CALLERROR {code} {_at(answer)}", [record], why=_SETUP)
             view = answer.payload if isinstance(answer.payload, dict) else {}
+            if view.get("status") in step.again:
+                self._refused(step, index, record, answer, what)
+                continue  # sent again, and that one answered
             if step.unsupported and view.get("status") in step.unsupported:
                 raise _Stop(NOT_SUPPORTED, what, f"status {view.get('status')} {_at(answer)}", [record])
             if not self._agrees(step.answer, view):
@@ -322,8 +329,9 @@ class _Walk:
                     raise _Stop(
                         FAILED, f"{want} not before {_clock(earliest)}", f"{record.action} {_at(record)}", [record]
                     )
-                if latest is not None and record.ts > latest:
-                    raise _Stop(FAILED, f"{want} by {_clock(latest)}", f"{record.action} {_at(record)}", [record])
+                late = self._bound(step.within, +1, self._quiet_since(index)) if step.idle else latest
+                if late is not None and record.ts > late:
+                    raise _Stop(FAILED, f"{want} by {_clock(late)}", f"{record.action} {_at(record)}", [record])
                 ours = record.answer.payload if record.answer is not None else None
                 if step.ours and isinstance(ours, dict) and not self._agrees(step.ours, ours):
                     raise _Stop(
@@ -338,6 +346,8 @@ class _Walk:
             if step.is_strict:
                 raise _Stop(FAILED, want, f"{self._actual(step.fields, record.payload)} {_at(record)}", [record])
         actual = f"{self._actual(step.fields, seen[-1].payload)} {_at(seen[-1])}" if seen else "nothing"
+        if step.idle and latest is not None:  # still idle: the interval counts from the last exchange
+            latest = max(latest, self._bound(step.within, +1, self._quiet_since(len(self.records))) or latest)
         if latest is not None and self.now > latest:
             self._gone_or_fail(self.anchor, latest, f"{want} by {_clock(latest)}", actual, seen[-1:])
         if budget_end is not None:
@@ -467,6 +477,22 @@ class _Walk:
         except (TypeError, ValueError):
             return default
 
+    def _refused(self, step: Send, index: int, record: Record, answer: Record, what: str) -> None:
+        """A legal refusal (Send.again): returns when we sent the command again, else the
+        case waits for that, or is inconclusive after SEND_TRIES refusals."""
+        ours = literal(step.payload)
+        same = [r for r in self.records if r.direction == "out" and r.action == step.action and r.message_type == CALL]
+        if any(self.index[id(r)] > index and self._agrees(ours, r.payload) for r in same):
+            return
+        actual = f"status {answer.get('status')} {_at(answer)}"
+        if len([r for r in same if self._agrees(ours, r.payload)]) >= SEND_TRIES:
+            why = f"the charger refused {step.action} {SEND_TRIES} times, a legal answer: the case could not go on"
+            raise _Stop(INCONCLUSIVE, what, actual, [record], why=why)
+        raise _Stop(OPEN, what, actual, [record], waiting={"for": f"we send {step.action} again", "person": ""})
+
+    def _quiet_since(self, index: int) -> datetime:
+        return last_exchange(self.records[max(0, self.cursor) : index]) or self.anchor
+
     def _bound(self, value, sign: int, anchor: datetime | None = None) -> datetime | None:
         """The earliest (sign -1) or latest (+1) moment a timed step may come."""
         if value is None:
@@ -481,11 +507,11 @@ class _Walk:
 
     def _resolve(self, value):
         if isinstance(value, Var):
-            return self.data.get(value.name, _UNKNOWN)
+            return self.data.get(value.name, UNKNOWN)
         if isinstance(value, Ref):
             record = self.named.get(value.step)
             if record is None:
-                return _UNKNOWN
+                return UNKNOWN
             part, _, path = value.path.partition(".")
             source = record.payload if part == "payload" else (record.answer.payload if record.answer else None)
             for key in path.split(".") if path else ():
@@ -505,7 +531,7 @@ class _Walk:
 
     def _value_agrees(self, want, value) -> bool:
         want = self._resolve(want)
-        if want is _UNKNOWN:
+        if want is UNKNOWN:
             return True
         if want is MISSING:
             return value is MISSING
@@ -522,30 +548,10 @@ class _Walk:
         return value == want
 
     def _describe(self, fields: Mapping) -> str:
-        parts = []
-        for key, want in fields.items():
-            want = self._resolve(want)
-            if want is _UNKNOWN:
-                continue
-            if isinstance(want, Mapping):
-                inner = self._describe(want)
-                parts.extend(f"{key}.{p}" for p in inner.split(", ") if p)
-            else:
-                parts.append(f"{key} {text_of(want)}")
-        return ", ".join(parts)
+        return describe(fields, self._resolve)
 
     def _actual(self, fields: Mapping, payload) -> str:
-        """The payload's values of the expected fields, in the same words."""
-        if not isinstance(payload, dict):
-            return "no payload"
-        parts = []
-        for key, want in fields.items():
-            value = payload.get(key, MISSING)
-            if isinstance(self._resolve(want), Mapping) and isinstance(value, dict):
-                parts.append(f"{key}: {{{self._actual(self._resolve(want), value)}}}")
-            else:
-                parts.append(f"{key} {text_of(value)}")
-        return ", ".join(parts) or "a frame"
+        return actual_of(fields, payload, self._resolve)
 
 
 def _is(record: Record, action: str) -> bool:
@@ -568,20 +574,6 @@ def _row(label: str, state: str) -> dict:
 
 def _ids(record: Record) -> list[int]:
     return [record.id] + ([record.answer.id] if record.answer is not None else [])
-
-
-def _placeholder(value) -> bool:
-    return isinstance(value, str) and "{" in value and "}" in value
-
-
-def _literal(value):
-    """What of our payload a step can compare: placeholders (filled per session)
-    and frame fields (Ref) at any depth stand for any value."""
-    if isinstance(value, Mapping):
-        return {k: _literal(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_literal(v) for v in value]
-    return _UNKNOWN if _placeholder(value) or isinstance(value, Ref) else value
 
 
 def _clock(moment: datetime) -> str:

@@ -84,6 +84,7 @@ class _Missing:
 
 
 MISSING: Any = _Missing()  # the field must be absent (as expectation), or is absent (as value)
+UNKNOWN: Any = object()  # a Var or Ref that cannot be resolved: the field is not checked
 
 
 # -- steps ----------------------------------------------------------------------
@@ -111,6 +112,18 @@ class Send:
     disconnects: bool = False
     when: Callable[[Mapping], bool] | None = None
 
+    @property
+    def again(self) -> tuple[str, ...]:
+        """Answers a charger may legally give where the case needs Accepted, after which
+        a lab sends the command again (up to SEND_TRIES in all) before calling the case
+        inconclusive: Reset Rejected (§5.14: the charger says whether it will reset)."""
+        return LEGAL_REFUSALS.get(self.action, ()) if self.answer.get("status") == "Accepted" else ()
+
+
+LEGAL_REFUSALS = {"Reset": ("Rejected",)}
+SEND_TRIES = 3  # sends of a command refused legally, SEND_AGAIN_AFTER s apart
+SEND_AGAIN_AFTER = 5.0
+
 
 @dataclass(frozen=True)
 class Expect:
@@ -133,6 +146,9 @@ class Expect:
     after: Any = None
     within: Any = None
     since: str = ""  # count after/within from this named step's frame, not the previous step's
+    # `within` counts from the last exchange before the frame (a heartbeat's interval is one of
+    # inactivity, §9.1.10; §4.6: another message may take its place), not from the anchor.
+    idle: bool = False
     state: bool = False  # passes too when the last such frame already carries the fields (a state, not an event)
     when: Callable[[Mapping], bool] | None = None
 
@@ -218,6 +234,60 @@ def expand(steps: Iterable[Step], data: Mapping) -> list[Step]:
         else:
             out.append(step)
     return out
+
+
+def is_placeholder(value) -> bool:
+    """A value filled per session ("{connector}")."""
+    return isinstance(value, str) and "{" in value and "}" in value
+
+
+def literal(value):
+    """What of our payload a step can compare: placeholders (filled per session)
+    and frame fields (Ref) at any depth stand for any value."""
+    if isinstance(value, Mapping):
+        return {k: literal(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [literal(v) for v in value]
+    return UNKNOWN if is_placeholder(value) or isinstance(value, Ref) else value
+
+
+def describe(fields: Mapping, resolve: Callable) -> str:
+    """Expected fields in words ("status Accepted, idTagInfo.status Accepted"); values
+    that cannot be resolved (UNKNOWN) are left out."""
+    parts = []
+    for key, want in fields.items():
+        want = resolve(want)
+        if want is UNKNOWN:
+            continue
+        if isinstance(want, Mapping):
+            inner = describe(want, resolve)
+            parts.extend(f"{key}.{p}" for p in inner.split(", ") if p)
+        else:
+            parts.append(f"{key} {text_of(want)}")
+    return ", ".join(parts)
+
+
+def actual_of(fields: Mapping, payload, resolve: Callable) -> str:
+    """The payload's values of the expected fields, in the same words."""
+    if not isinstance(payload, dict):
+        return "no payload"
+    parts = []
+    for key, want in fields.items():
+        value = payload.get(key, MISSING)
+        if isinstance(resolve(want), Mapping) and isinstance(value, dict):
+            parts.append(f"{key}: {{{actual_of(resolve(want), value, resolve)}}}")
+        else:
+            parts.append(f"{key} {text_of(value)}")
+    return ", ".join(parts) or "a frame"
+
+
+def last_exchange(records: Iterable) -> Any:
+    """The time of the last frame either way among `records` (None without one): an
+    interval of inactivity counts from it (§9.1.10)."""
+    for record in reversed(list(records)):
+        if record.message_type is not None:
+            return record.ts
+    return None
 
 
 def label_of(step: Step) -> str:

@@ -73,6 +73,7 @@ def test_every_case_expands_with_the_default_test_data(case) -> None:
                 "firmware_url",
                 "diagnostics_url",
                 "diagnostics_http_url",
+                "diagnostics_auto_url",
             ):
                 filled = filled.replace("{" + server + "}", "")
             assert '"{' not in filled, (case.id, filled)

@@ -758,3 +758,94 @@ def test_a_step_by_hand_is_prompted_with_its_countdown_and_its_done_is_evidence(
     outcome = judge(BY_HAND, [], now=T0 + timedelta(seconds=70), data=DATA, start=T0)
     assert outcome.steps[0]["state"] == INCONCLUSIVE
     assert "12:01:00 (its 60 s)" in outcome.reason, outcome.reason
+
+
+# A heartbeat within the boot's interval of inactivity (TC_001_CS, TC_002_CS): the interval
+# counts from the last exchange, not from the boot (§9.1.10; §4.6: another message may take
+# a heartbeat's place). Interval 60 s, slack 2 s + 10 %.
+IDLE_BEAT = (
+    Expect("BootNotification", name="boot"),
+    Expect("Heartbeat", since="boot", within=Ref("boot", "answer.interval"), idle=True, label="heartbeat"),
+)
+
+
+def boot_then_statuses(f: Frames) -> Frames:
+    f.at(0).charger("BootNotification", {}, {"status": "Accepted", "interval": 60})
+    return f.at(30).status(0, "Available").at(50).status(1, "Available")
+
+
+ROWS_IDLE = [
+    Row(
+        "§9.1.10: a heartbeat 60 s after the last status (110 s after the boot) passes",
+        IDLE_BEAT,
+        lambda f: boot_then_statuses(f).at(110).charger("Heartbeat", {}, {"currentTime": "x"}),
+        PASSED,
+    ),
+    Row(
+        "§9.1.10: a heartbeat 100 s after the last exchange fails, naming the step",
+        IDLE_BEAT,
+        lambda f: boot_then_statuses(f).at(150).charger("Heartbeat", {}, {"currentTime": "x"}),
+        FAILED,
+        step="heartbeat",
+    ),
+    Row(
+        "§9.1.10: still quiet 60 s after the last status: open until the interval of inactivity ends",
+        IDLE_BEAT,
+        boot_then_statuses,
+        OPEN,
+        now=100,
+    ),
+    Row(
+        "§9.1.10: no heartbeat long after the last exchange fails",
+        IDLE_BEAT,
+        boot_then_statuses,
+        FAILED,
+        now=200,
+    ),
+]
+
+
+@pytest.mark.parametrize("row", ROWS_IDLE, ids=[r.name for r in ROWS_IDLE])
+def test_an_idle_interval_counts_from_the_last_exchange(row: Row) -> None:
+    test_sequence(row)
+
+
+# Reset answered Rejected, a legal answer (§5.14: the charger says whether it will reset;
+# §7.41): a lab sends it again; only a charger that keeps refusing leaves the case untested.
+RESET = (Send("Reset", {"type": "Hard"}, {"status": "Accepted"}, disconnects=True), Expect("BootNotification"))
+
+
+def resets(f: Frames, *answers: str) -> Frames:
+    for n, status in enumerate(answers):
+        f.at(1 + 6 * n).us("Reset", {"type": "Hard"}, {"status": status})
+    return f
+
+
+ROWS_RESET = [
+    Row(
+        "§5.14: Reset Rejected, sent again and Accepted, then the boot: passes",
+        RESET,
+        lambda f: resets(f, "Rejected", "Accepted").at(20).charger("BootNotification", {}, {"status": "Accepted"}),
+        PASSED,
+    ),
+    Row(
+        "§5.14: Reset Rejected, not yet sent again: open, waiting for us", RESET, lambda f: resets(f, "Rejected"), OPEN
+    ),
+    Row(
+        "§5.14, §7.41: Reset Rejected three times: inconclusive (legal), never failed",
+        RESET,
+        lambda f: resets(f, "Rejected", "Rejected", "Rejected"),
+        INCONCLUSIVE,
+    ),
+]
+
+
+@pytest.mark.parametrize("row", ROWS_RESET, ids=[r.name for r in ROWS_RESET])
+def test_a_legal_refusal_is_sent_again_then_inconclusive(row: Row) -> None:
+    test_sequence(row)
+
+
+def test_a_refused_reset_waits_for_us_to_send_it_again() -> None:
+    records = list(Log(resets(Frames(), "Rejected").frames))
+    outcome = judge(RESET, records, now=T0 + timedelta(seconds=3), data=DATA, start=T0)
+    assert outcome.waiting["for"] == "we send Reset again"

@@ -59,7 +59,9 @@ TEST_DATA: dict[str, object] = {
     "max_time_deviation": 10,
     "invalid_firmware_url": "{firmware_url}.invalid",
     "diagnostics_timeout": 600,
-    "diagnostics_location": "{diagnostics_url}",  # the session's FTP folder; "{diagnostics_http_url}" for HTTP
+    # Our HTTP location, or our FTP folder for a charger that lists FTP only (SupportedFileTransferProtocols);
+    # "{diagnostics_url}" (FTP) or "{diagnostics_http_url}" (HTTP) to choose.
+    "diagnostics_location": "{diagnostics_auto_url}",
     "signed_certificate": "",
     "invalid_certificate": "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----",
     "manufacturer_root_certificate": "",

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from certify.judging.scope import PREFLIGHT, case_of
 from certify.judging.sequence import Outcome
-from certify.judging.steps import AnyOrder, Manual, Send, expand
+from certify.judging.steps import SEND_AGAIN_AFTER, SEND_TRIES, AnyOrder, Manual, Send, expand
 from chargers.frames.reader import Log, Record
 
 from .case import Declaration, OcttCase
@@ -73,6 +73,7 @@ async def walk(
     began = datetime.now(UTC)
     performed: set[int] = set()
     sent: set[int] = set()
+    again: dict[int, int] = {}  # step -> sends of it so far, when refused legally
     outcome = None
     while run.left() > 0:
         log.extend(await frames(max(log.last_seq, since)))
@@ -99,8 +100,16 @@ async def walk(
                 done.append((steps[manual].action, _connector(steps[manual], values)))
             continue
         step = steps[current] if current < len(steps) else None
-        if isinstance(step, Send) and current not in sent and outcome.waiting.get("for", "").startswith("we send"):
+        wanted = outcome.waiting.get("for", "")
+        if isinstance(step, Send) and current not in sent and wanted.startswith("we send"):
             sent.add(current)
+            await run.command(step.action, fill(dict(step.payload), values, outcome.named))
+            continue
+        if isinstance(step, Send) and wanted == f"we send {step.action} again" and again.get(current, 1) < SEND_TRIES:
+            # Refused legally (Send.again): as a lab would, a moment later, the same command once more.
+            again[current] = again.get(current, 1) + 1
+            run.say(f"{run.key}: {step.action} refused; sending it again in {SEND_AGAIN_AFTER:g} s")
+            await asyncio.sleep(min(SEND_AGAIN_AFTER, max(0.0, run.left())))
             await run.command(step.action, fill(dict(step.payload), values, outcome.named))
             continue
         await asyncio.sleep(POLL)

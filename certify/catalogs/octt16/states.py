@@ -29,6 +29,8 @@ CHARGING_STATES = OneOf("Charging", "SuspendedEV", "SuspendedEVSE")
 AFTER_STOP = OneOf("Finishing", "Available")
 TAG_ACCEPTED = {"idTagInfo": {"status": "Accepted"}}
 ACCEPTED = {"status": "Accepted"}
+# A configuration change the charger took: RebootRequired takes it too, from the next boot (§5.3, §7.22).
+TAKEN = {"status": OneOf("Accepted", "RebootRequired")}
 OF_THE_TRANSACTION = {"transactionId": Ref("start", "answer.transactionId")}
 UNSUPPORTED = ("NotImplemented", "NotSupported")
 

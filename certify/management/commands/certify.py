@@ -147,8 +147,8 @@ class Command(BaseCommand):
             choices=("auto", "ftp", "http"),
             default=defaults.diagnostics,
             help="where a diagnostics case's upload goes: auto (FTP first unless the charger's SupportedFileTransferProtocols "
-            "lists only HTTP(S); after UploadFailed, once over the other), the built-in FTP server, or the session's "
-            "HTTP URL",
+            "lists only HTTP(S); after UploadFailed, once over the other; an OCTT case: HTTP unless the charger lists FTP "
+            "only), the built-in FTP server, or the session's HTTP URL",
         )
         parser.add_argument(
             "--effect-timeout",
@@ -255,10 +255,13 @@ class Command(BaseCommand):
     async def _certify(self, api: Api, catalog: catalogs.Catalog, keys: list[str], options: dict, performer) -> tuple:
         charger = options["charger"]
         test_data = pairs(options["test_data"])
-        if options["diagnostics"] in ("http", "auto") and catalog.name == "octt16":
-            # --diagnostics picks the upload's location for the OCTT cases too (unless the test data does);
-            # their one GetDiagnostics goes over HTTP unless it says ftp.
-            test_data.setdefault("diagnostics_location", "{diagnostics_http_url}")
+        if catalog.name == "octt16":
+            # --diagnostics picks the upload's location for the OCTT cases too (unless the test data does):
+            # auto, HTTP unless the charger lists FTP only (their one GetDiagnostics is not retried).
+            locations = {"http": "{diagnostics_http_url}", "ftp": "{diagnostics_url}", "auto": "{diagnostics_auto_url}"}
+            test_data.setdefault(
+                "diagnostics_location", locations.get(options["diagnostics"], "{diagnostics_auto_url}")
+            )
         status, body = await api.call(
             "POST",
             "/sessions",

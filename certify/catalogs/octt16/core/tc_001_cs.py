@@ -26,7 +26,11 @@ CASE = OcttCase(
         ),
         all_connectors("Available"),
         Expect(
-            "Heartbeat", since="boot", within=Ref("boot", "answer.interval"), label="A heartbeat within our interval"
+            "Heartbeat",
+            since="boot",
+            within=Ref("boot", "answer.interval"),
+            idle=True,
+            label="A heartbeat within our interval of inactivity",
         ),
         Expect(
             "Heartbeat",

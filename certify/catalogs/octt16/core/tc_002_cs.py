@@ -3,7 +3,7 @@
 from certify.judging.steps import Expect, Ref, Send, Var
 
 from ..case import OcttCase
-from ..states import ACCEPTED, all_connectors, power_cycle
+from ..states import TAKEN, all_connectors, power_cycle
 
 CASE = OcttCase(
     id="TC_002_CS",
@@ -22,7 +22,7 @@ CASE = OcttCase(
         Send(
             "ChangeConfiguration",
             {"key": "MeterValueSampleInterval", "value": "{meter_value_interval}"},
-            ACCEPTED,
+            TAKEN,
             label="We set MeterValueSampleInterval while it is pending",
         ),
         Expect(
@@ -36,11 +36,16 @@ CASE = OcttCase(
         ),
         all_connectors("Available"),
         Expect(
-            "Heartbeat", since="boot", within=Ref("boot", "answer.interval"), label="A heartbeat within our interval"
+            "Heartbeat",
+            since="boot",
+            within=Ref("boot", "answer.interval"),
+            idle=True,
+            label="A heartbeat within our interval of inactivity",
         ),
     ),
     criteria=(
-        "While pending, the charger answers GetConfiguration and accepts the ChangeConfiguration.",
+        "While pending, the charger answers GetConfiguration and accepts the ChangeConfiguration "
+        "(RebootRequired too: §7.22, the value applies from the next boot).",
         "It registers again no sooner than the pending interval; then every connector reports Available.",
         "Heartbeats follow at the interval of our Accepted answer.",
     ),
