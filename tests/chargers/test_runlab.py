@@ -5,9 +5,12 @@ and static files served by daphne itself."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -15,9 +18,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import websockets
+import websockets.sync.client
 
 from tests.conftest import free_port
-from tests.servers import MANAGE, ROOT, base_env, manage
+from tests.servers import MANAGE, ROOT, base_env, make_ca_and_server_cert, manage
 
 STARTED = "Simulated charger SIM-0001 connected"
 
@@ -93,17 +98,24 @@ def test_a_taken_port_prints_no_start_up_line(taken, setting):
 
 
 class Lab:
-    def __init__(self, var_dir: Path) -> None:
+    def __init__(self, var_dir: Path, *args: str, ready: str = STARTED, before: str = "") -> None:
+        """runlab with `args`, once it printed `ready`; `before`: Python run in its environment first."""
         self.ports = ports()
         self.env = lab_env(var_dir, **self.ports)
-        manage(self.env, "migrate", "--noinput", "-v0")
+        manage(
+            self.env,
+            "shell",
+            "-c",
+            f"from django.core.management import call_command\n"
+            f"call_command('migrate', interactive=False, verbosity=0)\n{before}",
+        )
         self.out = var_dir / "runlab.out"
         with self.out.open("w") as out:
             self.proc = subprocess.Popen(
-                [*MANAGE, "runlab"], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True
+                [*MANAGE, "runlab", *args], env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True
             )
         deadline = time.monotonic() + 90
-        while STARTED not in self.output() and self.proc.poll() is None and time.monotonic() < deadline:
+        while ready not in self.output() and self.proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.3)
 
     def output(self) -> str:
@@ -212,3 +224,44 @@ def test_the_lab_stops_when_one_of_its_services_ends(tmp_path_factory):
     code = started.proc.wait(30)
     assert code == 1
     assert "the diagnostics FTP server stopped" in started.output()
+
+
+def test_the_lab_serves_wss_beside_ws_for_chargers_on_security_profile_2(tmp_path):
+    """`runlab --tls-cert --tls-key --tls-port`: daphne's TLS endpoint, which the app
+    knows for TLS (a profile-2 charger is admitted on it, refused on plain ws://)."""
+    make_ca_and_server_cert(tmp_path)
+    tls_port = free_port()
+    tls = ("--tls-cert", str(tmp_path / "server.pem"), "--tls-key", str(tmp_path / "server.key"))
+    key = "a-secret-of-16-bytes-or-more"
+    before = (
+        "from chargers.models import Charger\n"
+        f"c = Charger(charge_point_id='TLS-1', security_profile=2); c.set_authorization_key({key!r}); c.save()"
+    )
+    started = Lab(
+        tmp_path, "--no-simulator", *tls, "--tls-port", str(tls_port), ready="Chargers over TLS", before=before
+    )
+    auth = {"Authorization": "Basic " + base64.b64encode(f"TLS-1:{key}".encode()).decode()}
+    context = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    try:
+        assert f"Chargers over TLS (security profile 2): wss://127.0.0.1:{tls_port}/ocpp/<id>" in started.output()
+        with websockets.sync.client.connect(
+            f"wss://127.0.0.1:{tls_port}/ocpp/TLS-1", subprotocols=["ocpp1.6"], ssl=context, additional_headers=auth
+        ) as ws:
+            ws.send('[2,"1","Heartbeat",{}]')
+            assert json.loads(ws.recv(timeout=10))[0] == 3
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            websockets.sync.client.connect(
+                f"ws://127.0.0.1:{started.ports['PORT']}/ocpp/TLS-1", subprotocols=["ocpp1.6"], additional_headers=auth
+            )
+        assert refused.value.response.status_code == 403
+    finally:
+        started.stop()
+
+
+def test_a_certificate_that_cannot_serve_tls_stops_the_start_with_a_message(tmp_path):
+    env = lab_env(tmp_path, **ports())
+    args = [*MANAGE, "runlab", "--tls-cert", str(tmp_path / "none.pem"), "--tls-key", str(tmp_path / "none.key")]
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"Cannot serve wss://: {tmp_path / 'none.pem'}" in done.stderr
+    assert "OCPP Certify at" not in done.stdout

@@ -1,5 +1,6 @@
-"""Start the whole lab: daphne serving the app, the diagnostics FTP server and,
-unless told not to, one simulated charger so a newcomer sees a charger talk.
+"""Start the whole lab: daphne serving the app (and, given a certificate, wss://
+beside ws:// for chargers on security profile 2), the diagnostics FTP server
+and, unless told not to, one simulated charger so a newcomer sees a charger talk.
 
 Each service either runs or stops the start with a message naming its port and
 the setting that moves it; start-up lines claim only what was checked. Children
@@ -12,6 +13,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -29,10 +31,29 @@ def asgi_application() -> str:
     return f"{module}:{attribute}"
 
 
-def daphne_args(host: str, port: int) -> list[str]:
+@dataclass(frozen=True)
+class Tls:
+    """daphne's TLS endpoint beside the plain one: wss:// for chargers on security profile 2."""
+
+    port: int
+    cert: str  # PEM: the server certificate (and its chain)
+    key: str  # PEM: its private key
+
+
+def _escaped(value: str) -> str:
+    """A value inside a Twisted endpoint string, where ':' and '=' separate fields."""
+    return value.replace("\\", "\\\\").replace(":", "\\:").replace("=", "\\=")
+
+
+def tls_endpoint(host: str, tls: Tls) -> str:
+    """The Twisted endpoint string daphne serves wss:// with (`daphne -e ...`)."""
+    return f"ssl:port={tls.port}:interface={_escaped(host)}:privateKey={_escaped(tls.key)}:certKey={_escaped(tls.cert)}"
+
+
+def daphne_args(host: str, port: int, tls: Tls | None = None) -> list[str]:
     """daphne as OCPP needs it: no 24-hour cut-off of WebSockets, pings to find
     half-open sockets, and the frame size limit (closed with 1009, see the
-    project's daphne tuning)."""
+    project's daphne tuning); with `tls`, wss:// on its own port too."""
     return [
         sys.executable,
         "-m",
@@ -49,6 +70,7 @@ def daphne_args(host: str, port: int) -> list[str]:
         str(settings.OCPP_PING_TIMEOUT),
         "--websocket-max-message-size",
         str(settings.OCPP_MAX_FRAME_BYTES),
+        *(("-e", tls_endpoint(host, tls)) if tls else ()),
         asgi_application(),
     ]
 
@@ -57,7 +79,7 @@ def uvicorn_args(host: str, port: int) -> list[str]:
     """uvicorn, the tested alternative to daphne (`--server uvicorn`): the same
     pings and frame limit (closed with 1009). Its WebSocket stack answers about
     1.5x the calls of daphne's (`make bench`, echo rows). No TLS endpoint here:
-    serve wss:// through daphne or a proxy (SECURITY.md)."""
+    serve wss:// through daphne (`runlab --tls-cert`) or a proxy (SECURITY.md)."""
     return [
         sys.executable,
         "-m",
@@ -84,9 +106,22 @@ def uvicorn_args(host: str, port: int) -> list[str]:
 SERVERS = {"daphne": daphne_args, "uvicorn": uvicorn_args}
 
 
-def server_args(server: str, host: str, port: int) -> list[str]:
-    """The command line of the ASGI server `server` serving the app."""
-    return SERVERS[server](host, port)
+def server_args(server: str, host: str, port: int, tls: Tls | None = None) -> list[str]:
+    """The command line of the ASGI server `server` serving the app (wss:// too with `tls`: daphne only)."""
+    if tls is None:
+        return SERVERS[server](host, port)
+    if server != "daphne":
+        raise ValueError(f"the TLS endpoint is daphne's, not {server}'s: serve wss:// through a proxy (SECURITY.md)")
+    return daphne_args(host, port, tls)
+
+
+def tls_refusal(cert: str, key: str) -> str:
+    """Why daphne could not serve TLS with these files, or '' when it can (said before it starts)."""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as error:
+        return f"Cannot serve wss://: {cert} and {key} are not a PEM certificate and its private key ({error})."
+    return ""
 
 
 @dataclass(frozen=True)
@@ -161,6 +196,19 @@ class Command(BaseCommand):
             default=settings.ASGI_SERVER,
             help="the ASGI server (default daphne, or $ASGI_SERVER)",
         )
+        parser.add_argument(
+            "--tls-cert",
+            default="",
+            metavar="PEM",
+            help="serve wss:// too (security profile 2) with this server certificate; needs --tls-key",
+        )
+        parser.add_argument("--tls-key", default="", metavar="PEM", help="the private key of --tls-cert")
+        parser.add_argument(
+            "--tls-port",
+            type=int,
+            default=settings.OCPP_TLS_PORT or 8443,
+            help="the wss:// port with --tls-cert (default $OCPP_TLS_PORT, else 8443)",
+        )
         parser.add_argument("--no-simulator", action="store_true", help="do not start the demo charger")
         parser.add_argument("--simulator-id", default="SIM-0001")
         parser.add_argument(
@@ -172,17 +220,21 @@ class Command(BaseCommand):
 
     def handle(self, host, port, ftp_port, server, no_simulator, simulator_id, simulator_control_port, **options):
         manage = str(Path(settings.BASE_DIR) / "manage.py")
+        tls = self.tls(server, options["tls_cert"], options["tls_key"], options["tls_port"])
         web = Service(server, host, port, "PORT")
+        secure = Service("the TLS endpoint (wss://)", host, tls.port, "OCPP_TLS_PORT") if tls else None
         ftp = Service("the diagnostics FTP server", settings.CERTIFY_FTP_HOST, ftp_port, "CERTIFY_FTP_PORT")
         control = Service(
             "the demo charger's control port", "127.0.0.1", simulator_control_port, "SIMULATOR_CONTROL_PORT"
         )
-        services = [web, ftp] if no_simulator else [web, ftp, control]
+        services = [web, *([secure] if secure else []), ftp, *([] if no_simulator else [control])]
         refusals = [service.refusal(reason) for service in services if (reason := service.busy())]
         if refusals:
             raise CommandError("\n".join(refusals))
 
         env = {**os.environ}
+        if tls:  # daphne's scope does not say wss: the app tells TLS connections by their port
+            env["OCPP_TLS_PORT"] = str(tls.port)
         if not no_simulator:
             env["SIMULATOR_CONTROL_URL"] = f"http://127.0.0.1:{simulator_control_port}"
         children: list[tuple[Service, subprocess.Popen]] = []
@@ -210,10 +262,15 @@ class Command(BaseCommand):
                 self.stderr.write(service.refusal(f"{why}; see its output above"))
                 stop(1)
 
-        start(web, server_args(server, host, port))
+        start(web, server_args(server, host, port, tls))
         self.stdout.write(
             self.style.SUCCESS(f"OCPP Certify at http://{host}:{port}/  (chargers: ws://{host}:{port}/ocpp/<id>)")
         )
+        if secure:
+            if not wait_until_serving(children[0][1], secure, 30):
+                self.stderr.write(secure.refusal("it did not listen within 30 s; see daphne's output above"))
+                stop(1)
+            self.stdout.write(f"Chargers over TLS (security profile 2): wss://{host}:{secure.port}/ocpp/<id>")
         start(ftp, [sys.executable, manage, "ftpserver", "--host", ftp.host, "--port", str(ftp_port), "-v", "0"])
         self.stdout.write(f"Diagnostics FTP server on {ftp.host}:{ftp_port}")
         if not no_simulator:
@@ -244,3 +301,17 @@ class Command(BaseCommand):
                     self.stderr.write(f"{service.name} stopped (exit status {child.returncode}); stopping the lab")
                     stop(1)
             time.sleep(1)
+
+    def tls(self, server: str, cert: str, key: str, port: int) -> Tls | None:
+        """The TLS endpoint asked for, checked before anything starts (a bad file is a message, not a traceback)."""
+        if not cert and not key:
+            return None
+        if not (cert and key):
+            raise CommandError("wss:// needs both --tls-cert and --tls-key")
+        if server != "daphne":
+            raise CommandError(
+                f"The TLS endpoint is daphne's: run with --server daphne, or put a proxy before {server}"
+            )
+        if reason := tls_refusal(cert, key):
+            raise CommandError(reason)
+        return Tls(port, str(Path(cert).resolve()), str(Path(key).resolve()))
