@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import protocol
-from .admission import Admission, admit
+from .admission import Admission, admit, is_tls
 from .frames import FrameRecord, forget, store_frame
 from .layers import LAYER_ERRORS
 from .models import Charger, Frame
@@ -165,10 +165,15 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.tokens = 2 * self.rate
         self.last_refill = asyncio.get_running_loop().time()
         self.throttle_warned = 0.0
+        tls = {"tls": True} if is_tls(self.scope) else {}
         await self.accept(version.subprotocol)
         await store_frame(
             self.charger.pk,
-            FrameRecord(direction=Frame.EVENT, raw=_event("connected", remote=remote, subprotocol=version.subprotocol)),
+            FrameRecord(
+                direction=Frame.EVENT,
+                # tls: the evidence that a case needing wss:// (security profile 2) got it
+                raw=_event("connected", remote=remote, subprotocol=version.subprotocol, **tls),
+            ),
         )
 
     async def dispatch(self, message: dict) -> None:
@@ -270,22 +275,29 @@ class OcppConsumer(AsyncWebsocketConsumer):
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _new_password(self, action: str, payload: dict, answer) -> None:
-        """A new AuthorizationKey the charger accepted from us is the password we admit it with
-        from now on (security white paper, profile 1): it reconnects with it at once."""
-        if action != "ChangeConfiguration" or (payload or {}).get("key") != "AuthorizationKey":
+    async def _security_change(self, action: str, payload: dict, answer) -> None:
+        """What the charger accepted from us of the white paper's keys is how we admit it
+        from now on, as it reconnects with it at once: a new AuthorizationKey (profile 1),
+        a higher SecurityProfile (2: over TLS only; RebootRequired: once it reboots)."""
+        key = (payload or {}).get("key")
+        if action != "ChangeConfiguration" or key not in ("AuthorizationKey", "SecurityProfile"):
             return
-        if not isinstance(answer, dict) or answer.get("status") != "Accepted" or not payload.get("value"):
+        status = answer.get("status") if isinstance(answer, dict) else None
+        taken = ("Accepted",) if key == "AuthorizationKey" else ("Accepted", "RebootRequired")
+        value = str(payload.get("value") or "")
+        if status not in taken or not value:
             return
         charger_pk = self.charger.pk
 
-        def save() -> None:
+        def save() -> str:
             charger = Charger.objects.get(pk=charger_pk)
-            charger.set_authorization_key(str(payload["value"]))
+            if key == "SecurityProfile":
+                return charger.raise_security_profile(value)
+            charger.set_authorization_key(value)
             charger.save(update_fields=["auth_key_hash", "security_profile"])
+            return "accepted a new AuthorizationKey: admitted with it from now on"
 
-        await database_sync_to_async(save)()
-        log.warning("%s accepted a new AuthorizationKey: admitted with it from now on", self.charger)
+        log.warning("%s %s", self.charger, await database_sync_to_async(save)())
 
     async def _run_command(self, event: dict) -> None:
         reply: dict = {"type": "command.reply"}
@@ -294,7 +306,7 @@ class OcppConsumer(AsyncWebsocketConsumer):
                 event["action"], event["payload"], sent_by=event.get("sent_by", ""), timeout=event.get("timeout")
             )
             reply["status"] = "ok"
-            await self._new_password(event["action"], event["payload"], reply["payload"])
+            await self._security_change(event["action"], event["payload"], reply["payload"])
         except protocol.CallFailed as exc:
             reply.update(status=exc.kind, message=exc.message, code=exc.code, details=exc.details)
         except Exception as exc:

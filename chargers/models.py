@@ -90,6 +90,26 @@ class Charger(models.Model):
         if self.security_profile == 0:
             self.security_profile = 1
 
+    def raise_security_profile(self, value: str) -> str:
+        """Take a SecurityProfile the charger accepted from us as the profile we admit it
+        with (white paper: profiles only go up), if admission can enforce it: 1 or 2, with
+        an AuthorizationKey to check. Saves; returns what became of it, for the log."""
+        kept = f"accepted SecurityProfile {value!r}; kept profile {self.security_profile}"
+        try:
+            profile = int(value)
+        except ValueError:
+            return f"{kept}: not a profile"
+        if profile <= self.security_profile:
+            return f"{kept}: profiles never go down"
+        if profile > 2:
+            return f"{kept}: profile 3's client certificates are a proxy's to check (SECURITY.md)"
+        if not self.auth_key_hash:
+            return f"{kept}: it has no AuthorizationKey to check (set one on its page)"
+        self.security_profile = profile
+        self.save(update_fields=["security_profile"])
+        over = " (TLS only: plain ws:// refused)" if profile >= 2 else ""
+        return f"accepted SecurityProfile {profile}: admitted with it from now on{over}"
+
     def check_authorization_key(self, password: bytes) -> bool:
         """Accept the key as sent in either form: raw bytes or their hex digits."""
         from django.contrib.auth.hashers import PBKDF2PasswordHasher
