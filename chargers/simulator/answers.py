@@ -66,6 +66,9 @@ class Station(ChargePoint):
         if key == "AuthorizationKey" and self.sim.options.password and self.security_change == "Accepted":
             self.sim.spawn(self.sim.rekey(value))
             return
+        if key == "SecurityProfile" and self.sim.options.password and self.security_change == "Accepted":
+            self.sim.spawn(self.sim.secure(int(value)))
+            return
         self.sim.config_changed(key)
 
     @on(Action.change_availability)

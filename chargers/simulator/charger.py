@@ -45,6 +45,8 @@ class SimulatorOptions:
     meter_type: str = "SimMeter 3P"
     meter_serial: str = "SIM-M-0001"
     password: str = ""
+    ca: str = ""  # the CA (or server certificate) file it trusts over wss://
+    tls_url: str = ""  # the wss:// URL it moves to when SecurityProfile goes up to 2
     profile: str = "default"
     heartbeat_interval: int = 60
     # Timing knobs (seconds), short for tests and demos.
@@ -83,8 +85,9 @@ class SimulatedCharger(Connection, Connectors, Transactions, Metering, SmartChar
             read_only=self.profile.read_only,
             reboot_keys=self.profile.reboot_keys,
         )
-        if self.options.password:  # Basic auth: security profile 1 of the security white paper
-            self.config.keys["SecurityProfile"] = Key("SecurityProfile", "1")
+        if self.options.password:  # Basic auth: security profile 1 of the security white paper, 2 over wss://
+            profile = "2" if self.options.url.startswith("wss://") else "1"
+            self.config.keys["SecurityProfile"] = Key("SecurityProfile", profile)
         self.connectors = {n: Connector(n) for n in range(1, count + 1)}
         self.station_status = Connector(0)
         self.firmware = self.options.firmware

@@ -8,6 +8,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import ssl
 import time
 import uuid
 from collections import deque
@@ -63,8 +64,9 @@ class Connection:
             token = base64.b64encode(f"{self.id}:{self.options.password}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
         url = self.options.url.rstrip("/") + "/" + quote(self.id, safe="")
+        tls = {"ssl": ssl.create_default_context(cafile=self.options.ca or None)} if url.startswith("wss://") else {}
         async with websockets.connect(
-            url, subprotocols=["ocpp1.6"], additional_headers=headers, open_timeout=10, ping_interval=None
+            url, subprotocols=["ocpp1.6"], additional_headers=headers, open_timeout=10, ping_interval=None, **tls
         ) as ws:
             station = Station.of(self, ws)
             self.station = station
@@ -344,22 +346,52 @@ class Connection:
             with contextlib.suppress(Exception):
                 await self.station._connection.close(code=1000, reason="rebooting")
 
+    @property
+    def security_profile(self) -> int:
+        """The white paper's profile it connects with: 1 Basic auth, 2 Basic auth over wss://."""
+        return int(self.config.keys["SecurityProfile"].value) if "SecurityProfile" in self.config.keys else 0
+
+    def wss_url(self) -> str:
+        """The wss:// URL it can move to: one it was given, with a CA file to trust (white
+        paper: the central system's root certificate installed before profile 2); else ''."""
+        url = self.options.tls_url or self.options.url
+        return url if url.startswith("wss://") and self.options.ca else ""
+
     def change_security(self, key: str, value: str) -> str:
         """ChangeConfiguration of the white paper's keys: a new AuthorizationKey (16 to 40
         characters: 16 to 20 bytes, or their hex) is taken; SecurityProfile never goes
-        down and goes up only with the TLS certificates the simulator has not: Rejected."""
+        down, and goes up only to 2, with a wss:// URL and a CA file (no client
+        certificate for 3): Rejected otherwise."""
         if key == "AuthorizationKey":
             return "Accepted" if 16 <= len(value) <= 40 else "Rejected"
+        try:
+            wanted = int(value)
+        except ValueError:
+            return "Rejected"
+        if wanted == self.security_profile or (wanted == 2 and self.security_profile == 1 and self.wss_url()):
+            return "Accepted"
         return "Rejected"
 
     async def rekey(self, key: str) -> None:
         """The new AuthorizationKey: reconnect with it at once (security white paper)."""
         self.note("AuthorizationKey changed: reconnecting with the new password")
         self.options.password = key
+        await self._reconnect("new AuthorizationKey")
+
+    async def secure(self, profile: int) -> None:
+        """A higher SecurityProfile: reconnect with it at once, over wss:// (security white paper)."""
+        if profile <= self.security_profile:
+            return
+        self.options.url = self.wss_url()
+        self.config.keys["SecurityProfile"].value = str(profile)
+        self.note(f"SecurityProfile {profile}: reconnecting over {self.options.url}")
+        await self._reconnect("new SecurityProfile")
+
+    async def _reconnect(self, reason: str) -> None:
         self._drop.set()
         if self.station is not None:
             with contextlib.suppress(Exception):
-                await self.station._connection.close(code=1000, reason="new AuthorizationKey")
+                await self.station._connection.close(code=1000, reason=reason)
 
     async def go_offline(self, seconds: float) -> None:
         """Drop the connection and stay away; transaction messages queue meanwhile."""

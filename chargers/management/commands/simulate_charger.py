@@ -27,7 +27,21 @@ class Command(BaseCommand):
         parser.add_argument("--iccid", default=defaults.iccid)
         parser.add_argument("--imsi", default=defaults.imsi)
         parser.add_argument("--meter-type", default=defaults.meter_type)
-        parser.add_argument("--password", default="", help="Basic-auth AuthorizationKey (security profile 1)")
+        parser.add_argument(
+            "--password", default="", help="Basic-auth AuthorizationKey (security profile 1; 2 with a wss:// --url)"
+        )
+        parser.add_argument(
+            "--ca",
+            default="",
+            metavar="PEM",
+            help="the CA or server certificate it trusts over wss:// (default: system)",
+        )
+        parser.add_argument(
+            "--tls-url",
+            default="",
+            metavar="WSS_URL",
+            help="where it reconnects when the central system raises SecurityProfile to 2 (needs --ca)",
+        )
         parser.add_argument("--count", type=int, default=1, help="run N chargers: <id>-001 ... <id>-N")
         legal = ", ".join(n for n, p in PROFILES.items() if p.legal and n != "default")
         faulty = ", ".join(f"{n} (breaks {', '.join(map(cite, p.breaks))})" for n, p in PROFILES.items() if p.breaks)
@@ -67,6 +81,8 @@ class Command(BaseCommand):
             imsi=opts["imsi"],
             meter_type=opts["meter_type"],
             password=opts["password"],
+            ca=opts["ca"],
+            tls_url=opts["tls_url"],
             profile=opts["profile"],
             heartbeat_interval=opts["heartbeat_interval"],
             slow_reboot_delay=opts["slow_reboot_delay"],
