@@ -13,12 +13,12 @@ CASE = OcttCase(
     needs=("sp2",),
     steps=(
         Send("Reset", {"type": "Hard"}, ACCEPTED, disconnects=True),
-        Expect("event:connected", within=Var("reboot_timeout"), label="The charger connects over TLS"),
+        Expect("event:connected", {"tls": True}, within=Var("reboot_timeout"), label="The charger connects over TLS"),
         Expect("BootNotification", ours={"status": "Accepted"}),
     ),
     criteria=("The charger connects over wss:// (security profile 2 refuses plain ws://) and boots.",),
     clauses=("Security white paper: Security profile 2",),
     data=("reboot_timeout",),
-    differs="The TLS version and cipher suites are the server's (daphne or the proxy) to enforce; not judged here.",
-    automatic=False,
+    differs="We judge that the charger connects over TLS (our wss:// endpoint, or a proxy we trust) and boots; "
+    "the TLS version and cipher suites are the server's (daphne or the proxy) to enforce, not judged here.",
 )
