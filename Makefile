@@ -30,9 +30,10 @@ fuzz: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} FUZZ_STEPS=$${FUZZ_STEPS:-80} FUZZ_FAULT_EXAMPLES=$${FUZZ_FAULT_EXAMPLES:-60} \
 		$(PY) -m pytest -p no:randomly tests/certify/test_generated_behaviour.py
 
-## The OCTT 1.6 catalogue against the simulator, every profile, Core's 48 cases included (some 10 minutes).
+## The OCTT 1.6 catalogue against the simulator: every profile, Core's 48 cases included, and every
+## legal simulator variant over the cases its behaviour touches (some 25 minutes).
 octt: setup
-	OCTT_CORE=1 $(PY) -m pytest -p no:randomly tests/certify/test_octt16_profiles.py
+	OCTT_CORE=1 OCTT_VARIANTS=1 $(PY) -m pytest -p no:randomly tests/certify/test_octt16_profiles.py tests/certify/test_octt16_variants.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
