@@ -204,6 +204,8 @@ class Connection:
                 continue  # the interval changed: start counting again
             if idle and time.monotonic() - self.last_sent < interval:
                 continue  # something else was sent meanwhile
+            if not idle and self.last_beat + interval > time.monotonic() + 0.05:
+                continue  # a Heartbeat went meanwhile (the one after a boot): count from it
             if self.booted:
                 await self.send(call.Heartbeat())
 
