@@ -21,11 +21,9 @@ run: setup
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py runlab --port $(PORT)
 
-## Run every test; skipped ones say why (-rs). Two workers (pytest-xdist): most of a test's time
-## is waiting on a charger's timers, so two at once halve the wall time on 2 cores.
-TEST_WORKERS ?= 2
+## Run every test; skipped ones say why (-rs).
 test: setup
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest
 
 ## Generated charger behaviour, longer than `make test` runs it (new examples each time).
 fuzz: setup
